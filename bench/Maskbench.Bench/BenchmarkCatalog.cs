@@ -1,0 +1,15 @@
+using Maskbench.Bench.Entries;
+
+namespace Maskbench.Bench;
+
+/// <summary>Every benchmark entry, in the order `maskbench bench` runs them. Feature work adds one line here.</summary>
+public static class BenchmarkCatalog
+{
+    public static IReadOnlyList<IBenchmark> All { get; } =
+    [
+    ];
+
+    public static IBenchmark Find(string name) =>
+        All.FirstOrDefault(b => b.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new MaskbenchException($"no benchmark named '{name}'; known: {string.Join(", ", All.Select(b => b.Name))}");
+}

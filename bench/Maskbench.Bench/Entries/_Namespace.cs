@@ -1,0 +1,1 @@
+namespace Maskbench.Bench.Entries;

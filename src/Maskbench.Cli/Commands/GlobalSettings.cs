@@ -1,0 +1,33 @@
+using System.ComponentModel;
+using Maskbench.Runtime;
+using Spectre.Console.Cli;
+
+namespace Maskbench.Cli.Commands;
+
+/// <summary>Options every command takes.</summary>
+public class GlobalSettings : CommandSettings
+{
+    [CommandOption("-v|--verbose")]
+    [Description("Print stack traces with errors.")]
+    public bool Verbose { get; init; }
+
+    [CommandOption("--threads <N>")]
+    [Description("libtorch intra-op threads (default: one per core).")]
+    public int Threads { get; init; }
+
+    /// <summary>Applies --threads; call before tensor work.</summary>
+    public void ApplyRuntime()
+    {
+        TorchRuntime.EnsureLoaded();
+        TorchRuntime.SetThreads(Threads);
+    }
+}
+
+/// <summary>Options of commands that run models.</summary>
+public class DeviceSettings : GlobalSettings
+{
+    [CommandOption("--device <DEVICE>")]
+    [Description("auto (CUDA when available), cpu, cuda or cuda:N.")]
+    [DefaultValue("auto")]
+    public string Device { get; init; } = "auto";
+}
