@@ -1,0 +1,38 @@
+namespace Maskbench.Experiments;
+
+/// <summary>
+/// One evaluation of one model: no attack (natural accuracy) or one L∞ attack with its budget. <see cref="Threat"/>
+/// says which pixels the adversary may change: the whole image, or only the foreground (the paper's threat model
+/// for masked models: "the adversary is only given access to the foreground pixels").
+/// </summary>
+public sealed record AttackSpec(
+    string Attack,
+    double Epsilon,
+    double StepSize,
+    int Steps,
+    int Restarts,
+    string Threat,
+    int TestLimit,
+    int Seed)
+{
+    public const string None = "none";
+    public const string Pgd = "pgd";
+    public const string ApgdCe = "apgd-ce";
+    public const string ApgdDlr = "apgd-dlr";
+    public const string Square = "square";
+
+    public const string FullImage = "full-image";
+    public const string Foreground = "foreground";
+
+    public SortedDictionary<string, string> ToParameters() => new(StringComparer.Ordinal)
+    {
+        ["attack.name"] = Attack,
+        ["attack.epsilon"] = ModelSpec.Format(Epsilon),
+        ["attack.stepSize"] = ModelSpec.Format(StepSize),
+        ["attack.steps"] = ModelSpec.Format(Steps),
+        ["attack.restarts"] = ModelSpec.Format(Restarts),
+        ["attack.threat"] = Threat,
+        ["attack.testLimit"] = ModelSpec.Format(TestLimit),
+        ["attack.seed"] = ModelSpec.Format(Seed),
+    };
+}

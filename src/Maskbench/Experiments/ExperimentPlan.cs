@@ -1,0 +1,100 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Maskbench.Experiments;
+
+/// <summary>
+/// The grid for one dataset: the four models of the paper's Table 4 ({natural, adversarial} × {plain, masked}),
+/// the random-mask control models, and their evaluations: natural accuracy, the paper's PGD, the strong suite
+/// (PGD with restarts, APGD-CE, APGD-DLR, Square; combined per example as the worst case by the report), the ε
+/// sweep, and for masked models the full-image threat. Cells are listed in a fixed order (training first), which
+/// <c>--cells i,j-k</c> indexes.
+/// </summary>
+public sealed class ExperimentPlan
+{
+    public required ExperimentProfile Profile { get; init; }
+    /// <summary>Path of the dataset folder (as given; the hash below is what identifies it).</summary>
+    public required string DatasetPath { get; init; }
+    /// <summary>The dataset's name from its manifest ("gtsrb-ic", "coco-ic", ...).</summary>
+    public required string DatasetName { get; init; }
+    /// <summary>SHA-256 of the dataset's manifest (dataset.json), which holds the SHA-256 of every array.</summary>
+    public required string DatasetSha256 { get; init; }
+    public required IReadOnlyList<CellSpec> Cells { get; init; }
+
+    public static ExperimentPlan Create(ExperimentProfile profile, string datasetPath, string datasetName, string datasetSha256, string? arch = null)
+    {
+        var p = arch is null ? profile : profile with { Arch = arch };
+        var models = new List<ModelSpec>();
+        foreach (string training in new[] { ModelSpec.Natural, ModelSpec.Adversarial })
+            foreach (string input in new[] { ModelSpec.Plain, ModelSpec.Masked })
+                models.Add(Model(p, training, input));
+        if (p.RandomMaskControl)
+            foreach (string training in new[] { ModelSpec.Natural, ModelSpec.Adversarial })
+                models.Add(Model(p, training, ModelSpec.RandomMask));
+
+        var cells = models.Select(CellSpec.ForTraining).ToList();
+        foreach (var model in models)
+        {
+            // Plain models have no mask, so their adversary always has the full image.
+            string threat = model.UsesMask ? AttackSpec.Foreground : AttackSpec.FullImage;
+            var pgd = new AttackSpec(AttackSpec.Pgd, ExperimentProfile.PaperEpsilon, p.StepFor(ExperimentProfile.PaperEpsilon, p.PgdSteps),
+                p.PgdSteps, 1, threat, p.TestLimit, p.Seed);
+            cells.Add(CellSpec.ForEvaluation(model, "natural", pgd with { Attack = AttackSpec.None, Epsilon = 0, StepSize = 0, Steps = 0, Restarts = 0 }, "natural"));
+            cells.Add(CellSpec.ForEvaluation(model, "pgd", pgd, "pgd"));
+            if (model.Input == ModelSpec.RandomMask) continue;   // the control needs only natural and PGD
+            if (model.Input == ModelSpec.Masked)
+                cells.Add(CellSpec.ForEvaluation(model, "pgd-full-image", pgd with { Threat = AttackSpec.FullImage }, "full-image"));
+            if (p.StrongSuite)
+            {
+                cells.Add(CellSpec.ForEvaluation(model, "pgd-restarts", pgd with { Restarts = p.Restarts, Seed = p.Seed + 1 }, "strong"));
+                cells.Add(CellSpec.ForEvaluation(model, "apgd-ce", pgd with { Attack = AttackSpec.ApgdCe, StepSize = 0, Steps = p.ApgdSteps }, "strong"));
+                cells.Add(CellSpec.ForEvaluation(model, "apgd-dlr", pgd with { Attack = AttackSpec.ApgdDlr, StepSize = 0, Steps = p.ApgdSteps }, "strong"));
+                cells.Add(CellSpec.ForEvaluation(model, "square", pgd with { Attack = AttackSpec.Square, StepSize = 0, Steps = p.SquareQueries }, "strong"));
+            }
+            if (p.Sweep)
+                foreach (int e in ExperimentProfile.SweepEpsilons255)
+                {
+                    double eps = e / 255.0;
+                    // ε = 8/255 is the paper's PGD cell itself: same parameters, same key, run once.
+                    var attack = e == 8 ? pgd : pgd with { Epsilon = eps, StepSize = p.StepFor(eps, p.PgdSteps) };
+                    cells.Add(CellSpec.ForEvaluation(model, $"pgd-eps{e}", attack, "sweep"));
+                }
+        }
+        return new ExperimentPlan { Profile = p, DatasetPath = datasetPath, DatasetName = datasetName, DatasetSha256 = datasetSha256, Cells = cells };
+    }
+
+    static ModelSpec Model(ExperimentProfile p, string training, string input)
+    {
+        bool adversarial = training == ModelSpec.Adversarial;
+        double eps = adversarial ? ExperimentProfile.PaperEpsilon : 0;
+        return new ModelSpec($"{training}-{input}", training, input, p.Arch, p.Width, p.Epochs, p.BatchSize, p.LearningRate,
+            p.TrainLimit, eps, adversarial ? p.StepFor(eps, p.TrainSteps) : 0, adversarial ? p.TrainSteps : 0, p.Seed);
+    }
+
+    public CellSpec TrainingCellOf(CellSpec evaluation) =>
+        Cells.First(c => c.Kind == CellSpec.Train && c.Model.Id == evaluation.Model.Id);
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Writes plan.json (atomically), which <c>merge</c> and <c>report</c> read back.</summary>
+    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+
+    public static ExperimentPlan Load(string path)
+    {
+        if (!File.Exists(path)) throw new MaskbenchException($"{path}: no plan.json (is this a `maskbench reproduce` output folder?)");
+        try
+        {
+            return JsonSerializer.Deserialize<ExperimentPlan>(File.ReadAllText(path), Json)
+                ?? throw new DataFormatException(path, "empty plan");
+        }
+        catch (JsonException e)
+        {
+            throw new DataFormatException(path, $"not a valid plan: {e.Message}", e.LineNumber is long l ? $"line {l + 1}" : null, e);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+
+namespace Maskbench.Experiments;
+
+/// <summary>
+/// One model of the grid: how it is trained (natural, or adversarially with PGD after Madry et al. 2018) and
+/// what it sees (the plain image, the image with its background zeroed by the foreground mask as in the paper,
+/// or the random-mask control). Every property is part of the training cell's key.
+/// </summary>
+public sealed record ModelSpec(
+    string Id,
+    string Training,
+    string Input,
+    string Arch,
+    double Width,
+    int Epochs,
+    int BatchSize,
+    double LearningRate,
+    int TrainLimit,
+    double TrainEpsilon,
+    double TrainStepSize,
+    int TrainSteps,
+    int Seed)
+{
+    public const string Natural = "natural";
+    public const string Adversarial = "adversarial";
+    public const string Plain = "plain";
+    public const string Masked = "masked";
+    /// <summary>The control: as many mask pixels as the true foreground, at random places (<see cref="RandomMaskControl"/>).</summary>
+    public const string RandomMask = "random-mask";
+
+    public bool IsAdversarial => Training == Adversarial;
+    /// <summary>Whether the model multiplies its input by a mask (true or random).</summary>
+    public bool UsesMask => Input != Plain;
+
+    /// <summary>The canonical parameters hashed into the cell key (invariant formatting, round-trip doubles).</summary>
+    public SortedDictionary<string, string> ToParameters() => new(StringComparer.Ordinal)
+    {
+        ["model.id"] = Id,
+        ["model.training"] = Training,
+        ["model.input"] = Input,
+        ["model.arch"] = Arch,
+        ["model.width"] = Format(Width),
+        ["model.epochs"] = Format(Epochs),
+        ["model.batchSize"] = Format(BatchSize),
+        ["model.learningRate"] = Format(LearningRate),
+        ["model.trainLimit"] = Format(TrainLimit),
+        ["model.trainEpsilon"] = Format(TrainEpsilon),
+        ["model.trainStepSize"] = Format(TrainStepSize),
+        ["model.trainSteps"] = Format(TrainSteps),
+        ["model.seed"] = Format(Seed),
+    };
+
+    internal static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    internal static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
