@@ -20,8 +20,11 @@ public sealed class ExperimentPlan
     /// <summary>SHA-256 of the dataset's manifest (dataset.json), which holds the SHA-256 of every array.</summary>
     public required string DatasetSha256 { get; init; }
     public required IReadOnlyList<CellSpec> Cells { get; init; }
+    /// <summary>Class names and Table 1 counts from the manifest, so that results can be built without the dataset.</summary>
+    public Reports.DatasetSummary? Dataset { get; init; }
 
-    public static ExperimentPlan Create(ExperimentProfile profile, string datasetPath, string datasetName, string datasetSha256, string? arch = null)
+    public static ExperimentPlan Create(ExperimentProfile profile, string datasetPath, string datasetName, string datasetSha256,
+        string? arch = null, Reports.DatasetSummary? dataset = null)
     {
         var p = arch is null ? profile : profile with { Arch = arch };
         var models = new List<ModelSpec>();
@@ -60,7 +63,7 @@ public sealed class ExperimentPlan
                     cells.Add(CellSpec.ForEvaluation(model, $"pgd-eps{e}", attack, "sweep"));
                 }
         }
-        return new ExperimentPlan { Profile = p, DatasetPath = datasetPath, DatasetName = datasetName, DatasetSha256 = datasetSha256, Cells = cells };
+        return new ExperimentPlan { Profile = p, DatasetPath = datasetPath, DatasetName = datasetName, DatasetSha256 = datasetSha256, Cells = cells, Dataset = dataset };
     }
 
     static ModelSpec Model(ExperimentProfile p, string training, string input)

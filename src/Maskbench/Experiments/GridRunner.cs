@@ -76,18 +76,27 @@ public sealed class GridRunner
         return result;
     }
 
+    static SortedDictionary<string, string> EvaluationInputs(string datasetSha256, CellResult model) => new(StringComparer.Ordinal)
+    {
+        ["dataset.sha256"] = datasetSha256,
+        ["model.cellKey"] = model.Key,
+        ["model.checkpointSha256"] = model.Training?.CheckpointSha256 ?? throw new InvalidOperationException($"{model.Id} is not a training cell"),
+    };
+
+    /// <summary>The key of an evaluation cell, once its model's training cell has a result.</summary>
+    public static string EvaluationKey(CellSpec cell, string datasetSha256, CellResult model) =>
+        CellKey.Compute(cell.Parameters(), EvaluationInputs(datasetSha256, model));
+
     public CellResult EnsureEvaluated(CellSpec cell)
     {
         var model = EnsureTrained(_plan.TrainingCellOf(cell));
         var parameters = cell.Parameters();
-        var inputs = TrainingInputs();
-        inputs["model.cellKey"] = model.Key;
-        inputs["model.checkpointSha256"] = model.Training!.CheckpointSha256;
+        var inputs = EvaluationInputs(_plan.DatasetSha256, model);
         string key = CellKey.Compute(parameters, inputs);
         if (_store.TryLoad(key, out var cached)) { Reused++; return cached; }
 
         var clock = Stopwatch.StartNew();
-        var trained = new TrainedModel(Path.Combine(_store.OutFolder, model.Training.Checkpoint), model.Training.Curve);
+        var trained = new TrainedModel(Path.Combine(_store.OutFolder, model.Training!.Checkpoint), model.Training.Curve);
         var outcome = _backend.Evaluate(cell.Model, trained, cell.Evaluation!, _progress);
         if (outcome.Correct.Length != outcome.Indices.Length || outcome.Labels.Length != outcome.Indices.Length
             || outcome.ForegroundFractions.Length != outcome.Indices.Length)

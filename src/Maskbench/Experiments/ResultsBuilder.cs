@@ -1,0 +1,183 @@
+using Maskbench.Reports;
+
+namespace Maskbench.Experiments;
+
+/// <summary>
+/// Turns a plan and its cached cells into results.json: accuracies in percent (two decimals, as printed), the
+/// strong suite as the per-example worst case, Table 4 beside the paper's numbers, and the three controls.
+/// Cells without a result are listed as missing and their numbers left empty, so a partial grid still reports.
+/// </summary>
+public static class ResultsBuilder
+{
+    /// <summary>Bin edges (percent of the image that is foreground) for control (c).</summary>
+    public static readonly int[] ForegroundEdges = [0, 10, 20, 30, 50, 100];
+
+    public static double Percent(double fraction) => Math.Round(100 * fraction, 2, MidpointRounding.AwayFromZero);
+
+    public static ExperimentResults Build(ExperimentPlan plan, CellStore store)
+    {
+        var p = plan.Profile;
+        string? paperName = PaperTable4.PaperNameOf(plan.DatasetName);
+        var results = new ExperimentResults
+        {
+            Dataset = plan.Dataset ?? new DatasetSummary { Name = plan.DatasetName, Sha256 = plan.DatasetSha256 },
+            Profile = new ProfileSummary
+            {
+                Name = p.Name, Arch = p.Arch, Width = p.Width, Epochs = p.Epochs, TrainLimit = p.TrainLimit, TestLimit = p.TestLimit,
+                PgdSteps = p.PgdSteps, PgdEpsilon255 = 8, PgdStepSize255 = Math.Round(p.StepFor(ExperimentProfile.PaperEpsilon, p.PgdSteps) * 255, 4),
+                AdversarialTrainingSteps = p.TrainSteps, SweepEpsilons255 = ExperimentProfile.SweepEpsilons255.ToList(),
+            },
+            ScaleNote = ScaleNote(p),
+            ForegroundBinEdges = ForegroundEdges.ToList(),
+        };
+        results.Dataset.PaperName = paperName;
+
+        var runner = new GridRunner(plan, store, new UnavailableBackend(), Progress.NullProgress.Instance);
+        var trained = new Dictionary<string, CellResult>();
+        var evaluations = new Dictionary<string, CellResult>();
+        foreach (var cell in plan.Cells)
+        {
+            CellResult? found = cell.Kind == CellSpec.Train ? TryTraining(runner, store, cell) : TryEvaluation(plan, runner, store, cell);
+            if (found is null) { results.MissingCells.Add(cell.Id); results.Cells.Add(new CellSummary(cell.Id, null, 0)); continue; }
+            results.Cells.Add(new CellSummary(cell.Id, found.Key, Math.Round(found.Seconds, 1)));
+            if (cell.Kind == CellSpec.Train) trained[cell.Model.Id] = found; else evaluations[cell.Id] = found;
+        }
+
+        foreach (var model in plan.Cells.Where(c => c.Kind == CellSpec.Train).Select(c => c.Model))
+            results.Models.Add(ModelOf(plan, model, trained.GetValueOrDefault(model.Id), evaluations));
+
+        foreach (var m in results.Models.Where(m => m.Input != ModelSpec.RandomMask))
+        {
+            var paper = PaperTable4.Lookup(paperName, m.Training, m.Input);
+            results.Table4.Add(new Table4Row
+            {
+                Row = $"{m.Input}-{(m.Training == ModelSpec.Natural ? "N" : "A")}", Training = m.Training, Input = m.Input,
+                Natural = m.Natural, Pgd = m.Pgd, PaperNatural = paper?.Natural, PaperPgd = paper?.Pgd,
+                NaturalDifference = Difference(m.Natural, paper?.Natural), PgdDifference = Difference(m.Pgd, paper?.Pgd),
+            });
+        }
+        foreach (string training in new[] { ModelSpec.Natural, ModelSpec.Adversarial })
+        {
+            ModelResults? Find(string input) => results.Models.FirstOrDefault(m => m.Training == training && m.Input == input);
+            var random = Find(ModelSpec.RandomMask);
+            if (random is null) continue;
+            results.RandomMaskControl.Add(new RandomMaskRow
+            {
+                Training = training, PlainNatural = Find(ModelSpec.Plain)?.Natural, PlainPgd = Find(ModelSpec.Plain)?.Pgd,
+                MaskedNatural = Find(ModelSpec.Masked)?.Natural, MaskedPgd = Find(ModelSpec.Masked)?.Pgd,
+                RandomMaskNatural = random.Natural, RandomMaskPgd = random.Pgd,
+            });
+        }
+        foreach (var m in results.Models.Where(m => m.Input == ModelSpec.Masked))
+            results.FullImageThreat.Add(new ThreatRow { Model = m.Id, ForegroundOnly = m.Pgd, FullImage = m.Attacks.TryGetValue("pgd-full-image", out var f) ? f : null });
+
+        AddForegroundBins(plan, results, evaluations);
+        return results;
+    }
+
+    static string ScaleNote(ExperimentProfile p) => p.Name == ExperimentProfile.Paper.Name
+        ? $"Measured with the paper profile: {p.Arch} at full width, {p.Epochs} epochs, all training and test images, PGD with {p.PgdSteps} steps."
+        : $"Measured with the '{p.Name}' profile, NOT the paper's scale: {p.Arch} at width x{p.Width}, {p.Epochs} epochs, "
+          + $"{(p.TrainLimit > 0 ? $"at most {p.TrainLimit}" : "all")} training and {(p.TestLimit > 0 ? $"{p.TestLimit}" : "all")} test images, "
+          + $"PGD with {p.PgdSteps} steps (the paper: 20), adversarial training with {p.TrainSteps}-step PGD. "
+          + "Compare the pattern across rows with the paper, not the absolute numbers.";
+
+    static double? Difference(double? ours, double? paper) => ours is double o && paper is double q ? Math.Round(o - q, 2) : null;
+
+    static CellResult? TryTraining(GridRunner runner, CellStore store, CellSpec cell) =>
+        store.TryLoad(runner.TrainingKey(cell), out var r) ? r : null;
+
+    static CellResult? TryEvaluation(ExperimentPlan plan, GridRunner runner, CellStore store, CellSpec cell)
+    {
+        var model = TryTraining(runner, store, plan.TrainingCellOf(cell));
+        if (model?.Training is null) return null;
+        return store.TryLoad(GridRunner.EvaluationKey(cell, plan.DatasetSha256, model), out var r) ? r : null;
+    }
+
+    static ModelResults ModelOf(ExperimentPlan plan, ModelSpec model, CellResult? trainedCell, Dictionary<string, CellResult> evaluations)
+    {
+        var cells = plan.Cells.Where(c => c.Kind == CellSpec.Evaluate && c.Model.Id == model.Id && evaluations.ContainsKey(c.Id))
+            .Select(c => (Spec: c, Record: evaluations[c.Id].Evaluation!)).ToList();
+        EvaluationRecord? Named(string name) => cells.FirstOrDefault(c => c.Spec.Name == name).Record;
+        var result = new ModelResults
+        {
+            Id = model.Id, Training = model.Training, Input = model.Input,
+            Natural = Named("natural") is { } n ? Percent(n.Accuracy) : null,
+            Pgd = Named("pgd") is { } g ? Percent(g.Accuracy) : null,
+            TestCount = Named("natural")?.Count ?? 0,
+            TrainingSeconds = Math.Round(trainedCell?.Seconds ?? 0, 1),
+            Curve = trainedCell?.Training?.Curve ?? [],
+            ExamplesImage = Named("pgd")?.ExamplesImage,
+        };
+        foreach (var (spec, record) in cells) result.Attacks[spec.Name] = Percent(record.Accuracy);
+        foreach (var (spec, record) in cells.Where(c => c.Spec.Group == "sweep"))
+            result.Sweep.Add(new SweepPoint(Math.Round(spec.Evaluation!.Epsilon * 255, 4), Percent(record.Accuracy)));
+        var strong = cells.Where(c => c.Spec.Group == "strong").Select(c => c.Record).ToList();
+        if (strong.Count > 0 && Named("pgd") is { } pgd) result.Strong = Percent(WorstCase([pgd, .. strong]));
+        return result;
+    }
+
+    /// <summary>Fraction of examples that survive every attack (an example counts as robust only if all attacks failed on it).</summary>
+    public static double WorstCase(IReadOnlyList<EvaluationRecord> records)
+    {
+        var first = records[0];
+        int robust = 0;
+        var byIndex = records.Skip(1).Select(r => r.Indices.Select((idx, k) => (idx, k)).ToDictionary(x => x.idx, x => r.Correct[x.k])).ToList();
+        for (int k = 0; k < first.Count; k++)
+        {
+            if (first.Correct[k] != '1') continue;
+            int idx = first.Indices[k];
+            if (byIndex.All(d => d.TryGetValue(idx, out char c) && c == '1')) robust++;
+        }
+        return first.Count == 0 ? 0 : robust / (double)first.Count;
+    }
+
+    static void AddForegroundBins(ExperimentPlan plan, ExperimentResults results, Dictionary<string, CellResult> evaluations)
+    {
+        var classNames = results.Dataset.ClassNames;
+        foreach (var m in results.Models)
+        {
+            if (!evaluations.TryGetValue($"{CellSpec.Evaluate}/{m.Id}/natural", out var nat) || !evaluations.TryGetValue($"{CellSpec.Evaluate}/{m.Id}/pgd", out var pgd))
+                continue;
+            var natural = nat.Evaluation!;
+            var attacked = pgd.Evaluation!.Indices.Select((idx, k) => (idx, k)).ToDictionary(x => x.idx, x => pgd.Evaluation.Correct[x.k] == '1');
+            results.ForegroundBins.Add(new ForegroundBinRow { Model = m.Id, Bins = Bins(natural, attacked, _ => true) });
+            foreach (long label in natural.Labels.Distinct().Order())
+            {
+                string name = label < classNames.Count ? classNames[(int)label] : $"class {label}";
+                results.ForegroundBinsPerClass.Add(new ClassForegroundRow
+                {
+                    Model = m.Id, ClassIndex = (int)label, ClassName = name, Bins = Bins(natural, attacked, k => natural.Labels[k] == label),
+                });
+            }
+        }
+    }
+
+    static List<BinAccuracy> Bins(EvaluationRecord natural, Dictionary<int, bool> attacked, Func<int, bool> include)
+    {
+        var bins = new List<BinAccuracy>();
+        for (int b = 0; b + 1 < ForegroundEdges.Length; b++)
+        {
+            int low = ForegroundEdges[b], high = ForegroundEdges[b + 1];
+            int count = 0, right = 0, robust = 0;
+            for (int k = 0; k < natural.Count; k++)
+            {
+                double f = natural.ForegroundFractions[k] * 100;
+                bool inside = f >= low && (f < high || (high == 100 && f <= 100));
+                if (!inside || !include(k)) continue;
+                count++;
+                if (natural.Correct[k] == '1') right++;
+                if (attacked.TryGetValue(natural.Indices[k], out bool ok) && ok) robust++;
+            }
+            bins.Add(new BinAccuracy(low, high, count, count == 0 ? null : Percent(right / (double)count), count == 0 ? null : Percent(robust / (double)count)));
+        }
+        return bins;
+    }
+
+    /// <summary>A backend that refuses work: building results only reads the cache.</summary>
+    sealed class UnavailableBackend : IExperimentBackend
+    {
+        public TrainedModel Train(ModelSpec model, string runFolder, Progress.IProgressSink progress) => throw new InvalidOperationException();
+        public EvaluationOutcome Evaluate(ModelSpec model, TrainedModel trained, AttackSpec attack, Progress.IProgressSink progress) => throw new InvalidOperationException();
+    }
+}

@@ -1,0 +1,149 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Maskbench.Reports;
+
+/// <summary>
+/// results.json: everything the report shows, already computed and rounded as it is printed (accuracies in percent
+/// with two decimals). The report is rendered from this file alone, so every number in it can be traced here.
+/// </summary>
+public sealed class ExperimentResults
+{
+    public string Schema { get; set; } = "maskbench-results/1";
+    public required DatasetSummary Dataset { get; set; }
+    public required ProfileSummary Profile { get; set; }
+    /// <summary>What scale these numbers were measured at, in words (printed at the top of the report).</summary>
+    public required string ScaleNote { get; set; }
+    /// <summary>Cells of the plan without a result (the report marks their numbers as missing).</summary>
+    public List<string> MissingCells { get; set; } = [];
+    public List<ModelResults> Models { get; set; } = [];
+    public List<Table4Row> Table4 { get; set; } = [];
+    public List<RandomMaskRow> RandomMaskControl { get; set; } = [];
+    public List<ThreatRow> FullImageThreat { get; set; } = [];
+    public List<ForegroundBinRow> ForegroundBins { get; set; } = [];
+    public List<ClassForegroundRow> ForegroundBinsPerClass { get; set; } = [];
+    /// <summary>Bin edges of the foreground fraction, in percent of the image.</summary>
+    public List<int> ForegroundBinEdges { get; set; } = [];
+    public List<CellSummary> Cells { get; set; } = [];
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static ExperimentResults Load(string path)
+    {
+        if (!File.Exists(path)) throw new MaskbenchException($"{path}: results file does not exist");
+        try
+        {
+            return JsonSerializer.Deserialize<ExperimentResults>(File.ReadAllText(path), Json)
+                ?? throw new DataFormatException(path, "empty results");
+        }
+        catch (JsonException e)
+        {
+            throw new DataFormatException(path, $"not a maskbench results.json: {e.Message}", e.LineNumber is long l ? $"line {l + 1}" : null, e);
+        }
+    }
+}
+
+public sealed class DatasetSummary
+{
+    public required string Name { get; set; }
+    /// <summary>The paper's name for it (GTSRB-IC, MS-COCO-IC) when it is one of the paper's datasets.</summary>
+    public string? PaperName { get; set; }
+    public required string Sha256 { get; set; }
+    public List<string> ClassNames { get; set; } = [];
+    /// <summary>Table 1: images per class per split.</summary>
+    public Dictionary<string, List<int>> CountsPerSplit { get; set; } = [];
+    public int ImageSize { get; set; }
+}
+
+public sealed class ProfileSummary
+{
+    public required string Name { get; set; }
+    public required string Arch { get; set; }
+    public double Width { get; set; }
+    public int Epochs { get; set; }
+    public int TrainLimit { get; set; }
+    public int TestLimit { get; set; }
+    public int PgdSteps { get; set; }
+    public double PgdEpsilon255 { get; set; }
+    public double PgdStepSize255 { get; set; }
+    public int AdversarialTrainingSteps { get; set; }
+    public List<int> SweepEpsilons255 { get; set; } = [];
+}
+
+public sealed class ModelResults
+{
+    public required string Id { get; set; }
+    public required string Training { get; set; }
+    public required string Input { get; set; }
+    public double? Natural { get; set; }
+    public double? Pgd { get; set; }
+    /// <summary>Worst case per example over the paper's PGD and the strong suite's attacks.</summary>
+    public double? Strong { get; set; }
+    /// <summary>Accuracy (percent) under each attack evaluated, by cell name.</summary>
+    public Dictionary<string, double> Attacks { get; set; } = [];
+    public List<SweepPoint> Sweep { get; set; } = [];
+    public int TestCount { get; set; }
+    public double TrainingSeconds { get; set; }
+    public List<Dictionary<string, double>> Curve { get; set; } = [];
+    /// <summary>Image grid of the paper's PGD (relative to results.json).</summary>
+    public string? ExamplesImage { get; set; }
+}
+
+public sealed record SweepPoint(double Epsilon255, double Accuracy);
+
+public sealed class Table4Row
+{
+    public required string Row { get; set; }
+    public required string Training { get; set; }
+    public required string Input { get; set; }
+    public double? Natural { get; set; }
+    public double? Pgd { get; set; }
+    public double? PaperNatural { get; set; }
+    public double? PaperPgd { get; set; }
+    public double? NaturalDifference { get; set; }
+    public double? PgdDifference { get; set; }
+}
+
+public sealed class RandomMaskRow
+{
+    public required string Training { get; set; }
+    public double? PlainNatural { get; set; }
+    public double? PlainPgd { get; set; }
+    public double? MaskedNatural { get; set; }
+    public double? MaskedPgd { get; set; }
+    public double? RandomMaskNatural { get; set; }
+    public double? RandomMaskPgd { get; set; }
+}
+
+public sealed class ThreatRow
+{
+    public required string Model { get; set; }
+    public double? ForegroundOnly { get; set; }
+    public double? FullImage { get; set; }
+}
+
+public sealed class ForegroundBinRow
+{
+    public required string Model { get; set; }
+    public List<BinAccuracy> Bins { get; set; } = [];
+}
+
+public sealed class ClassForegroundRow
+{
+    public required string Model { get; set; }
+    public int ClassIndex { get; set; }
+    public required string ClassName { get; set; }
+    public List<BinAccuracy> Bins { get; set; } = [];
+}
+
+/// <summary>Examples whose foreground fraction lies in [Low, High) percent, and the accuracies on them.</summary>
+public sealed record BinAccuracy(int Low, int High, int Count, double? Natural, double? Pgd);
+
+public sealed record CellSummary(string Id, string? Key, double Seconds);

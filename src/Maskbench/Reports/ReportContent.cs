@@ -1,0 +1,114 @@
+using System.Globalization;
+
+namespace Maskbench.Reports;
+
+/// <summary>
+/// What the report says, built from results.json alone: the scale note, Table 4 beside the paper, the strong
+/// suite, the ε sweep, the controls, Table 1 counts, training curves and image grids. Numbers are printed exactly as
+/// stored (percent, two decimals); a missing cell prints as "n/a".
+/// </summary>
+public static class ReportContent
+{
+    public const string Missing = "n/a";
+
+    /// <param name="imagesRoot">The folder the results' relative image paths start from (results.json's folder).</param>
+    public static List<ReportBlock> Build(ExperimentResults r, string imagesRoot)
+    {
+        var blocks = new List<ReportBlock>();
+        string title = r.Dataset.PaperName ?? r.Dataset.Name;
+        blocks.Add(new HeadingBlock(1, $"Foreground attention masks and adversarial robustness: {title}"));
+        blocks.Add(new ParagraphBlock($"Scale: {r.ScaleNote}"));
+        blocks.Add(new ParagraphBlock($"Dataset '{r.Dataset.Name}' (manifest SHA-256 {r.Dataset.Sha256}); profile '{r.Profile.Name}': {r.Profile.Arch}, width x{P(r.Profile.Width)}, "
+            + $"{r.Profile.Epochs} epochs; PGD: L∞, ε = {P(r.Profile.PgdEpsilon255)}/255, step {P(r.Profile.PgdStepSize255)}/255, {r.Profile.PgdSteps} steps."));
+        if (r.MissingCells.Count > 0)
+            blocks.Add(new ParagraphBlock($"Incomplete: {r.MissingCells.Count} cells have no result yet ({string.Join(", ", r.MissingCells.Take(8))}{(r.MissingCells.Count > 8 ? ", ..." : "")}); their numbers show as {Missing}."));
+
+        blocks.Add(new HeadingBlock(2, "Table 4: natural and PGD accuracy (%), ours beside the paper's"));
+        blocks.Add(new ParagraphBlock(r.Dataset.PaperName is null
+            ? "The paper has no numbers for this dataset; only ours are shown."
+            : $"Paper: Table 4, {r.Dataset.PaperName} columns. Difference = ours − paper, in percentage points."));
+        blocks.Add(new TableBlock(["model", "natural", "paper natural", "difference", "PGD", "paper PGD", "difference"],
+            r.Table4.Select(t => Row(t.Row, F(t.Natural), F(t.PaperNatural), D(t.NaturalDifference), F(t.Pgd), F(t.PaperPgd), D(t.PgdDifference))).ToList()));
+
+        blocks.Add(new HeadingBlock(2, "Strong suite: worst case per example"));
+        blocks.Add(new ParagraphBlock("An example counts as robust only if the paper's PGD and every attack of the suite (PGD with restarts, APGD-CE, APGD-DLR, Square) fail on it. "
+            + "The suite column can never exceed the PGD column; where it is much lower, PGD alone overstated robustness."));
+        var attackNames = r.Models.SelectMany(m => m.Attacks.Keys).Where(k => k is "pgd-restarts" or "apgd-ce" or "apgd-dlr" or "square").Distinct().ToList();
+        blocks.Add(new TableBlock(["model", "natural", "PGD", .. attackNames, "worst case"],
+            r.Models.Where(m => m.Strong is not null || m.Attacks.Keys.Any(attackNames.Contains))
+                .Select(m => Row([m.Id, F(m.Natural), F(m.Pgd), .. attackNames.Select(a => F(m.Attacks.TryGetValue(a, out var v) ? v : null)), F(m.Strong)])).ToList()));
+
+        var sweepModels = r.Models.Where(m => m.Sweep.Count > 0).ToList();
+        if (sweepModels.Count > 0)
+        {
+            blocks.Add(new HeadingBlock(2, "Accuracy against ε (PGD)"));
+            var eps = sweepModels.SelectMany(m => m.Sweep.Select(s => s.Epsilon255)).Distinct().Order().ToList();
+            blocks.Add(new TableBlock(["model", .. eps.Select(e => $"ε={P(e)}/255")],
+                sweepModels.Select(m => Row([m.Id, .. eps.Select(e => F(m.Sweep.FirstOrDefault(s => s.Epsilon255 == e)?.Accuracy))])).ToList()));
+            AddFigure(blocks, "PGD accuracy against ε", "sweep.png", ReportCharts.Sweep(r));
+        }
+
+        blocks.Add(new HeadingBlock(2, "Control (a): random masks with the same pixel count"));
+        blocks.Add(new ParagraphBlock("Random-mask models see exactly as many pixels per image as the true foreground mask, at random places. "
+            + "If they gain as much robustness as masked models, the gain comes from fewer input dimensions (Simon-Gabriel et al.), not from removing the background."));
+        blocks.Add(new TableBlock(["training", "plain natural", "plain PGD", "masked natural", "masked PGD", "random-mask natural", "random-mask PGD"],
+            r.RandomMaskControl.Select(c => Row(c.Training, F(c.PlainNatural), F(c.PlainPgd), F(c.MaskedNatural), F(c.MaskedPgd), F(c.RandomMaskNatural), F(c.RandomMaskPgd))).ToList()));
+
+        blocks.Add(new HeadingBlock(2, "Control (b): masked models under the full-image threat"));
+        blocks.Add(new ParagraphBlock("The paper lets the adversary touch only the foreground. Here it may also change the background, which the masked model multiplies by zero; "
+            + "equal numbers confirm that the mask is part of the model and the background is truly ignored."));
+        blocks.Add(new TableBlock(["model", "PGD, foreground only", "PGD, full image"],
+            r.FullImageThreat.Select(t => Row(t.Model, F(t.ForegroundOnly), F(t.FullImage))).ToList()));
+
+        blocks.Add(new HeadingBlock(2, "Control (c): robustness against foreground fraction"));
+        var edges = r.ForegroundBinEdges;
+        string BinName(BinAccuracy b) => $"{b.Low}–{b.High}%";
+        if (r.ForegroundBins.Count > 0)
+        {
+            var header = r.ForegroundBins[0].Bins.Select(BinName).ToList();
+            blocks.Add(new ParagraphBlock("PGD accuracy (%) by the share of the image that is foreground; in brackets the number of test images in the bin."));
+            blocks.Add(new TableBlock(["model", .. header], r.ForegroundBins.Select(b => Row([b.Model, .. b.Bins.Select(Cell)])).ToList()));
+            AddFigure(blocks, "PGD accuracy against foreground fraction", "foreground.png", ReportCharts.Foreground(r));
+            foreach (var model in r.ForegroundBinsPerClass.Select(c => c.Model).Distinct().Where(m => m.Contains("masked") && !m.Contains("random")))
+            {
+                blocks.Add(new HeadingBlock(3, $"Per class: {model}"));
+                blocks.Add(new TableBlock(["class", .. header],
+                    r.ForegroundBinsPerClass.Where(c => c.Model == model).Select(c => Row([c.ClassName, .. c.Bins.Select(Cell)])).ToList()));
+            }
+        }
+
+        blocks.Add(new HeadingBlock(2, "Table 1: images per class"));
+        var splits = r.Dataset.CountsPerSplit.Keys.ToList();
+        blocks.Add(new TableBlock(["class", .. splits],
+            r.Dataset.ClassNames.Select((name, i) => Row([name, .. splits.Select(s => I(r.Dataset.CountsPerSplit[s].ElementAtOrDefault(i)))]))
+                .Append(Row(["total", .. splits.Select(s => I(r.Dataset.CountsPerSplit[s].Sum()))])).ToList()));
+
+        blocks.Add(new HeadingBlock(2, "Training"));
+        blocks.Add(new TableBlock(["model", "training", "input", "test images", "training time (s)"],
+            r.Models.Select(m => Row(m.Id, m.Training, m.Input, I(m.TestCount), P(m.TrainingSeconds))).ToList()));
+        AddFigure(blocks, "Training loss", "training-loss.png", ReportCharts.Training(r, "loss", "Training loss"));
+        string? accuracyField = r.Models.SelectMany(m => m.Curve.SelectMany(e => e.Keys)).FirstOrDefault(k => k.Contains("acc", StringComparison.OrdinalIgnoreCase));
+        if (accuracyField is not null) AddFigure(blocks, $"Training {accuracyField}", "training-accuracy.png", ReportCharts.Training(r, accuracyField, $"Training: {accuracyField}"));
+
+        var grids = r.Models.Where(m => m.ExamplesImage is not null && File.Exists(Path.Combine(imagesRoot, m.ExamplesImage))).ToList();
+        if (grids.Count > 0)
+        {
+            blocks.Add(new HeadingBlock(2, "Examples: clean, mask, adversarial (paper's PGD), perturbation magnified"));
+            foreach (var m in grids)
+                AddFigure(blocks, $"{m.Id}", $"examples-{m.Id}.png", File.ReadAllBytes(Path.Combine(imagesRoot, m.ExamplesImage!)));
+        }
+        return blocks;
+    }
+
+    static void AddFigure(List<ReportBlock> blocks, string caption, string file, byte[]? png)
+    {
+        if (png is not null) blocks.Add(new FigureBlock(caption, file, png));
+    }
+
+    static string Cell(BinAccuracy b) => b.Count == 0 ? "–" : $"{F(b.Pgd)} ({b.Count})";
+    static IReadOnlyList<string> Row(params string[] cells) => cells;
+    static string F(double? v) => v is double x ? x.ToString("F2", CultureInfo.InvariantCulture) : Missing;
+    static string D(double? v) => v is double x ? (x >= 0 ? "+" : "−") + Math.Abs(x).ToString("F2", CultureInfo.InvariantCulture) : Missing;
+    static string P(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+    static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+}
