@@ -31,6 +31,7 @@ public static class ResultsBuilder
             ForegroundBinEdges = ForegroundEdges.ToList(),
         };
         results.Dataset.PaperName = paperName;
+        results.Dataset.TotalPerSplit = results.Dataset.CountsPerSplit.ToDictionary(kv => kv.Key, kv => kv.Value.Sum());
 
         var runner = new GridRunner(plan, store, new UnavailableBackend(), Progress.NullProgress.Instance);
         var trained = new Dictionary<string, CellResult>();

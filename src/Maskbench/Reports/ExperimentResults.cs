@@ -59,6 +59,8 @@ public sealed class DatasetSummary
     public List<string> ClassNames { get; set; } = [];
     /// <summary>Table 1: images per class per split.</summary>
     public Dictionary<string, List<int>> CountsPerSplit { get; set; } = [];
+    /// <summary>Table 1's total row: images per split.</summary>
+    public Dictionary<string, int> TotalPerSplit { get; set; } = [];
     public int ImageSize { get; set; }
 }
 
@@ -71,6 +73,8 @@ public sealed class ProfileSummary
     public int TrainLimit { get; set; }
     public int TestLimit { get; set; }
     public int PgdSteps { get; set; }
+    /// <summary>Budgets are given in units of 1/<see cref="EpsilonDenominator"/> of the pixel range [0, 1].</summary>
+    public int EpsilonDenominator { get; set; } = 255;
     public double PgdEpsilon255 { get; set; }
     public double PgdStepSize255 { get; set; }
     public int AdversarialTrainingSteps { get; set; }

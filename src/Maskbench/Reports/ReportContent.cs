@@ -18,8 +18,8 @@ public static class ReportContent
         string title = r.Dataset.PaperName ?? r.Dataset.Name;
         blocks.Add(new HeadingBlock(1, $"Foreground attention masks and adversarial robustness: {title}"));
         blocks.Add(new ParagraphBlock($"Scale: {r.ScaleNote}"));
-        blocks.Add(new ParagraphBlock($"Dataset '{r.Dataset.Name}' (manifest SHA-256 {r.Dataset.Sha256}); profile '{r.Profile.Name}': {r.Profile.Arch}, width x{P(r.Profile.Width)}, "
-            + $"{r.Profile.Epochs} epochs; PGD: L∞, ε = {P(r.Profile.PgdEpsilon255)}/255, step {P(r.Profile.PgdStepSize255)}/255, {r.Profile.PgdSteps} steps."));
+        blocks.Add(new ParagraphBlock($"Dataset '{r.Dataset.Name}' (manifest hash {r.Dataset.Sha256}); profile '{r.Profile.Name}': {r.Profile.Arch}, width x{P(r.Profile.Width)}, "
+            + $"{r.Profile.Epochs} epochs; PGD: L∞, ε = {P(r.Profile.PgdEpsilon255)}/{r.Profile.EpsilonDenominator}, step {P(r.Profile.PgdStepSize255)}/{r.Profile.EpsilonDenominator}, {r.Profile.PgdSteps} steps."));
         if (r.MissingCells.Count > 0)
             blocks.Add(new ParagraphBlock($"Incomplete: {r.MissingCells.Count} cells have no result yet ({string.Join(", ", r.MissingCells.Take(8))}{(r.MissingCells.Count > 8 ? ", ..." : "")}); their numbers show as {Missing}."));
 
@@ -43,7 +43,7 @@ public static class ReportContent
         {
             blocks.Add(new HeadingBlock(2, "Accuracy against ε (PGD)"));
             var eps = sweepModels.SelectMany(m => m.Sweep.Select(s => s.Epsilon255)).Distinct().Order().ToList();
-            blocks.Add(new TableBlock(["model", .. eps.Select(e => $"ε={P(e)}/255")],
+            blocks.Add(new TableBlock(["model", .. eps.Select(e => $"ε={P(e)}/{r.Profile.EpsilonDenominator}")],
                 sweepModels.Select(m => Row([m.Id, .. eps.Select(e => F(m.Sweep.FirstOrDefault(s => s.Epsilon255 == e)?.Accuracy))])).ToList()));
             AddFigure(blocks, "PGD accuracy against ε", "sweep.png", ReportCharts.Sweep(r));
         }
@@ -81,7 +81,7 @@ public static class ReportContent
         var splits = r.Dataset.CountsPerSplit.Keys.ToList();
         blocks.Add(new TableBlock(["class", .. splits],
             r.Dataset.ClassNames.Select((name, i) => Row([name, .. splits.Select(s => I(r.Dataset.CountsPerSplit[s].ElementAtOrDefault(i)))]))
-                .Append(Row(["total", .. splits.Select(s => I(r.Dataset.CountsPerSplit[s].Sum()))])).ToList()));
+                .Append(Row(["total", .. splits.Select(s => I(r.Dataset.TotalPerSplit.GetValueOrDefault(s)))])).ToList()));
 
         blocks.Add(new HeadingBlock(2, "Training"));
         blocks.Add(new TableBlock(["model", "training", "input", "test images", "training time (s)"],
