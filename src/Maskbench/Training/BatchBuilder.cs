@@ -1,3 +1,5 @@
+using Maskbench.Batching;
+using Maskbench.Data;
 using static TorchSharp.torch;
 
 namespace Maskbench.Training;
@@ -8,30 +10,14 @@ public readonly record struct Augmentation(int OffsetX, int OffsetY, bool Flip)
     public static Augmentation None(int pad) => new(pad, pad, false);
 }
 
-/// <summary>One batch as tensors: images N x C x S x S in [0,1], masks N x 1 x S x S (0/1), labels int64.</summary>
-public sealed class Batch(Tensor images, Tensor masks, Tensor labels) : IDisposable
-{
-    public Tensor Images { get; } = images;
-    public Tensor Masks { get; } = masks;
-    public Tensor Labels { get; } = labels;
-    public int Count => (int)Labels.shape[0];
-
-    public void Dispose()
-    {
-        Images.Dispose();
-        Masks.Dispose();
-        Labels.Dispose();
-    }
-}
-
 /// <summary>
-/// Builds float batches from an <see cref="ImageSet"/>. Random-crop augmentation pads by S/8 with zeros and crops
+/// Builds float batches from in-memory <see cref="SplitArrays"/>. Random-crop augmentation pads by S/8 with zeros and crops
 /// back to S x S (4 pixels at 32x32, as in the CIFAR recipe of He et al. 2016); the mask gets the identical crop and
 /// flip, so the foreground stays registered with the image. Done on bytes in managed code, before any tensor exists,
 /// so that augmentation costs no libtorch calls and is exactly reproducible from its (offset, flip) draws.
 /// One channel is the mean of R, G and B.
 /// </summary>
-public sealed class BatchBuilder(ImageSet set, int channels, Device device)
+public sealed class BatchBuilder(SplitArrays set, int channels, Device device)
 {
     public int Pad { get; } = Math.Max(1, set.ImageSize / 8);
 
@@ -48,7 +34,7 @@ public sealed class BatchBuilder(ImageSet set, int channels, Device device)
         return result;
     }
 
-    public Batch Build(IReadOnlyList<int> indices, Augmentation[]? augmentations = null)
+    public TensorBatch Build(IReadOnlyList<int> indices, Augmentation[]? augmentations = null)
     {
         int n = indices.Count, s = set.ImageSize, plane = s * s;
         var pixels = new float[n * channels * plane];
@@ -86,7 +72,7 @@ public sealed class BatchBuilder(ImageSet set, int channels, Device device)
                 }
             }
         }
-        return new Batch(OnDevice(tensor(pixels, [n, channels, s, s])), OnDevice(tensor(mask, [n, 1, s, s])), OnDevice(tensor(labels)));
+        return new TensorBatch(OnDevice(tensor(pixels, [n, channels, s, s])), OnDevice(tensor(mask, [n, 1, s, s])), OnDevice(tensor(labels)), indices.ToArray());
     }
 
     Tensor OnDevice(Tensor t)

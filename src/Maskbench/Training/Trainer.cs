@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Maskbench.Batching;
+using Maskbench.Data;
 using Maskbench.Models;
 using Maskbench.Progress;
 using TorchSharp;
@@ -34,7 +36,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         return (order[..validation], train);
     }
 
-    public TrainingResult Train(ImageSet data, ModelSpec spec, DatasetIdentity dataset, IReadOnlyList<string> classNames,
+    public TrainingResult Train(SplitArrays data, ModelSpec spec, DatasetIdentity dataset, IReadOnlyList<string> classNames,
         string runPath, bool resume, Device device)
     {
         Options.Validate();

@@ -1,4 +1,3 @@
-using Maskbench.Attacks;
 using Maskbench.Models;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -12,7 +11,19 @@ namespace Maskbench.Training;
 /// </summary>
 static class TrainingAdversary
 {
-    public static ThreatModel Threat(double epsilon, Tensor? mask) => ThreatModel.Linf(epsilon, mask);
+    public static ThreatModel Threat(double epsilon, Tensor? mask) => new(epsilon, mask);
+
+    // TEMPORARY stand-in until Maskbench.Attacks (ThreatModel, PgdAttack) is merged.
+    public sealed class ThreatModel(double epsilon, Tensor? mask)
+    {
+        public Tensor Project(Tensor candidate, Tensor x)
+        {
+            using var scope = NewDisposeScope();
+            var delta = (candidate - x).clamp(-epsilon, epsilon);
+            if (mask is not null) delta = delta * mask;
+            return (x + delta).clamp(0, 1).MoveToOuterDisposeScope();
+        }
+    }
 
     /// <summary>
     /// Wong, Rice and Kolter 2020, Algorithm 3: δ uniform in the ε-ball (foreground only when masked), one signed
@@ -32,6 +43,17 @@ static class TrainingAdversary
     /// <summary>Madry et al. 2018 PGD with random start, from the attack library. Returns detached adversarial inputs.</summary>
     public static Tensor Pgd(ImageClassifier model, Tensor x, Tensor labels, Tensor? mask, double epsilon, int steps, double stepSize)
     {
-        throw new NotImplementedException("PGD comes from Maskbench.Attacks.PgdAttack");
+        using var scope = NewDisposeScope();
+        var threat = Threat(epsilon, mask);
+        var current = threat.Project(x + (rand_like(x) * 2 - 1) * epsilon, x);
+        for (int i = 0; i < steps; i++)
+        {
+            current = current.detach().requires_grad_(true);
+            var loss = F.cross_entropy(model.forward(mask is null ? current : current * mask), labels);
+            var grad = autograd.grad([loss], [current])[0];
+            using var noGrad = no_grad();
+            current = threat.Project(current.detach() + grad.sign() * stepSize, x);
+        }
+        return current.detach().MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,5 @@
+using Maskbench.Batching;
+using Maskbench.Data;
 using Maskbench.Models;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -23,7 +25,7 @@ sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, Training
         freeDelta = null;
     }
 
-    public StepOutcome Run(Batch batch, int epoch, ref int iteration, int iterationsPerEpoch)
+    public StepOutcome Run(TensorBatch batch, int epoch, ref int iteration, int iterationsPerEpoch)
     {
         var mask = options.Masked ? batch.Masks : null;
         switch (options.Mode)
@@ -62,7 +64,7 @@ sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, Training
     /// update and the gradient for an FGSM step on the carried perturbation δ (projected by the threat model).
     /// Reports the last replay's loss.
     /// </summary>
-    StepOutcome Free(Batch batch, Tensor? mask, int epoch, ref int iteration, int iterationsPerEpoch)
+    StepOutcome Free(TensorBatch batch, Tensor? mask, int epoch, ref int iteration, int iterationsPerEpoch)
     {
         var x = batch.Images;
         int n = batch.Count;
