@@ -37,7 +37,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
     }
 
     public TrainingResult Train(SplitArrays data, ModelSpec spec, DatasetIdentity dataset, IReadOnlyList<string> classNames,
-        string runPath, bool resume, Device device)
+        string runPath, bool resume, Device device, CancellationToken cancellation = default)
     {
         Options.Validate();
         if (spec.Masked != Options.Masked) throw new ArgumentException("model spec and options disagree on masking");
@@ -78,7 +78,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         for (int epoch = startEpoch; epoch < Options.Epochs; epoch++)
         {
             var watch = Stopwatch.StartNew();
-            var (loss, accuracy) = TrainEpoch(model, builder, step, train, epoch);
+            var (loss, accuracy) = TrainEpoch(model, builder, step, train, epoch, cancellation);
             var (natural, robust) = Validate(model, builder, validation);
             double best = history.Count == 0 ? double.NegativeInfinity : history.Max(Score);
             var metrics = new EpochMetrics
@@ -132,7 +132,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         return (int)(h & 0x7FFFFFFF);
     }
 
-    (double Loss, double Accuracy) TrainEpoch(ImageClassifier model, BatchBuilder builder, TrainingStep step, int[] train, int epoch)
+    (double Loss, double Accuracy) TrainEpoch(ImageClassifier model, BatchBuilder builder, TrainingStep step, int[] train, int epoch, CancellationToken cancellation)
     {
         int seed = EpochSeed(Options.Seed, epoch);
         manual_seed(seed);
@@ -149,6 +149,8 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         int iteration = 0;
         for (int start = 0; start < order.Length; start += Options.BatchSize)
         {
+            // Stopping between batches leaves last.ckpt at the previous epoch's end, where --resume picks up.
+            cancellation.ThrowIfCancellationRequested();
             int n = Math.Min(Options.BatchSize, order.Length - start);
             using var scope = NewDisposeScope();
             using var batch = builder.Build(new ArraySegment<int>(order, start, n), augmentations[start..(start + n)]);
