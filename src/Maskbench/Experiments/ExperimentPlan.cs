@@ -27,32 +27,32 @@ public sealed class ExperimentPlan
         string? arch = null, Reports.DatasetSummary? dataset = null)
     {
         var p = arch is null ? profile : profile with { Arch = arch };
-        var models = new List<ModelSpec>();
-        foreach (string training in new[] { ModelSpec.Natural, ModelSpec.Adversarial })
-            foreach (string input in new[] { ModelSpec.Plain, ModelSpec.Masked })
+        var models = new List<GridModel>();
+        foreach (string training in new[] { GridModel.Natural, GridModel.Adversarial })
+            foreach (string input in new[] { GridModel.Plain, GridModel.Masked })
                 models.Add(Model(p, training, input));
         if (p.RandomMaskControl)
-            foreach (string training in new[] { ModelSpec.Natural, ModelSpec.Adversarial })
-                models.Add(Model(p, training, ModelSpec.RandomMask));
+            foreach (string training in new[] { GridModel.Natural, GridModel.Adversarial })
+                models.Add(Model(p, training, GridModel.RandomMask));
 
         var cells = models.Select(CellSpec.ForTraining).ToList();
         foreach (var model in models)
         {
             // Plain models have no mask, so their adversary always has the full image.
-            string threat = model.UsesMask ? AttackSpec.Foreground : AttackSpec.FullImage;
-            var pgd = new AttackSpec(AttackSpec.Pgd, ExperimentProfile.PaperEpsilon, p.StepFor(ExperimentProfile.PaperEpsilon, p.PgdSteps),
+            string threat = model.UsesMask ? GridAttack.Foreground : GridAttack.FullImage;
+            var pgd = new GridAttack(GridAttack.Pgd, ExperimentProfile.PaperEpsilon, p.StepFor(ExperimentProfile.PaperEpsilon, p.PgdSteps),
                 p.PgdSteps, 1, threat, p.TestLimit, p.Seed);
-            cells.Add(CellSpec.ForEvaluation(model, "natural", pgd with { Attack = AttackSpec.None, Epsilon = 0, StepSize = 0, Steps = 0, Restarts = 0 }, "natural"));
+            cells.Add(CellSpec.ForEvaluation(model, "natural", pgd with { Attack = GridAttack.None, Epsilon = 0, StepSize = 0, Steps = 0, Restarts = 0 }, "natural"));
             cells.Add(CellSpec.ForEvaluation(model, "pgd", pgd, "pgd"));
-            if (model.Input == ModelSpec.RandomMask) continue;   // the control needs only natural and PGD
-            if (model.Input == ModelSpec.Masked)
-                cells.Add(CellSpec.ForEvaluation(model, "pgd-full-image", pgd with { Threat = AttackSpec.FullImage }, "full-image"));
+            if (model.Input == GridModel.RandomMask) continue;   // the control needs only natural and PGD
+            if (model.Input == GridModel.Masked)
+                cells.Add(CellSpec.ForEvaluation(model, "pgd-full-image", pgd with { Threat = GridAttack.FullImage }, "full-image"));
             if (p.StrongSuite)
             {
                 cells.Add(CellSpec.ForEvaluation(model, "pgd-restarts", pgd with { Restarts = p.Restarts, Seed = p.Seed + 1 }, "strong"));
-                cells.Add(CellSpec.ForEvaluation(model, "apgd-ce", pgd with { Attack = AttackSpec.ApgdCe, StepSize = 0, Steps = p.ApgdSteps }, "strong"));
-                cells.Add(CellSpec.ForEvaluation(model, "apgd-dlr", pgd with { Attack = AttackSpec.ApgdDlr, StepSize = 0, Steps = p.ApgdSteps }, "strong"));
-                cells.Add(CellSpec.ForEvaluation(model, "square", pgd with { Attack = AttackSpec.Square, StepSize = 0, Steps = p.SquareQueries }, "strong"));
+                cells.Add(CellSpec.ForEvaluation(model, "apgd-ce", pgd with { Attack = GridAttack.ApgdCe, StepSize = 0, Steps = p.ApgdSteps }, "strong"));
+                cells.Add(CellSpec.ForEvaluation(model, "apgd-dlr", pgd with { Attack = GridAttack.ApgdDlr, StepSize = 0, Steps = p.ApgdSteps }, "strong"));
+                cells.Add(CellSpec.ForEvaluation(model, "square", pgd with { Attack = GridAttack.Square, StepSize = 0, Steps = p.SquareQueries }, "strong"));
             }
             if (p.Sweep)
                 foreach (int e in ExperimentProfile.SweepEpsilons255)
@@ -66,11 +66,11 @@ public sealed class ExperimentPlan
         return new ExperimentPlan { Profile = p, DatasetPath = datasetPath, DatasetName = datasetName, DatasetSha256 = datasetSha256, Cells = cells, Dataset = dataset };
     }
 
-    static ModelSpec Model(ExperimentProfile p, string training, string input)
+    static GridModel Model(ExperimentProfile p, string training, string input)
     {
-        bool adversarial = training == ModelSpec.Adversarial;
+        bool adversarial = training == GridModel.Adversarial;
         double eps = adversarial ? ExperimentProfile.PaperEpsilon : 0;
-        return new ModelSpec($"{training}-{input}", training, input, p.Arch, p.Width, p.Epochs, p.BatchSize, p.LearningRate,
+        return new GridModel($"{training}-{input}", training, input, p.Arch, p.Width, p.Epochs, p.BatchSize, p.LearningRate,
             p.TrainLimit, eps, adversarial ? p.StepFor(eps, p.TrainSteps) : 0, adversarial ? p.TrainSteps : 0, p.Seed);
     }
 

@@ -28,6 +28,8 @@ public sealed class GridRunner
     public int Executed { get; private set; }
     /// <summary>Cells found in the cache.</summary>
     public int Reused { get; private set; }
+    /// <summary>Cells this build cannot compute (reported as missing).</summary>
+    public List<string> Unavailable { get; } = [];
 
     public void Run(CellSelection selection)
     {
@@ -38,8 +40,16 @@ public sealed class GridRunner
         foreach (var (index, cell) in chosen)
         {
             task.Describe($"cell {index} {cell.Id}");
-            if (cell.Kind == CellSpec.Train) EnsureTrained(cell);
-            else EnsureEvaluated(cell);
+            try
+            {
+                if (cell.Kind == CellSpec.Train) EnsureTrained(cell);
+                else EnsureEvaluated(cell);
+            }
+            catch (CellUnavailableException e)
+            {
+                Unavailable.Add(cell.Id);
+                _progress.Info($"skipped {cell.Id}: {e.Message}");
+            }
             task.Advance();
         }
         _progress.Info($"grid: {Executed} cells computed, {Reused} reused from {_store.CellsFolder}");

@@ -11,10 +11,10 @@ namespace Maskbench.Experiments;
 public interface IExperimentBackend
 {
     /// <summary>Trains <paramref name="model"/>, writing its checkpoint and metrics.jsonl under <paramref name="runFolder"/>.</summary>
-    TrainedModel Train(ModelSpec model, string runFolder, IProgressSink progress);
+    TrainedModel Train(GridModel model, string runFolder, IProgressSink progress);
 
     /// <summary>Evaluates <paramref name="attack"/> against the trained model on the test split.</summary>
-    EvaluationOutcome Evaluate(ModelSpec model, TrainedModel trained, AttackSpec attack, IProgressSink progress);
+    EvaluationOutcome Evaluate(GridModel model, TrainedModel trained, GridAttack attack, IProgressSink progress);
 }
 
 /// <summary>A trained model: the checkpoint's absolute path and the per-epoch curve.</summary>

@@ -47,29 +47,29 @@ public static class ResultsBuilder
         foreach (var model in plan.Cells.Where(c => c.Kind == CellSpec.Train).Select(c => c.Model))
             results.Models.Add(ModelOf(plan, model, trained.GetValueOrDefault(model.Id), evaluations));
 
-        foreach (var m in results.Models.Where(m => m.Input != ModelSpec.RandomMask))
+        foreach (var m in results.Models.Where(m => m.Input != GridModel.RandomMask))
         {
             var paper = PaperTable4.Lookup(paperName, m.Training, m.Input);
             results.Table4.Add(new Table4Row
             {
-                Row = $"{m.Input}-{(m.Training == ModelSpec.Natural ? "N" : "A")}", Training = m.Training, Input = m.Input,
+                Row = $"{m.Input}-{(m.Training == GridModel.Natural ? "N" : "A")}", Training = m.Training, Input = m.Input,
                 Natural = m.Natural, Pgd = m.Pgd, PaperNatural = paper?.Natural, PaperPgd = paper?.Pgd,
                 NaturalDifference = Difference(m.Natural, paper?.Natural), PgdDifference = Difference(m.Pgd, paper?.Pgd),
             });
         }
-        foreach (string training in new[] { ModelSpec.Natural, ModelSpec.Adversarial })
+        foreach (string training in new[] { GridModel.Natural, GridModel.Adversarial })
         {
             ModelResults? Find(string input) => results.Models.FirstOrDefault(m => m.Training == training && m.Input == input);
-            var random = Find(ModelSpec.RandomMask);
+            var random = Find(GridModel.RandomMask);
             if (random is null) continue;
             results.RandomMaskControl.Add(new RandomMaskRow
             {
-                Training = training, PlainNatural = Find(ModelSpec.Plain)?.Natural, PlainPgd = Find(ModelSpec.Plain)?.Pgd,
-                MaskedNatural = Find(ModelSpec.Masked)?.Natural, MaskedPgd = Find(ModelSpec.Masked)?.Pgd,
+                Training = training, PlainNatural = Find(GridModel.Plain)?.Natural, PlainPgd = Find(GridModel.Plain)?.Pgd,
+                MaskedNatural = Find(GridModel.Masked)?.Natural, MaskedPgd = Find(GridModel.Masked)?.Pgd,
                 RandomMaskNatural = random.Natural, RandomMaskPgd = random.Pgd,
             });
         }
-        foreach (var m in results.Models.Where(m => m.Input == ModelSpec.Masked))
+        foreach (var m in results.Models.Where(m => m.Input == GridModel.Masked))
             results.FullImageThreat.Add(new ThreatRow { Model = m.Id, ForegroundOnly = m.Pgd, FullImage = m.Attacks.TryGetValue("pgd-full-image", out var f) ? f : null });
 
         AddForegroundBins(plan, results, evaluations);
@@ -95,7 +95,7 @@ public static class ResultsBuilder
         return store.TryLoad(GridRunner.EvaluationKey(cell, plan.DatasetSha256, model), out var r) ? r : null;
     }
 
-    static ModelResults ModelOf(ExperimentPlan plan, ModelSpec model, CellResult? trainedCell, Dictionary<string, CellResult> evaluations)
+    static ModelResults ModelOf(ExperimentPlan plan, GridModel model, CellResult? trainedCell, Dictionary<string, CellResult> evaluations)
     {
         var cells = plan.Cells.Where(c => c.Kind == CellSpec.Evaluate && c.Model.Id == model.Id && evaluations.ContainsKey(c.Id))
             .Select(c => (Spec: c, Record: evaluations[c.Id].Evaluation!)).ToList();
@@ -178,7 +178,7 @@ public static class ResultsBuilder
     /// <summary>A backend that refuses work: building results only reads the cache.</summary>
     sealed class UnavailableBackend : IExperimentBackend
     {
-        public TrainedModel Train(ModelSpec model, string runFolder, Progress.IProgressSink progress) => throw new InvalidOperationException();
-        public EvaluationOutcome Evaluate(ModelSpec model, TrainedModel trained, AttackSpec attack, Progress.IProgressSink progress) => throw new InvalidOperationException();
+        public TrainedModel Train(GridModel model, string runFolder, Progress.IProgressSink progress) => throw new InvalidOperationException();
+        public EvaluationOutcome Evaluate(GridModel model, TrainedModel trained, GridAttack attack, Progress.IProgressSink progress) => throw new InvalidOperationException();
     }
 }

@@ -6,8 +6,8 @@ namespace Maskbench.Tests.Experiments;
 
 public class CellKeyTests
 {
-    static readonly ModelSpec Model = new("natural-plain", "natural", "plain", "vgg19", 0.125, 3, 64, 0.01, 1000, 0, 0, 0, 7);
-    static readonly AttackSpec Attack = new("pgd", 8 / 255.0, 2 / 255.0, 20, 1, "full-image", 100, 3);
+    static readonly GridModel Model = new("natural-plain", "natural", "plain", "vgg19", 0.125, 3, 64, 0.01, 1000, 0, 0, 0, 7);
+    static readonly GridAttack Attack = new("pgd", 8 / 255.0, 2 / 255.0, 20, 1, "full-image", 100, 3);
 
     [Fact]
     public void KeyIsTheSha256OfTheDocumentedCanonicalText()
@@ -25,8 +25,8 @@ public class CellKeyTests
     [Fact]
     public void EveryPropertyOfModelAndAttackIsAParameter()
     {
-        int modelProperties = typeof(ModelSpec).GetProperties().Count(p => p.CanWrite);
-        int attackProperties = typeof(AttackSpec).GetProperties().Count(p => p.CanWrite);
+        int modelProperties = typeof(GridModel).GetProperties().Count(p => p.CanWrite);
+        int attackProperties = typeof(GridAttack).GetProperties().Count(p => p.CanWrite);
         Assert.Equal(modelProperties, Model.ToParameters().Count);
         Assert.Equal(attackProperties, Attack.ToParameters().Count);
     }

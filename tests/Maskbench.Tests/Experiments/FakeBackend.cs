@@ -14,7 +14,7 @@ sealed class FakeBackend : IExperimentBackend
     public int TrainCalls, EvaluateCalls;
     public readonly List<string> Evaluated = [];
 
-    public TrainedModel Train(ModelSpec model, string runFolder, IProgressSink progress)
+    public TrainedModel Train(GridModel model, string runFolder, IProgressSink progress)
     {
         TrainCalls++;
         Directory.CreateDirectory(runFolder);
@@ -23,15 +23,15 @@ sealed class FakeBackend : IExperimentBackend
         return new TrainedModel(path, [new() { ["epoch"] = 1, ["loss"] = 2.0, ["train_accuracy"] = 0.5 }, new() { ["epoch"] = 2, ["loss"] = 1.0, ["train_accuracy"] = 0.75 }]);
     }
 
-    public static int Threshold(ModelSpec model, AttackSpec attack)
+    public static int Threshold(GridModel model, GridAttack attack)
     {
         int natural = model.IsAdversarial ? 16 : 18;
         int drop = (int)Math.Round(attack.Epsilon * 255) * (model.IsAdversarial ? 1 : 2);
-        if (attack.Attack is AttackSpec.ApgdCe or AttackSpec.Square) drop += 1;
+        if (attack.Attack is GridAttack.ApgdCe or GridAttack.Square) drop += 1;
         return Math.Max(0, natural - drop);
     }
 
-    public EvaluationOutcome Evaluate(ModelSpec model, TrainedModel trained, AttackSpec attack, IProgressSink progress)
+    public EvaluationOutcome Evaluate(GridModel model, TrainedModel trained, GridAttack attack, IProgressSink progress)
     {
         Assert.True(File.Exists(trained.CheckpointPath));
         EvaluateCalls++;
@@ -39,8 +39,8 @@ sealed class FakeBackend : IExperimentBackend
         int threshold = Threshold(model, attack);
         var indices = Enumerable.Range(0, TestCount).ToArray();
         // The APGD-DLR fake misses different examples from PGD, so the worst case is lower than each attack alone.
-        bool Correct(int k) => attack.Attack == AttackSpec.ApgdDlr && attack.Epsilon > 0 ? (k + 3) % 20 < threshold : k % 20 < threshold;
-        var examples = attack.Attack == AttackSpec.Pgd
+        bool Correct(int k) => attack.Attack == GridAttack.ApgdDlr && attack.Epsilon > 0 ? (k + 3) % 20 < threshold : k % 20 < threshold;
+        var examples = attack.Attack == GridAttack.Pgd
             ? new AdversarialExamples([Image(10)], [new BinaryMask(4, 4, Enumerable.Range(0, 16).Select(i => (byte)(i % 2)).ToArray())], [Image(20)])
             : null;
         return new EvaluationOutcome(indices, indices.Select(k => (long)(k % 3)).ToArray(), indices.Select(k => k / (double)TestCount).ToArray(),

@@ -7,7 +7,7 @@ namespace Maskbench.Experiments;
 /// what it sees (the plain image, the image with its background zeroed by the foreground mask as in the paper,
 /// or the random-mask control). Every property is part of the training cell's key.
 /// </summary>
-public sealed record ModelSpec(
+public sealed record GridModel(
     string Id,
     string Training,
     string Input,

@@ -5,7 +5,7 @@ namespace Maskbench.Experiments;
 /// says which pixels the adversary may change: the whole image, or only the foreground (the paper's threat model
 /// for masked models: "the adversary is only given access to the foreground pixels").
 /// </summary>
-public sealed record AttackSpec(
+public sealed record GridAttack(
     string Attack,
     double Epsilon,
     double StepSize,
@@ -27,12 +27,12 @@ public sealed record AttackSpec(
     public SortedDictionary<string, string> ToParameters() => new(StringComparer.Ordinal)
     {
         ["attack.name"] = Attack,
-        ["attack.epsilon"] = ModelSpec.Format(Epsilon),
-        ["attack.stepSize"] = ModelSpec.Format(StepSize),
-        ["attack.steps"] = ModelSpec.Format(Steps),
-        ["attack.restarts"] = ModelSpec.Format(Restarts),
+        ["attack.epsilon"] = GridModel.Format(Epsilon),
+        ["attack.stepSize"] = GridModel.Format(StepSize),
+        ["attack.steps"] = GridModel.Format(Steps),
+        ["attack.restarts"] = GridModel.Format(Restarts),
         ["attack.threat"] = Threat,
-        ["attack.testLimit"] = ModelSpec.Format(TestLimit),
-        ["attack.seed"] = ModelSpec.Format(Seed),
+        ["attack.testLimit"] = GridModel.Format(TestLimit),
+        ["attack.seed"] = GridModel.Format(Seed),
     };
 }

@@ -1,0 +1,166 @@
+using Maskbench.Attacks;
+using Maskbench.Batching;
+using Maskbench.Data;
+using Maskbench.Models;
+using Maskbench.Progress;
+using Maskbench.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Maskbench.Experiments;
+
+/// <summary>
+/// The grid's TorchSharp side: trains with <see cref="Trainer"/> on the dataset's "train" split and attacks with
+/// <see cref="Attack"/> through a <see cref="ModuleTarget"/> on the "test" split. A masked model multiplies its input
+/// by the mask inside the target, so an adversary on the full image meets the same model as one on the foreground.
+/// </summary>
+public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
+{
+    readonly Dataset _dataset;
+    readonly string _datasetSha256;
+    readonly Device _device;
+    readonly int _validationCount, _validationSteps, _evalBatch;
+    /// <summary>How many examples of the paper's PGD go into the report's image grid.</summary>
+    public int ExamplesToDraw { get; init; } = 4;
+
+    public TorchExperimentBackend(string datasetFolder, string datasetSha256, Device device, int validationCount, int validationSteps, int evalBatch = 100)
+    {
+        _dataset = DatasetStore.Open(datasetFolder, verifyHashes: false);
+        foreach (string split in new[] { "train", "test" })
+            if (!_dataset.HasSplit(split)) throw new MaskbenchException($"{datasetFolder}: the dataset has no '{split}' split (it has {string.Join(", ", _dataset.SplitNames)})");
+        _datasetSha256 = datasetSha256;
+        _device = device;
+        _validationCount = validationCount;
+        _validationSteps = validationSteps;
+        _evalBatch = evalBatch;
+    }
+
+    Models.ModelSpec ArchitectureOf(GridModel model)
+    {
+        var (mean, std) = Models.ModelSpec.DefaultNormalization(3);
+        return new Models.ModelSpec
+        {
+            Arch = model.Arch, Classes = _dataset.Manifest.ClassNames.Count, InputSize = _dataset.Manifest.ImageSize,
+            Width = model.Width, Mean = mean, Std = std, Masked = model.UsesMask,
+        };
+    }
+
+    public TrainedModel Train(GridModel model, string runFolder, IProgressSink progress)
+    {
+        using var split = _dataset.Split("train");
+        var arrays = split.Load();
+        if (model.Input == GridModel.RandomMask)
+            RandomMaskControl.Twin(arrays.Masks, arrays.Count, arrays.ImageSize, model.Seed).CopyTo(arrays.Masks, 0);
+        var options = new TrainingOptions
+        {
+            Mode = model.IsAdversarial ? TrainingMode.Pgd : TrainingMode.Natural,
+            Epochs = model.Epochs, BatchSize = model.BatchSize, LearningRate = model.LearningRate,
+            Epsilon = model.TrainEpsilon, Steps = Math.Max(1, model.TrainSteps), StepSize = model.IsAdversarial ? model.TrainStepSize : 1.0 / 255,
+            Seed = model.Seed, Masked = model.UsesMask, LimitTrain = model.TrainLimit > 0 ? model.TrainLimit : null,
+            ValidationCount = _validationCount, ValidationSteps = _validationSteps,
+            HorizontalFlip = _dataset.Manifest.HorizontalFlipPreservesLabels,
+        };
+        var run = new RunFolder(runFolder);
+        // A run folder left by a killed grid is continued from its last epoch rather than started over.
+        bool resume = File.Exists(run.Last) && File.Exists(run.RunJson);
+        var result = new Trainer(options, progress).Train(arrays, ArchitectureOf(model),
+            new DatasetIdentity(_dataset.Folder, _datasetSha256, _dataset.Manifest.Name), _dataset.Manifest.ClassNames, runFolder, resume, _device);
+        var curve = result.Epochs.Select(e => new Dictionary<string, double>
+        {
+            ["epoch"] = e.Epoch, ["loss"] = e.TrainLoss, ["train_accuracy"] = e.TrainAccuracy,
+            ["validation_natural_accuracy"] = e.ValidationNaturalAccuracy, ["validation_pgd_accuracy"] = e.ValidationPgdAccuracy,
+            ["seconds"] = e.Seconds,
+        }.Where(kv => double.IsFinite(kv.Value)).ToDictionary()).ToList();
+        return new TrainedModel(run.Last, curve);
+    }
+
+    /// <summary>The test rows evaluated: all, or a fixed random subset of <paramref name="limit"/> rows (the same for every cell).</summary>
+    public static int[] TestRows(int count, int limit)
+    {
+        if (limit <= 0 || limit >= count) return Enumerable.Range(0, count).ToArray();
+        var order = Enumerable.Range(0, count).ToArray();
+        new Random(20190127).Shuffle(order);
+        return order[..limit].Order().ToArray();
+    }
+
+    public EvaluationOutcome Evaluate(GridModel model, TrainedModel trained, GridAttack spec, IProgressSink progress)
+    {
+        var attack = AttackCatalog.Create(spec);
+        using var split = _dataset.Split("test");
+        var rows = TestRows(split.Count, spec.TestLimit);
+        using var classifier = ModelFactory.Create(ArchitectureOf(model));
+        Checkpoint.Load(trained.CheckpointPath, classifier, null);
+        classifier.to(_device);
+        classifier.eval();
+
+        var correct = new bool[rows.Length];
+        var labels = new long[rows.Length];
+        var fractions = new double[rows.Length];
+        AdversarialExamples? examples = null;
+        using var task = progress.Start($"{model.Id}: {spec.Attack} ε={spec.Epsilon * 255:0.#}/255", rows.Length, "images");
+        for (int start = 0; start < rows.Length; start += _evalBatch)
+        {
+            int n = Math.Min(_evalBatch, rows.Length - start);
+            var batchRows = rows[start..(start + n)];
+            using var scope = NewDisposeScope();
+            using var batch = DatasetBatches.Gather(split, batchRows, _device);
+            var trueMasks = batch.Masks;
+            var modelMasks = model.Input == GridModel.RandomMask ? RandomMasks(split, batchRows, model.Seed) : trueMasks;
+            var target = new ModuleTarget(classifier, model.UsesMask ? modelMasks : null);
+            var threat = ThreatModel.Linf(spec.Epsilon, spec.Threat == GridAttack.Foreground && model.UsesMask ? modelMasks : null);
+            using var result = attack.Run(target, batch.Images, batch.Labels, threat);
+            var fg = trueMasks.flatten(1).mean([1]).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+            for (int i = 0; i < n; i++)
+            {
+                correct[start + i] = !result.Examples[i].Fooled;
+                labels[start + i] = split.Labels[batchRows[i]];
+                fractions[start + i] = fg[i];
+            }
+            if (examples is null && ExamplesToDraw > 0 && spec.Epsilon > 0)
+                examples = Draw(batch.Images, modelMasks, result.Adversarial, Math.Min(ExamplesToDraw, n));
+            task.Advance(n);
+        }
+        return new EvaluationOutcome(rows, labels, fractions, correct, examples);
+    }
+
+    Tensor RandomMasks(DatasetSplit split, int[] rows, int seed)
+    {
+        int px = split.PixelsPerImage;
+        var values = new float[rows.Length * px];
+        var one = new byte[px];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            split.CopyMasks(rows[i], 1, one);
+            // firstIndex = the row, so a test image gets the same random mask in every batch and every cell.
+            var twin = RandomMaskControl.Twin(one, 1, split.ImageSize, seed, firstIndex: 1_000_000 + rows[i]);
+            for (int p = 0; p < px; p++) values[i * px + p] = twin[p];
+        }
+        return tensor(values, [rows.Length, 1, split.ImageSize, split.ImageSize]).to(_device);
+    }
+
+    static AdversarialExamples Draw(Tensor clean, Tensor masks, Tensor adversarial, int count)
+    {
+        RgbImage ToImage(Tensor t)
+        {
+            int s = (int)t.shape[2];
+            var chw = (t.clamp(0, 1) * 255).round().to_type(ScalarType.Byte).cpu().data<byte>().ToArray();
+            var rgb = new byte[s * s * 3];
+            for (int p = 0; p < s * s; p++)
+                for (int c = 0; c < 3; c++) rgb[p * 3 + c] = chw[c * s * s + p];
+            return new RgbImage(s, s, rgb);
+        }
+        BinaryMask ToMask(Tensor t)
+        {
+            int s = (int)t.shape[2];
+            return new BinaryMask(s, s, t.to_type(ScalarType.Byte).cpu().data<byte>().ToArray());
+        }
+        var c = new List<RgbImage>(); var m = new List<BinaryMask>(); var a = new List<RgbImage>();
+        for (int i = 0; i < count; i++)
+        {
+            c.Add(ToImage(clean[i])); m.Add(ToMask(masks[i])); a.Add(ToImage(adversarial[i]));
+        }
+        return new AdversarialExamples(c, m, a);
+    }
+
+    public void Dispose() => _dataset.Dispose();
+}
