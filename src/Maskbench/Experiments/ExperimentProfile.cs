@@ -5,7 +5,8 @@ namespace Maskbench.Experiments;
 /// ε = 8/255, step 2/255, 20 steps; Section "Results") and needs a GPU; the paper does not give its training
 /// schedule, so ours is stated here (SGD with momentum, 30 epochs, PGD-7 adversarial training as in Madry et al.).
 /// <see cref="Cpu"/> scales everything down so that the demo finishes on 2 cores: numbers measured with it are
-/// not the paper's scale and the report says so.
+/// not the paper's scale and the report says so. Validation (a slice of the training split, used by the trainer to
+/// mark the best epoch) is not part of the key of a cell, like the data loader's batch size would not be.
 /// </summary>
 public sealed record ExperimentProfile(
     string Name,
@@ -24,7 +25,9 @@ public sealed record ExperimentProfile(
     bool StrongSuite,
     bool Sweep,
     bool RandomMaskControl,
-    int Seed)
+    int Seed,
+    int ValidationCount = 500,
+    int ValidationSteps = 10)
 {
     /// <summary>ε of the paper's PGD: 8/255 (L∞, pixels in [0, 1]).</summary>
     public const double PaperEpsilon = 8.0 / 255;
@@ -41,7 +44,8 @@ public sealed record ExperimentProfile(
     public static ExperimentProfile Cpu { get; } = new(
         "cpu", "vgg19", Width: 0.125, Epochs: 4, BatchSize: 64, LearningRate: 0.02,
         TrainLimit: 2000, TestLimit: 200, TrainSteps: 2, PgdSteps: 10, Restarts: 2, ApgdSteps: 10,
-        SquareQueries: 100, StrongSuite: true, Sweep: true, RandomMaskControl: true, Seed: 0);
+        SquareQueries: 100, StrongSuite: true, Sweep: true, RandomMaskControl: true, Seed: 0,
+        ValidationCount: 100, ValidationSteps: 3);
 
     public static ExperimentProfile Named(string name) => name.ToLowerInvariant() switch
     {

@@ -47,7 +47,7 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
 
     public TrainedModel Train(GridModel model, string runFolder, IProgressSink progress)
     {
-        using var split = _dataset.Split("train");
+        var split = _dataset.Split("train");   // owned by the dataset (cached), not disposed here
         var arrays = split.Load();
         if (model.Input == GridModel.RandomMask)
             RandomMaskControl.Twin(arrays.Masks, arrays.Count, arrays.ImageSize, model.Seed).CopyTo(arrays.Masks, 0);
@@ -86,7 +86,7 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
     public EvaluationOutcome Evaluate(GridModel model, TrainedModel trained, GridAttack spec, IProgressSink progress)
     {
         var attack = AttackCatalog.Create(spec);
-        using var split = _dataset.Split("test");
+        var split = _dataset.Split("test");
         var rows = TestRows(split.Count, spec.TestLimit);
         using var classifier = ModelFactory.Create(ArchitectureOf(model));
         Checkpoint.Load(trained.CheckpointPath, classifier, null);

@@ -1,0 +1,45 @@
+using Maskbench.Data;
+using Maskbench.Progress;
+using Maskbench.Reports;
+using static TorchSharp.torch;
+
+namespace Maskbench.Experiments;
+
+/// <summary>
+/// <c>maskbench reproduce</c>: the plan for a dataset folder, the selected cells (cached ones skipped), results.json
+/// and the report. The dataset is identified by the SHA-256 of its manifest, which lists the SHA-256 of every array,
+/// so rebuilding the dataset with other contents invalidates every cell.
+/// </summary>
+public static class Reproduction
+{
+    public sealed record Outcome(string ReportPath, int Executed, int Reused, IReadOnlyList<string> Unavailable, ExperimentResults Results);
+
+    public static ExperimentPlan PlanFor(string datasetFolder, ExperimentProfile profile, string? arch = null)
+    {
+        string manifestPath = Path.Combine(datasetFolder, DatasetStore.ManifestFile);
+        if (!File.Exists(manifestPath))
+            throw new MaskbenchException($"{datasetFolder}: no {DatasetStore.ManifestFile} (build a dataset first, for example `maskbench build gtsrb`)");
+        using var dataset = DatasetStore.Open(datasetFolder, verifyHashes: false);
+        var manifest = dataset.Manifest;
+        var summary = new DatasetSummary
+        {
+            Name = manifest.Name, Sha256 = CellKey.FileSha256(manifestPath), ClassNames = manifest.ClassNames.ToList(), ImageSize = manifest.ImageSize,
+            CountsPerSplit = manifest.Splits.OrderBy(s => s.Key == "train" ? 0 : s.Key == "test" ? 1 : 2).ThenBy(s => s.Key, StringComparer.Ordinal)
+                .ToDictionary(s => s.Key, s => s.Value.CountsPerClass.ToList()),
+        };
+        return ExperimentPlan.Create(profile, Path.GetFullPath(datasetFolder), manifest.Name, summary.Sha256, arch, summary);
+    }
+
+    public static Outcome Run(string datasetFolder, string outFolder, ExperimentProfile profile, string? arch, CellSelection selection,
+        Device device, IProgressSink progress)
+    {
+        var plan = PlanFor(datasetFolder, profile, arch);
+        var p = plan.Profile;
+        using var backend = new TorchExperimentBackend(datasetFolder, plan.DatasetSha256, device, p.ValidationCount, p.ValidationSteps);
+        var runner = new GridRunner(plan, new CellStore(outFolder), backend, progress);
+        runner.Run(selection);
+        var results = ResultsBuilder.Build(plan, new CellStore(outFolder));
+        string report = ReportWriter.Write(results, outFolder, Path.GetFullPath(outFolder));
+        return new Outcome(report, runner.Executed, runner.Reused, runner.Unavailable, results);
+    }
+}
