@@ -1,3 +1,4 @@
+using Maskbench.Cli.Commands;
 using Spectre.Console.Cli;
 
 namespace Maskbench.Cli;
@@ -7,5 +8,8 @@ static class CommandRegistry
 {
     public static void Register(IConfigurator config)
     {
+        config.AddBranch<ReproduceSettings>("reproduce", b => { b.SetDescription("Reproduce the paper's grid on a dataset (reproduce --data DIR --out DIR), or the MNIST binarization baseline (reproduce mnist)."); b.SetDefaultCommand<ReproduceCommand>(); b.AddCommand<Commands.ReproduceMnistCommand>("mnist").WithDescription("MNIST binarization baseline: plain and binarized CNN against PGD and BPDA (--idx DIR --out DIR)."); });
+        config.AddCommand<MergeCommand>("merge").WithDescription("Combine cell results of several `reproduce` output folders and render the report.");
+        config.AddCommand<ReportCommand>("report").WithDescription("Re-render report.md and report.html from a results.json.");
     }
 }
