@@ -14,8 +14,9 @@ namespace Maskbench.Masks;
 /// <item>unary costs -log p(colour | model), contrast-sensitive pairwise costs
 /// <c>smoothness * exp(-beta ||Ip - Iq||^2) / dist(p, q)</c> with <c>beta = 1 / (2 mean ||Ip - Iq||^2)</c>;</item>
 /// <item>a minimum cut (<see cref="GridGraph"/>), then a few GrabCut rounds refitting both models on the labels;</item>
-/// <item>the CSV's ROI, when given, as a prior (pixels outside it cost <see cref="SegmenterOptions.OutsideRoiCost"/>
-/// as foreground);</item>
+/// <item>the CSV's ROI, when given, as a constraint (pixels outside it are background) or a prior (they cost
+/// <see cref="SegmenterOptions.OutsideRoiCost"/> as foreground); a location prior favours the ellipse inscribed in the
+/// sign box;</item>
 /// <item>clean-up: the largest 4-connected component with its holes filled.</item>
 /// </list>
 /// Large images are cut at <see cref="SegmenterOptions.WorkingSize"/> and the mask is scaled back. The result depends
@@ -76,7 +77,7 @@ public sealed class GraphCutSegmenter
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
                 if (x < border || y < border || x >= w - border || y >= h - border) hard[y * w + x] = 2;
-        bool forceOutside = double.IsPositiveInfinity(o.OutsideRoiCost);
+        bool forceOutside = o.ForceBackgroundOutsideRoi;
         if (outsideRoi is not null && forceOutside)
             for (int p = 0; p < n; p++) if (outsideRoi[p]) hard[p] = 2;
         int placed = 0;

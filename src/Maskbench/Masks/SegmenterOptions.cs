@@ -33,21 +33,24 @@ public sealed record SegmenterOptions
     /// <summary>At most this many pixels (drawn at random) fit each colour model.</summary>
     public int ColourSamples { get; init; } = 300;
 
-    /// <summary>Weight of the contrast-sensitive smoothness term (GrabCut's gamma = 50).</summary>
-    public double Smoothness { get; init; } = 50.0;
+    /// <summary>Weight of the contrast-sensitive smoothness term (GrabCut's gamma is 50; GTSRB's small, blurred signs cut better with less).</summary>
+    public double Smoothness { get; init; } = 15.0;
 
     /// <summary>
     /// Location prior in nats: a pixel inside the ellipse inscribed in the sign box pays this much more for being
     /// background, a pixel outside it this much more for being foreground. GTSRB signs fill their ROI, and a dark rim on
     /// a dark background is otherwise cut away with the background.
     /// </summary>
-    public double CentrePrior { get; init; } = 1.0;
+    public double CentrePrior { get; init; } = 2.0;
 
     /// <summary>GrabCut-style rounds after the first cut: refit both colour models on the current labels, cut again.</summary>
-    public int ReestimationRounds { get; init; } = 2;
+    public int ReestimationRounds { get; init; } = 1;
 
-    /// <summary>Cost (in nats) added to labelling a pixel outside the ROI as foreground; infinity forces such pixels to background.</summary>
-    public double OutsideRoiCost { get; init; } = double.PositiveInfinity;
+    /// <summary>When a ROI is given: pixels outside it are background (hard constraints, and the final mask is clipped to it).</summary>
+    public bool ForceBackgroundOutsideRoi { get; init; } = true;
+
+    /// <summary>When a ROI is given and not forced: cost (in nats) added to labelling a pixel outside it as foreground.</summary>
+    public double OutsideRoiCost { get; init; } = 5.0;
 
     /// <summary>Clean-up: keep only the largest 4-connected foreground component, and fill background holes inside it.</summary>
     public bool KeepLargestComponent { get; init; } = true;
@@ -66,7 +69,7 @@ public sealed record SegmenterOptions
         if (BorderFraction is < 0 or >= 0.5) throw new ArgumentOutOfRangeException(nameof(BorderFraction), "border must be in [0, 0.5)");
         if (Components < 1 || EmIterations < 0 || CovarianceRegularization <= 0 || ColourSamples < 1)
             throw new ArgumentOutOfRangeException(nameof(Components), "colour model parameters out of range");
-        if (Smoothness < 0 || CentrePrior < 0 || ReestimationRounds < 0 || !(OutsideRoiCost >= 0))
+        if (Smoothness < 0 || CentrePrior < 0 || ReestimationRounds < 0 || !(OutsideRoiCost >= 0) || double.IsInfinity(OutsideRoiCost))
             throw new ArgumentOutOfRangeException(nameof(Smoothness), "smoothness, rounds and ROI cost must be non-negative");
     }
 }
