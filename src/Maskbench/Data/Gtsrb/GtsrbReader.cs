@@ -1,4 +1,5 @@
 using System.Globalization;
+using Maskbench.Data.Images;
 
 namespace Maskbench.Data.Gtsrb;
 
@@ -132,9 +133,11 @@ public sealed class GtsrbReader
         int width, height;
         try
         {
-            (width, height) = PpmHeader.ReadSize(imagePath);
+            using var stream = File.OpenRead(imagePath);
+            var header = PpmHeader.Read(stream, imagePath);
+            (width, height) = (header.Width, header.Height);
         }
-        catch (DataFormatException e)
+        catch (Exception e) when (e is MaskbenchException or IOException)
         {
             return Fail($"image {fileName} is unreadable: {e.Message}");
         }
