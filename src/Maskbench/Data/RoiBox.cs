@@ -1,8 +1,8 @@
 namespace Maskbench.Data;
 
 /// <summary>
-/// A region of interest in pixel coordinates, inclusive on both ends as in the GTSRB annotation CSVs
-/// (<c>Roi.X1;Roi.Y1;Roi.X2;Roi.Y2</c>): a box covering one pixel has X1 == X2.
+/// A region of interest as GTSRB's CSV gives it (Roi.X1, Roi.Y1, Roi.X2, Roi.Y2): pixel columns and rows, both
+/// corners inclusive.
 /// </summary>
 public readonly record struct RoiBox(int X1, int Y1, int X2, int Y2)
 {
