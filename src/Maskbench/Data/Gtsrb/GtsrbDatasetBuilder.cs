@@ -56,6 +56,7 @@ public static class GtsrbDatasetBuilder
         test = DropUnknownClasses(test, classNames.Count, options.OnError, skipped);
         if (train.Count + test.Count == 0) throw new MaskbenchException($"{source}: no usable records" + (skipped.Count > 0 ? $" ({skipped.Count} skipped, first: {skipped[0]})" : ""));
 
+        int trainRead = train.Count, testRead = test.Count;
         var splits = new SortedDictionary<string, SplitArrays>(StringComparer.Ordinal);
         if (train.Count > 0) splits[TrainSplit] = Process(train, 0, options, progress, skipped, "train");
         if (test.Count > 0) splits[TestSplit] = Process(test, 1, options, progress, skipped, "test");
@@ -68,8 +69,12 @@ public static class GtsrbDatasetBuilder
             Source = (syntheticNames is null ? "GTSRB (official layout)" : "synthetic GTSRB (maskbench synth gtsrb)")
                 + $" at {layout.Root}; test split: {testSource}; masks by graph cut",
             HorizontalFlipPreservesLabels = false,
-            BuildParameters = Parameters(options, train.Count, test.Count, testSource, skipped, reader.RescaledCount, layout.Root),
+            BuildParameters = Parameters(options, trainRead, testRead, testSource, skipped, reader.RescaledCount, layout.Root),
         };
+        var sources = new JsonObject();
+        if (splits.ContainsKey(TrainSplit)) sources[TrainSplit] = Sources(train, layout.Root);
+        if (splits.ContainsKey(TestSplit)) sources[TestSplit] = Sources(test, layout.Root);
+        manifest.BuildParameters["sources"] = sources;
         DatasetStore.Write(output, manifest, splits);
         if (skipped.Count > 0) progress.Info($"skipped {skipped.Count} records (reasons in dataset.json build_parameters.skipped); first: {skipped[0]}");
         if (reader.RescaledCount > 0) progress.Info($"scaled the ROI of {reader.RescaledCount} records whose file size disagreed with the CSV");
@@ -103,7 +108,10 @@ public static class GtsrbDatasetBuilder
         return kept;
     }
 
-    /// <summary>Segments, crops and resizes the records in parallel, each into its own row; failed rows are left out under Skip.</summary>
+    /// <summary>
+    /// Segments, crops and resizes the records in parallel, each into its own row; failed rows are left out under
+    /// Skip. <paramref name="records"/> is narrowed to the rows kept, so it lines up with the arrays.
+    /// </summary>
     static SplitArrays Process(List<GtsrbRecord> records, int splitId, GtsrbBuildOptions options, IProgressSink progress, List<SkippedRecord> skipped, string name)
     {
         var arrays = new SplitArrays(records.Count, options.ImageSize);
@@ -148,7 +156,24 @@ public static class GtsrbDatasetBuilder
             if (failures[i] is null) kept.Add(i);
             else skipped.Add(new SkippedRecord(records[i].ImagePath, $"record of {Path.GetFileName(records[i].CsvPath)} line {records[i].Line}", failures[i]!.Message));
         }
+        var keptRecords = kept.Select(i => records[i]).ToList();
+        records.Clear();
+        records.AddRange(keptRecords);
         return arrays.Select(kept);
+    }
+
+    /// <summary>
+    /// Where each row came from, one string per row in GTSRB's own CSV style: the image path relative to the root,
+    /// then the file's Width;Height and the ROI used (after any rescaling). Lets a reader of the dataset go back
+    /// to the original image, for example to compare with the synthetic true masks.
+    /// </summary>
+    static JsonArray Sources(List<GtsrbRecord> records, string root)
+    {
+        var array = new JsonArray();
+        foreach (var r in records)
+            array.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{Path.GetRelativePath(root, r.ImagePath).Replace('\\', '/')};{r.Width};{r.Height};{r.Roi.X1};{r.Roi.Y1};{r.Roi.X2};{r.Roi.Y2}"));
+        return array;
     }
 
     static JsonObject Parameters(GtsrbBuildOptions o, int trainRecords, int testRecords, string testSource, List<SkippedRecord> skipped, int rescaled, string root)

@@ -59,6 +59,17 @@ public static class SyntheticGtsrb
             ?? throw new DataFormatException(marker, "no class_names array");
     }
 
+    /// <summary>
+    /// The true mask of an image of a synthetic root, given the image's path relative to the root
+    /// (<c>Final_Training/Images/000NN/T_I.ppm</c> or <c>Final_Test/Images/N.ppm</c>, as in a dataset's sources).
+    /// </summary>
+    public static string TrueMaskPath(string root, string relativeImagePath)
+    {
+        var parts = relativeImagePath.Replace('\\', '/').Split('/').Where(p => p != "Images").ToArray();
+        parts[^1] = Path.ChangeExtension(parts[^1], ".png");
+        return Path.Combine([root, TrueMasksFolder, .. parts]);
+    }
+
     static void Validate(SyntheticGtsrbOptions o)
     {
         if (o.Classes < 1 || o.Classes > SignDesigns.All.Count) throw new MaskbenchException($"--classes must be 1 to {SignDesigns.All.Count}, got {o.Classes}");

@@ -82,6 +82,10 @@ public class GtsrbDatasetBuilderTests
         using var dataset = DatasetStore.Open(temp["d"]);
         Assert.Equal(2, (int)dataset.Manifest.BuildParameters["skipped_count"]!);
         Assert.Contains("00009_00000.ppm", dataset.Manifest.BuildParameters["skipped"]!.ToJsonString());
+        var sources = dataset.Manifest.BuildParameters["sources"]!["train"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
+        Assert.Equal(17, sources.Count);
+        Assert.DoesNotContain(sources, s => s.StartsWith("Final_Training/Images/00002/00000_00001.ppm;"));
+        Assert.StartsWith("Final_Training/Images/00000/00000_00000.ppm;", sources[0]);
     }
 
     [Fact]
