@@ -88,7 +88,7 @@ public static class GtsrbDatasetBuilder
         var kept = new List<GtsrbRecord>();
         foreach (var r in records)
         {
-            int c = r.ClassId ?? -1;
+            int c = r.ClassId;
             counts[c] = counts.GetValueOrDefault(c) + 1;
             if (counts[c] <= limit) kept.Add(r);
         }
@@ -100,7 +100,7 @@ public static class GtsrbDatasetBuilder
         var kept = new List<GtsrbRecord>(records.Count);
         foreach (var r in records)
         {
-            if (r.ClassId is int c && c < classCount) { kept.Add(r); continue; }
+            if (r.ClassId < classCount) { kept.Add(r); continue; }
             string problem = $"ClassId {r.ClassId} is not one of the {classCount} classes";
             if (policy != ErrorPolicy.Skip) throw new DataFormatException(r.CsvPath, problem, $"line {r.Line}");
             skipped.Add(new SkippedRecord(r.CsvPath, $"line {r.Line}", problem));
@@ -132,7 +132,7 @@ public static class GtsrbDatasetBuilder
                     var mask = segmenter.Segment(image, DerivedSeed.Of(options.Seed, splitId, i), record.Roi);
                     (image, mask) = options.Crop == GtsrbCrop.Roi ? RoiSquare.Crop(image, mask, record.Roi, options.CropMargin) : (image, mask);
                     arrays.Set(i, ImageResize.Resize(image, options.ImageSize, options.ImageSize),
-                        ImageResize.Resize(mask, options.ImageSize, options.ImageSize), record.ClassId!.Value);
+                        ImageResize.Resize(mask, options.ImageSize, options.ImageSize), record.ClassId);
                 }
                 catch (Exception e) when (e is MaskbenchException or IOException)
                 {

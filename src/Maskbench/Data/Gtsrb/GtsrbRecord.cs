@@ -21,7 +21,7 @@ public sealed record GtsrbRecord(
     int Width,
     int Height,
     RoiBox Roi,
-    int? ClassId,
+    int ClassId,
     int? Track,
     bool RoiRescaled = false)
 {

@@ -11,7 +11,7 @@ public static class TrackHoldout
     public static (List<GtsrbRecord> Train, List<GtsrbRecord> Test) Split(IReadOnlyList<GtsrbRecord> records, double fraction, int seed)
     {
         var held = new HashSet<GtsrbRecord>(ReferenceEqualityComparer.Instance);
-        foreach (var byClass in records.GroupBy(r => r.ClassId ?? -1).OrderBy(g => g.Key))
+        foreach (var byClass in records.GroupBy(r => r.ClassId).OrderBy(g => g.Key))
         {
             // Records without a track name are tracks of their own.
             var tracks = byClass.GroupBy(r => r.Track is int t ? $"t{t}" : "f" + r.FileName)

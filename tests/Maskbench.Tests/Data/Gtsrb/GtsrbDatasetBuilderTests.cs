@@ -116,7 +116,7 @@ public class GtsrbDatasetBuilderTests
         using var dataset = DatasetStore.Open(temp["d"]);
         var split = dataset.Split("train");
         Assert.Equal(86, split.Count);
-        Assert.Equal(records.Select(r => (long)r.ClassId!.Value), split.Labels);
+        Assert.Equal(records.Select(r => (long)r.ClassId), split.Labels);
         int empty = 0;
         for (int i = 0; i < split.Count; i++)
         {

@@ -14,13 +14,13 @@ public class GtsrbRealDataTests
         string root = SharedData.Require("gtsrb-original");
         var records = GtsrbReader.Open(root).ReadTraining().ToList();
         Assert.Equal(430, records.Count);
-        Assert.Equal(Enumerable.Range(0, 43), records.Select(r => r.ClassId!.Value).Distinct().Order());
+        Assert.Equal(Enumerable.Range(0, 43), records.Select(r => r.ClassId).Distinct().Order());
         Assert.All(records.GroupBy(r => r.ClassId), g => Assert.Equal(10, g.Count()));
         // Oracle: the CSV rows as plain text, and each file decoded in full.
         var csvRows = Directory.GetFiles(Path.Combine(root, "GTSRB", "Final_Training", "Images"), "GT-*.csv", SearchOption.AllDirectories)
             .Order(StringComparer.Ordinal).SelectMany(GtsrbFixtures.ReadRows).ToList();
         Assert.Equal(csvRows.Select(r => (r[0], int.Parse(r[3]), int.Parse(r[6]), int.Parse(r[7]))),
-            records.Select(r => (r.FileName, r.Roi.X1, r.Roi.Y2, r.ClassId!.Value)));
+            records.Select(r => (r.FileName, r.Roi.X1, r.Roi.Y2, r.ClassId)));
         foreach (var r in records.Where((_, i) => i % 7 == 0))
         {
             var image = ImageFile.Load(r.ImagePath);
@@ -39,8 +39,8 @@ public class GtsrbRealDataTests
         var test = reader.ReadTest().ToList();
         Assert.Equal(150, train.Count);
         Assert.Equal(100, test.Count);
-        Assert.Equal([1, 12, 14, 17, 25], train.Select(r => r.ClassId!.Value).Distinct().Order());
-        Assert.All(test, r => Assert.Contains(r.ClassId!.Value, new[] { 1, 12, 14, 17, 25 }));
+        Assert.Equal([1, 12, 14, 17, 25], train.Select(r => r.ClassId).Distinct().Order());
+        Assert.All(test, r => Assert.Contains(r.ClassId, new[] { 1, 12, 14, 17, 25 }));
         Assert.All(train.Concat(test), r => Assert.Equal((32, 32), (r.Width, r.Height)));
         Assert.All(test, r => Assert.Null(r.Track));
     }
