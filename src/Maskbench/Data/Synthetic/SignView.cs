@@ -12,7 +12,7 @@ public sealed record SignView(double Size, double Rotation, double Aspect, doubl
     {
         double u = random.NextDouble();
         return new SignView(
-            Size: 15 + 85 * Math.Pow(u, 1.7),
+            Size: 15 + 70 * Math.Pow(u, 2.2),
             Rotation: (random.NextDouble() - 0.5) * 0.2,
             Aspect: 0.85 + 0.25 * random.NextDouble(),
             Shear: (random.NextDouble() - 0.5) * 0.16,
@@ -24,7 +24,7 @@ public sealed record SignView(double Size, double Rotation, double Aspect, doubl
     /// <summary>The view of the <paramref name="index"/>-th image of a track: closer, so larger, and slightly shaken.</summary>
     public SignView Along(int index, Random random) => this with
     {
-        Size = Math.Min(110, Size * Math.Pow(1.07, index) * (0.97 + 0.06 * random.NextDouble())),
+        Size = Math.Min(92, Size * Math.Pow(1.07, index) * (0.97 + 0.06 * random.NextDouble())),
         Rotation = Rotation + (random.NextDouble() - 0.5) * 0.04,
         PerspectiveX = PerspectiveX * (1 + 0.1 * index) + (random.NextDouble() - 0.5) * 0.03,
     };
