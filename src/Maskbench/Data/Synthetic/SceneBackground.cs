@@ -25,7 +25,8 @@ static class SceneBackground
         {
             double half = signSize * (0.03 + 0.05 * random.NextDouble());
             var color = Shade(new Rgb(0.55, 0.56, 0.58), random, 0.25);
-            canvas.Paint((x, y) => Math.Abs(x - signCenterX) <= half && y >= signCenterY ? color : null, 0, 0, canvas.Width - 1, canvas.Height - 1);
+            canvas.Paint((x, y) => Math.Abs(x - signCenterX) <= half && y >= signCenterY ? color : null,
+                (int)(signCenterX - half) - 1, (int)signCenterY - 1, (int)(signCenterX + half) + 1, canvas.Height - 1);
         }
         int clutter = random.Next(4);
         for (int i = 0; i < clutter; i++) Clutter(canvas, random, signSize);
@@ -94,14 +95,18 @@ static class SceneBackground
             _ => new Rgb(random.NextDouble(), random.NextDouble(), random.NextDouble()),
         };
         Func<double, double, Rgb?> shape;
+        // The box the shape lies in (the whole canvas unless known), so that supersampling skips the rest.
+        var (bx0, by0, bx1, by1) = (0, 0, canvas.Width - 1, canvas.Height - 1);
         switch (random.Next(4))
         {
             case 0:
                 shape = (x, y) => (x - cx) * (x - cx) + (y - cy) * (y - cy) <= size * size ? color : null;
+                (bx0, by0, bx1, by1) = ((int)(cx - size) - 1, (int)(cy - size) - 1, (int)(cx + size) + 1, (int)(cy + size) + 1);
                 break;
             case 1:
                 double w = size, h = size * (0.3 + random.NextDouble());
                 shape = (x, y) => Math.Abs(x - cx) <= w && Math.Abs(y - cy) <= h ? color : null;
+                (bx0, by0, bx1, by1) = ((int)(cx - w) - 1, (int)(cy - h) - 1, (int)(cx + w) + 1, (int)(cy + h) + 1);
                 break;
             case 2:
                 var wire = new Stroke(0, cy, canvas.Width, cy + (random.NextDouble() - 0.5) * canvas.Height, 0.4 + random.NextDouble());
@@ -118,7 +123,7 @@ static class SceneBackground
                 };
                 break;
         }
-        canvas.Paint(shape, 0, 0, canvas.Width - 1, canvas.Height - 1, opacity: 0.6 + 0.4 * random.NextDouble());
+        canvas.Paint(shape, bx0, by0, bx1, by1, opacity: 0.6 + 0.4 * random.NextDouble());
     }
 
     static Rgb Shade(Rgb c, Random random, double amount)
