@@ -23,7 +23,9 @@ public static class Reproduction
         var manifest = dataset.Manifest;
         var summary = new DatasetSummary
         {
-            Name = manifest.Name, Sha256 = CellKey.FileSha256(manifestPath), ClassNames = manifest.ClassNames.ToList(), ImageSize = manifest.ImageSize,
+            Name = manifest.Name, Sha256 = CellKey.FileSha256(manifestPath),
+            // The folder name is the user's choice; the builder and source say which of the paper's datasets this is.
+            PaperName = PaperTable4.PaperNameOf($"{manifest.Name} {manifest.BuildParameters["builder"]} {manifest.Source}"), ClassNames = manifest.ClassNames.ToList(), ImageSize = manifest.ImageSize,
             CountsPerSplit = manifest.Splits.OrderBy(s => s.Key == "train" ? 0 : s.Key == "test" ? 1 : 2).ThenBy(s => s.Key, StringComparer.Ordinal)
                 .ToDictionary(s => s.Key, s => s.Value.CountsPerClass.ToList()),
         };

@@ -17,7 +17,7 @@ public static class ResultsBuilder
     public static ExperimentResults Build(ExperimentPlan plan, CellStore store)
     {
         var p = plan.Profile;
-        string? paperName = PaperTable4.PaperNameOf(plan.DatasetName);
+        string? paperName = plan.Dataset?.PaperName ?? PaperTable4.PaperNameOf(plan.DatasetName);
         var results = new ExperimentResults
         {
             Dataset = plan.Dataset ?? new DatasetSummary { Name = plan.DatasetName, Sha256 = plan.DatasetSha256 },

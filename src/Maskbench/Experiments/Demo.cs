@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using Maskbench.Data.Gtsrb;
+using Maskbench.Data.Synthetic;
+using Maskbench.Progress;
+using static TorchSharp.torch;
+
+namespace Maskbench.Experiments;
+
+/// <summary>
+/// <c>maskbench demo</c>: synthetic GTSRB-format images → <c>build gtsrb</c> (graph-cut masks) → the <c>cpu</c> grid →
+/// the report, end to end on a laptop. Each stage is cached by its output (a rerun reuses the images, the dataset
+/// and every finished cell), so an interrupted demo continues where it stopped.
+/// </summary>
+public static class Demo
+{
+    public sealed record Settings(int Classes = 8, int TrainPerClass = 80, int TestPerClass = 20, int Seed = 0);
+
+    public sealed record Outcome(string ReportPath, Reproduction.Outcome Grid, TimeSpan Elapsed);
+
+    /// <summary>The demo's grid: the cpu profile cut further so that data, segmentation, six models and all evaluations fit in minutes.</summary>
+    public static ExperimentProfile Profile { get; } = ExperimentProfile.Cpu with { Name = "demo", TestLimit = 100 };
+
+    public static Outcome Run(string outFolder, Settings settings, Device device, IProgressSink progress)
+    {
+        var clock = Stopwatch.StartNew();
+        string source = Path.Combine(outFolder, "gtsrb-synthetic");
+        string dataset = Path.Combine(outFolder, "gtsrb-ic");
+        string grid = Path.Combine(outFolder, "grid");
+        if (!File.Exists(Path.Combine(source, SyntheticGtsrb.MarkerFileName)))
+        {
+            progress.Info($"1/3 synthetic GTSRB: {settings.Classes} classes, {settings.TrainPerClass} training and {settings.TestPerClass} test images each -> {source}");
+            if (Directory.Exists(source)) Directory.Delete(source, recursive: true);
+            SyntheticGtsrb.Write(source, new SyntheticGtsrbOptions(settings.Classes, settings.TrainPerClass, settings.TestPerClass, settings.Seed), progress);
+        }
+        else progress.Info($"1/3 synthetic GTSRB: reusing {source}");
+        if (!File.Exists(Path.Combine(dataset, Data.DatasetStore.ManifestFile)))
+        {
+            progress.Info($"2/3 build gtsrb: graph-cut foreground masks -> {dataset}");
+            GtsrbDatasetBuilder.Build(source, dataset, new GtsrbBuildOptions { ImageSize = 32, Seed = settings.Seed }, progress);
+        }
+        else progress.Info($"2/3 build gtsrb: reusing {dataset}");
+        progress.Info($"3/3 grid ({Profile.Name} profile: {Profile.Arch} x{Profile.Width}, {Profile.Epochs} epochs) -> {grid}");
+        var outcome = Reproduction.Run(dataset, grid, Profile, null, CellSelection.All, device, progress);
+        return new Outcome(outcome.ReportPath, outcome, clock.Elapsed);
+    }
+}
