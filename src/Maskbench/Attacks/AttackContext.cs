@@ -39,8 +39,8 @@ public sealed class AttackContext
     {
         // Built outside any inner dispose scope: the set's views (threat mask, model masks) must outlive this call.
         Tensor rows;
-        using (var notFooled = Ledger.Fooled.logical_not())
-            rows = EarlyStop ? Ledger.All.masked_select(notFooled) : Ledger.All.clone();
+        using (var open = EarlyStop ? Ledger.Fooled.logical_or(Ledger.Excluded).logical_not() : Ledger.Excluded.logical_not())
+            rows = Ledger.All.masked_select(open);
         return new ActiveSet(this, rows.DetachFromDisposeScope());
     }
 

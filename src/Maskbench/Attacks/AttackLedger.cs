@@ -18,7 +18,10 @@ internal sealed class AttackLedger
     public long GradientEvaluations { get; set; }
     public long ForwardEvaluations { get; set; }
 
-    public AttackLedger(Tensor inputs, Tensor labels)
+    /// <summary>Rows the search must not touch (already decided by an earlier attack of an ensemble).</summary>
+    public Tensor Excluded { get; }
+
+    public AttackLedger(Tensor inputs, Tensor labels, Tensor? exclude)
     {
         long n = inputs.shape[0];
         Inputs = inputs;
@@ -28,6 +31,7 @@ internal sealed class AttackLedger
         BestMargin = full(new[] { n }, float.PositiveInfinity, ScalarType.Float32, inputs.device);
         Fooled = zeros(new[] { n }, ScalarType.Bool, inputs.device);
         Steps = full(new[] { n }, -1L, ScalarType.Int64, inputs.device);
+        Excluded = exclude is null ? zeros(new[] { n }, ScalarType.Bool, inputs.device) : exclude.to_type(ScalarType.Bool).to(inputs.device).clone();
     }
 
     /// <summary>Records iterate <paramref name="step"/> of rows <paramref name="rows"/>; returns which of them it newly fooled (local bool).</summary>

@@ -13,14 +13,14 @@ public class PgdAttackTests
     public void AdversarialInputsSatisfyTheThreatModelOnRandomModels(Norm norm, double epsilon, bool masked)
     {
         TorchRuntime.EnsureLoaded();
-        for (int seed = 0; seed < 8; seed++)
+        for (int seed = 0; seed < 5; seed++)
         {
             using var scope = NewDisposeScope();
             var model = AttackFixtures.RandomConvNet(seed);
             var x = AttackFixtures.Inputs(seed, 10);
             var y = AttackFixtures.Labels(model, x);
             var threat = new ThreatModel(norm, epsilon, masked ? AttackFixtures.Masks(seed, 10) : null);
-            foreach (Attack attack in new Attack[] { new PgdAttack { Steps = 5, Restarts = 2, Seed = seed }, new FgsmAttack() })
+            foreach (Attack attack in Attacks(norm, seed))
             {
                 using var result = attack.Run(new ModuleTarget(model), x, y, threat);
                 Assert.Empty(threat.Check(x, result.Adversarial));
@@ -30,6 +30,15 @@ public class PgdAttackTests
                 Assert.Equal(fooled, result.Examples.Select(e => e.Fooled).ToArray());
             }
         }
+    }
+
+    static IEnumerable<Attack> Attacks(Norm norm, int seed)
+    {
+        yield return new PgdAttack { Steps = 4, Restarts = 2, Seed = seed };
+        yield return new FgsmAttack();
+        yield return new ApgdAttack { Steps = 5, Seed = seed };
+        yield return new ApgdAttack { Steps = 5, Loss = AttackLoss.Dlr, Seed = seed, EarlyStop = false };
+        if (norm == Norm.Linf) yield return new SquareAttack { Steps = 10, Seed = seed };
     }
 
     /// <summary>
