@@ -7,5 +7,6 @@ static class CommandRegistry
 {
     public static void Register(IConfigurator config)
     {
+        config.AddCommand<Commands.AttackCommand>("attack").WithDescription("Robust accuracy of a model on a dataset split under an attack (pgd, apgd, square, suite), optionally over an ε sweep.");
     }
 }

@@ -14,15 +14,6 @@ public sealed class AttackEnsemble(string name, IReadOnlyList<IAttack> members) 
     public string Name { get; } = name;
     public IReadOnlyList<IAttack> Members { get; } = members;
 
-    /// <summary>AutoAttack's standard suite: APGD-CE, targeted APGD-DLR, Square (and FAB, which we do not have).</summary>
-    public static AttackEnsemble Standard(int seed = 0, int steps = 100, int squareQueries = 5000, Precision precision = Precision.Fp32) =>
-        new("suite",
-        [
-            new ApgdAttack { Steps = steps, Loss = AttackLoss.CrossEntropy, Seed = seed, Precision = precision },
-            new ApgdAttack { Steps = steps, TargetClasses = 9, Seed = seed, Precision = precision },
-            new SquareAttack { Steps = squareQueries, Seed = seed, Precision = precision },
-        ]);
-
     public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null)
     {
         var clock = Stopwatch.StartNew();

@@ -12,7 +12,7 @@ namespace Maskbench.Tests.Evaluation;
 public class RobustnessEvaluatorTests
 {
     /// <summary>The trained fixture's test images stored as a dataset, masks on the class's blob quadrant.</summary>
-    static (TempFolder Temp, string Folder) StoreFixture()
+    internal static (TempFolder Temp, string Folder) StoreFixture()
     {
         var (_, x, y) = TrainedFixture.Get();
         int n = (int)x.shape[0];
