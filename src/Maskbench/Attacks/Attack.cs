@@ -45,7 +45,8 @@ public abstract class Attack : IAttack
         {
             using (no_grad()) ledger.Observe(ledger.All, inputs, target.Logits(inputs), step: 0, countForward: true);
             using (target.Prepare(Precision))
-                if (threat.Epsilon > 0) Search(new AttackContext(target, inputs, labels, threat, ledger, this));
+                if (threat.Epsilon > 0) Search(new AttackContext(target, inputs, labels, threat, ledger, this, Precision));
+            if (Precision != Precision.Fp32 && threat.Epsilon > 0) SearchAgainWhereFloat32Disagrees(target, inputs, labels, threat, ledger);
 
             // The decision that counts: the float32 model at the kept input.
             Tensor logits;
@@ -64,6 +65,23 @@ public abstract class Attack : IAttack
                 Elapsed = clock.Elapsed,
             };
         }
+    }
+
+    /// <summary>
+    /// A low-precision search decides "fooled" with low-precision logits, and early stop then drops the example. Where
+    /// the float32 model is not fooled by the kept input, those rows are searched again in float32 (usually a handful),
+    /// so that bf16 changes the speed, not the robust accuracy.
+    /// </summary>
+    void SearchAgainWhereFloat32Disagrees(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger)
+    {
+        using var scope = NewDisposeScope();
+        Tensor logits;
+        using (no_grad()) logits = target.Logits(ledger.Best);
+        ledger.ForwardEvaluations += inputs.shape[0];
+        var disagree = ledger.Fooled.logical_and(AttackObjectives.Misclassified(logits, labels).logical_not());
+        if (!disagree.any().item<bool>()) return;
+        ledger.Reopen(disagree);
+        Search(new AttackContext(target, inputs, labels, threat, ledger, this, Precision.Fp32));
     }
 
     ExampleRecord[] Records(AttackLedger ledger, Tensor logits, Tensor labels)

@@ -18,8 +18,12 @@ public sealed class AttackContext
     public bool EarlyStop { get; }
     public long BatchSize => Inputs.shape[0];
 
-    internal AttackContext(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger, Attack attack)
+    /// <summary>The precision the model runs in during this search.</summary>
+    public Precision Precision { get; }
+
+    internal AttackContext(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger, Attack attack, Precision precision)
     {
+        Precision = precision;
         Target = target;
         Inputs = inputs;
         Labels = labels;

@@ -19,7 +19,7 @@ internal sealed class AttackLedger
     public long ForwardEvaluations { get; set; }
 
     /// <summary>Rows the search must not touch (already decided by an earlier attack of an ensemble).</summary>
-    public Tensor Excluded { get; }
+    public Tensor Excluded { get; private set; }
 
     public AttackLedger(Tensor inputs, Tensor labels, Tensor? exclude)
     {
@@ -32,6 +32,23 @@ internal sealed class AttackLedger
         Fooled = zeros(new[] { n }, ScalarType.Bool, inputs.device);
         Steps = full(new[] { n }, -1L, ScalarType.Int64, inputs.device);
         Excluded = exclude is null ? zeros(new[] { n }, ScalarType.Bool, inputs.device) : exclude.to_type(ScalarType.Bool).to(inputs.device).clone();
+    }
+
+    /// <summary>
+    /// Forgets what the search found for rows <paramref name="rows"/> (bool N) and excludes every other row, so that a
+    /// second search covers exactly those rows.
+    /// </summary>
+    public void Reopen(Tensor rows)
+    {
+        using var scope = NewDisposeScope();
+        var index = All.masked_select(rows);
+        Fooled.index_fill_(0, index, false);
+        Steps.index_fill_(0, index, -1L);
+        BestMargin.index_fill_(0, index, float.PositiveInfinity);
+        Best.index_copy_(0, index, Inputs.index_select(0, index));
+        var old = Excluded;
+        Excluded = old.logical_or(rows.logical_not()).DetachFromDisposeScope();
+        old.Dispose();
     }
 
     /// <summary>Records iterate <paramref name="step"/> of rows <paramref name="rows"/>; returns which of them it newly fooled (local bool).</summary>

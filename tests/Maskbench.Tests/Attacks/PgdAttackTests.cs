@@ -168,6 +168,22 @@ public class PgdAttackTests
     }
 
     [Fact]
+    public void Bf16SearchIsJudgedInFloat32AndFindsWhatFloat32Finds()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var (model, x, y) = TrainedFixture.Get();
+        var threat = ThreatModel.Linf(0.12);
+        using var fp32 = new PgdAttack { Steps = 10, Seed = 2 }.Run(new ModuleTarget(model), x, y, threat);
+        using var bf16 = new PgdAttack { Steps = 10, Seed = 2, Precision = Precision.Bf16 }.Run(new ModuleTarget(model), x, y, threat);
+        Assert.Empty(threat.Check(x, bf16.Adversarial));
+        var judged = AttackFixtures.Labels(model, bf16.Adversarial).ne(y).data<bool>().ToArray();
+        Assert.Equal(judged, bf16.Examples.Select(e => e.Fooled).ToArray());
+        Assert.True(fp32.FooledCount > 0);
+        Assert.True(Math.Abs(fp32.RobustAccuracy - bf16.RobustAccuracy) <= 0.1, $"fp32 {fp32.RobustAccuracy}, bf16 {bf16.RobustAccuracy}");
+    }
+
+    [Fact]
     public void MaskedModelTargetSeesTheMaskedInputAndSelectsItsMasks()
     {
         TorchRuntime.EnsureLoaded();
