@@ -27,22 +27,25 @@ public sealed class PgdBenchmark : IBenchmark
         double stepFlops = 2 * BenchVgg.ForwardFlops(width, Classes);
         var ours = new Dictionary<string, double>();
         int reps = context.Quick ? 2 : 3;
+        string[] args = [width.ToString(System.Globalization.CultureInfo.InvariantCulture), batch.ToString(), steps.ToString(), reps.ToString(), get_num_threads().ToString()];
+        // The reference runs before and after ours and its better run counts: on a shared machine this keeps a burst of
+        // load from favouring either side.
+        var before = PythonReference.Run("pgd_reference.py", args, out string? note);
         foreach (var precision in new[] { Precision.Fp32, Precision.Bf16 })
         {
             double seconds = TimePgd(width, batch, steps, reps, precision);
             double rate = batch * steps / seconds;
             string label = precision == Precision.Fp32 ? "fp32" : "bf16";
             ours[label] = rate;
-            result.Add($"PGD {label} image-steps/s", rate, "1/s", $"VGG-19 layout, width {width}, batch {batch}, {steps} steps");
+            result.Add($"PGD {label} image-steps/s", rate, "1/s", $"VGG-19 layout, width {width}, batch {batch}, {steps} steps, best of {reps}");
             result.Add($"PGD {label} achieved", rate * stepFlops / 1e9, "GFLOP/s", "2 x forward FLOPs per image-step");
         }
-        var reference = PythonReference.Run("pgd_reference.py",
-            [width.ToString(System.Globalization.CultureInfo.InvariantCulture), batch.ToString(), steps.ToString(), reps.ToString(), get_num_threads().ToString()], out string? note);
-        if (reference is null) result.Notes.Add(note ?? "no reference");
+        var after = before is null ? null : PythonReference.Run("pgd_reference.py", args, out note);
+        if (before is null || after is null) result.Notes.Add(note ?? "no reference");
         else
         {
-            double theirs = reference["fp32"]!.GetValue<double>();
-            result.Add("PyTorch fp32 image-steps/s", theirs, "1/s", $"torch {reference["torch"]}");
+            double theirs = Math.Max(before["fp32"]!.GetValue<double>(), after["fp32"]!.GetValue<double>());
+            result.Add("PyTorch fp32 image-steps/s", theirs, "1/s", $"torch {before["torch"]}, better of two runs");
             result.Add("PGD fp32 ours / PyTorch fp32", ours["fp32"] / theirs, "x", "target ≥ 1");
             result.Add("PGD bf16 ours / PyTorch fp32", ours["bf16"] / theirs, "x", "target ≥ 2");
         }
@@ -74,7 +77,7 @@ public sealed class PgdBenchmark : IBenchmark
 
     /// <summary>
     /// A small CNN trained naturally for a few seconds on synthetic images (class = quadrant of a bright blob), then
-    /// 20-step PGD at ε = 0.15 with and without early stop (same robust accuracy by construction), and in bf16.
+    /// 20-step PGD at ε = 0.2 (where, as natural CIFAR models at 8/255, it is broken within a few steps) with and without early stop (same robust accuracy by construction), and in bf16.
     /// </summary>
     static void EarlyStopFigures(BenchmarkResult result, bool quick)
     {
@@ -95,12 +98,12 @@ public sealed class PgdBenchmark : IBenchmark
         }
         model.eval();
         var target = new ModuleTarget(model);
-        var threat = ThreatModel.Linf(0.15);
+        var threat = ThreatModel.Linf(0.2);
         using var on = new PgdAttack { Steps = 20, Seed = 1 }.Run(target, testX, testY, threat);
         using var off = new PgdAttack { Steps = 20, Seed = 1, EarlyStop = false }.Run(target, testX, testY, threat);
         using var bf16 = new PgdAttack { Steps = 20, Seed = 1, Precision = Precision.Bf16 }.Run(target, testX, testY, threat);
         using var clean = new PgdAttack { Steps = 1 }.Run(target, testX, testY, ThreatModel.Linf(0));
-        string setting = $"trained CNN, natural accuracy {clean.RobustAccuracy:P1}, PGD-20 ε=0.15";
+        string setting = $"trained CNN, natural accuracy {clean.RobustAccuracy:P1}, PGD-20 ε=0.2";
         result.Add("early stop: gradient evaluations saved", (double)off.GradientEvaluations / Math.Max(1, on.GradientEvaluations), "x", $"{setting}; target ≥ 3");
         result.Add("early stop: robust accuracy on − off", 100 * (on.RobustAccuracy - off.RobustAccuracy), "pp", $"on {on.RobustAccuracy:P2}, off {off.RobustAccuracy:P2}");
         result.Add("bf16 − fp32 robust accuracy", 100 * (bf16.RobustAccuracy - on.RobustAccuracy), "pp", "target within ±0.5");
