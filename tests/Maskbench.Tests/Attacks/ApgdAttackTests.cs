@@ -71,6 +71,27 @@ public class ApgdAttackTests
     }
 
     [Fact]
+    public void MatchesAPlainReferenceApgdWithoutEarlyStop()
+    {
+        TorchRuntime.EnsureLoaded();
+        for (int seed = 0; seed < 3; seed++)
+        {
+            using var scope = NewDisposeScope();
+            var model = AttackFixtures.RandomConvNet(30 + seed);
+            var x = AttackFixtures.Inputs(30 + seed, 12);
+            var y = AttackFixtures.Labels(model, x);
+            var threat = ThreatModel.Linf(0.03, seed == 1 ? null : AttackFixtures.Masks(seed, 12));
+            using var result = new ApgdAttack { Steps = 25, Seed = seed, EarlyStop = false }.Run(new ModuleTarget(model), x, y, threat);
+            // The library's first restart draws its start from stream 0 of the seed (AttackContext.Generator).
+            using var generator = new TorchSharp.torch.Generator((ulong)(uint)seed * 1_000_003UL);
+            var start = threat.RandomStart(x, generator);
+            var (kept, fooled) = ReferenceApgd.Run(model, x, y, threat, start, 25);
+            Assert.Equal(fooled, result.Examples.Select(e => e.Fooled).ToArray());
+            Assert.True((kept - result.Adversarial).abs().max().item<float>() < 1e-5f);
+        }
+    }
+
+    [Fact]
     public void ApgdIsAtLeastAsStrongAsFgsmOnATrainedModel()
     {
         TorchRuntime.EnsureLoaded();
