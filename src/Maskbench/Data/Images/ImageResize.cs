@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace Maskbench.Data.Images;
 
 /// <summary>How <see cref="ImageResize.Resize(BinaryMask, int, int, MaskResizeMode)"/> decides a pixel.</summary>
@@ -124,19 +127,40 @@ public static class ImageResize
             int w0 = y * down.Stride;
             var sum = accumulator.AsSpan();
             var first = rows.AsSpan(down.Start[y] * rowLength, rowLength);
-            double w = weights[w0];
-            for (int i = 0; i < sum.Length; i++) sum[i] = w * first[i];
+            Scale(first, weights[w0], sum);
             for (int t = 1; t < down.Count[y]; t++)
-            {
-                w = weights[w0 + t];
-                var row = rows.AsSpan((down.Start[y] + t) * rowLength, rowLength);
-                for (int i = 0; i < sum.Length; i++) sum[i] += w * row[i];
-            }
+                AddScaled(rows.AsSpan((down.Start[y] + t) * rowLength, rowLength), weights[w0 + t], sum);
             var output = destination.AsSpan(y * rowLength, rowLength);
             if (threshold)
                 for (int i = 0; i < output.Length; i++) output[i] = sum[i] >= 0.5 - RoundingSlack ? (byte)1 : (byte)0;
             else
                 for (int i = 0; i < output.Length; i++) output[i] = (byte)Math.Clamp((int)(sum[i] + (0.5 + RoundingSlack)), 0, 255);
         }
+    }
+
+    static void Scale(ReadOnlySpan<double> row, double w, Span<double> sum)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var rowVectors = MemoryMarshal.Cast<double, Vector<double>>(row);
+            var sumVectors = MemoryMarshal.Cast<double, Vector<double>>(sum);
+            for (int v = 0; v < rowVectors.Length; v++) sumVectors[v] = rowVectors[v] * w;
+            i = rowVectors.Length * Vector<double>.Count;
+        }
+        for (; i < row.Length; i++) sum[i] = w * row[i];
+    }
+
+    static void AddScaled(ReadOnlySpan<double> row, double w, Span<double> sum)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var rowVectors = MemoryMarshal.Cast<double, Vector<double>>(row);
+            var sumVectors = MemoryMarshal.Cast<double, Vector<double>>(sum);
+            for (int v = 0; v < rowVectors.Length; v++) sumVectors[v] += rowVectors[v] * w;
+            i = rowVectors.Length * Vector<double>.Count;
+        }
+        for (; i < row.Length; i++) sum[i] += w * row[i];
     }
 }
