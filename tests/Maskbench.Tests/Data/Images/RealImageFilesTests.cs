@@ -104,6 +104,10 @@ public class RealImageFilesTests
         40, 398, 161, 86, 54, 120, 398, 153, 64, 46, 200, 398, 137, 57, 48, 280, 398, 155, 135, 84, 360, 398, 158, 149, 116, 440, 398, 155, 143, 105, 520, 398, 185, 128, 134, 600, 398, 124, 49, 56,
     ];
 
+    /// <summary>
+    /// Both sides use libjpeg-turbo; offline, SkiaSharp 4.155's output was identical to OpenCV's on all 79 COCO files.
+    /// The tolerance leaves room for another libjpeg build's IDCT or upsampling, not for a colour or layout error.
+    /// </summary>
     [SkippableFact]
     public void JpegDecodingAgreesWithOpenCv()
     {
@@ -114,16 +118,16 @@ public class RealImageFilesTests
             double mean = 0;
             for (int i = c; i < image.Pixels.Length; i += 3) mean += image.Pixels[i];
             mean /= image.Width * image.Height;
-            Assert.InRange(mean, OpenCvMeans[c] - 0.5, OpenCvMeans[c] + 0.5);
+            Assert.InRange(mean, OpenCvMeans[c] - 0.1, OpenCvMeans[c] + 0.1);
         }
         double absoluteDifference = 0;
         for (int s = 0; s < OpenCvSamples.Length; s += 5)
         {
             var (r, g, b) = image[OpenCvSamples[s], OpenCvSamples[s + 1]];
             int worst = Math.Max(Math.Abs(r - OpenCvSamples[s + 2]), Math.Max(Math.Abs(g - OpenCvSamples[s + 3]), Math.Abs(b - OpenCvSamples[s + 4])));
-            Assert.True(worst <= 4, $"pixel ({OpenCvSamples[s]}, {OpenCvSamples[s + 1]}) differs by {worst}");
+            Assert.True(worst <= 2, $"pixel ({OpenCvSamples[s]}, {OpenCvSamples[s + 1]}) differs by {worst}");
             absoluteDifference += Math.Abs(r - OpenCvSamples[s + 2]) + Math.Abs(g - OpenCvSamples[s + 3]) + Math.Abs(b - OpenCvSamples[s + 4]);
         }
-        Assert.True(absoluteDifference / (OpenCvSamples.Length / 5 * 3) <= 1.0, $"mean abs difference {absoluteDifference / (OpenCvSamples.Length / 5 * 3)}");
+        Assert.True(absoluteDifference / (OpenCvSamples.Length / 5 * 3) <= 0.5, $"mean abs difference {absoluteDifference / (OpenCvSamples.Length / 5 * 3)}");
     }
 }
