@@ -108,6 +108,15 @@ public class PpmCodecTests
     }
 
     [Fact]
+    public void HeaderErrorsPointAtTheField()
+    {
+        var error = DecodeFails(Encoding.ASCII.GetBytes("P6\n# c\n4 4\n1000\n"), "deep.ppm");
+        Assert.Equal("header field maxval (byte 11)", error.Location);
+        Assert.Equal("deep.ppm, header field maxval (byte 11): 16-bit PPM (maxval 1000) is not supported; only 8-bit files (maxval 1..255) are read",
+            error.Message);
+    }
+
+    [Fact]
     public void TruncatedDataSaysHowManyBytesWereExpectedAndFound()
     {
         byte[] full = PpmCodec.Encode(RandomImage(10, 10, seed: 1));
