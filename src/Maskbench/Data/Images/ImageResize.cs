@@ -70,7 +70,7 @@ public static class ImageResize
     static double[] ResampleRows(byte[] source, int width, int height, int channels, AxisWeights across)
     {
         int outWidth = across.Length;
-        double[] rows = new double[(long)height * outWidth * channels];
+        double[] rows = GC.AllocateUninitializedArray<double>(checked(height * outWidth * channels));
         double[] weights = across.Weights;
         int[] starts = across.Start, counts = across.Count;
         int stride = across.Stride;
