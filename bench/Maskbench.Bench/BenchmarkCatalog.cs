@@ -10,6 +10,7 @@ public static class BenchmarkCatalog
         new MatmulBenchmark(),
         new NpyReadBenchmark(),
         new ImageDecodeBenchmark(),
+        new SegmenterBenchmark(),
     ];
 
     public static IBenchmark Find(string name) =>
