@@ -9,6 +9,7 @@ public static class BenchmarkCatalog
     [
         new MatmulBenchmark(),
         new NpyReadBenchmark(),
+        new ImageDecodeBenchmark(),
     ];
 
     public static IBenchmark Find(string name) =>
