@@ -10,6 +10,7 @@ public static class BenchmarkCatalog
         new MatmulBenchmark(),
         new NpyReadBenchmark(),
         new ImageDecodeBenchmark(),
+        new GtsrbBuildBenchmark(),
     ];
 
     public static IBenchmark Find(string name) =>
