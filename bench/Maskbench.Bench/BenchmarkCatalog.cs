@@ -11,6 +11,7 @@ public static class BenchmarkCatalog
         new NpyReadBenchmark(),
         new ImageDecodeBenchmark(),
         new SegmenterBenchmark(),
+        new GtsrbBuildBenchmark(),
     ];
 
     public static IBenchmark Find(string name) =>
