@@ -1,0 +1,280 @@
+using System.Text.Json;
+
+namespace Maskbench.Data.Coco;
+
+enum CocoSection { None, Images, Categories, Annotations }
+
+/// <summary>
+/// Parses one complete record (the bytes of one object of "images", "categories" or "annotations") and, once
+/// the whole file is read, checks the records against each other. Problems are collected while a record is read
+/// so that the error can name the record's id even when the id comes after the faulty field.
+/// </summary>
+sealed class CocoRecordParser(string filePath)
+{
+    public string FilePath { get; } = filePath;
+
+    readonly List<CocoImage> images = [];
+    readonly List<CocoCategory> categories = [];
+    readonly List<CocoAnnotation> annotations = [];
+    // Scratch lists reused across records (polygons and counts of one annotation).
+    readonly List<double> coordinates = [];
+    readonly List<int> polygonLengths = [];
+    readonly List<uint> counts = [];
+
+    public static CocoSection SectionOf(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("images"u8) ? CocoSection.Images
+        : reader.ValueTextEquals("annotations"u8) ? CocoSection.Annotations
+        : reader.ValueTextEquals("categories"u8) ? CocoSection.Categories
+        : CocoSection.None;
+
+    public static string SectionName(CocoSection s) => s.ToString().ToLowerInvariant();
+
+    public void Parse(CocoSection section, ReadOnlySpan<byte> record, long offset)
+    {
+        var reader = new Utf8JsonReader(record, isFinalBlock: true, state: default);
+        reader.Read(); // StartObject (checked by the caller)
+        switch (section)
+        {
+            case CocoSection.Images: ParseImage(ref reader, offset); break;
+            case CocoSection.Categories: ParseCategory(ref reader, offset); break;
+            case CocoSection.Annotations: ParseAnnotation(ref reader, offset); break;
+        }
+    }
+
+    void ParseImage(ref Utf8JsonReader reader, long offset)
+    {
+        long? id = null;
+        int? width = null, height = null;
+        string? fileName = null, problem = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("id"u8)) id = ReadInt64(ref reader, "id", ref problem);
+            else if (reader.ValueTextEquals("file_name"u8)) fileName = ReadString(ref reader, "file_name", ref problem);
+            else if (reader.ValueTextEquals("width"u8)) width = ReadInt32(ref reader, "width", ref problem);
+            else if (reader.ValueTextEquals("height"u8)) height = ReadInt32(ref reader, "height", ref problem);
+            else reader.Skip();
+        }
+        string where = id is null ? $"image at byte {offset}" : $"image id {id}";
+        problem ??= Missing(("id", id), ("file_name", fileName), ("width", width), ("height", height));
+        if (problem is null && (width <= 0 || height <= 0)) problem = $"image size {width}x{height} must be positive";
+        if (problem is null) problem = CocoFileNames.Problem(fileName!);
+        if (problem is not null) throw new DataFormatException(FilePath, problem, where);
+        images.Add(new CocoImage(id!.Value, fileName!, width!.Value, height!.Value));
+    }
+
+    void ParseCategory(ref Utf8JsonReader reader, long offset)
+    {
+        int? id = null;
+        string? name = null, supercategory = null, problem = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("id"u8)) id = ReadInt32(ref reader, "id", ref problem);
+            else if (reader.ValueTextEquals("name"u8)) name = ReadString(ref reader, "name", ref problem);
+            else if (reader.ValueTextEquals("supercategory"u8)) supercategory = ReadString(ref reader, "supercategory", ref problem);
+            else reader.Skip();
+        }
+        problem ??= Missing(("id", id), ("name", name));
+        if (problem is not null) throw new DataFormatException(FilePath, problem, id is null ? $"category at byte {offset}" : $"category id {id}");
+        categories.Add(new CocoCategory(id!.Value, name!, supercategory ?? ""));
+    }
+
+    void ParseAnnotation(ref Utf8JsonReader reader, long offset)
+    {
+        long? id = null, imageId = null;
+        int? categoryId = null;
+        bool crowd = false;
+        double area = 0;
+        double[] bbox = [];
+        CocoSegmentation? segmentation = null;
+        string? problem = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("id"u8)) id = ReadInt64(ref reader, "id", ref problem);
+            else if (reader.ValueTextEquals("image_id"u8)) imageId = ReadInt64(ref reader, "image_id", ref problem);
+            else if (reader.ValueTextEquals("category_id"u8)) categoryId = ReadInt32(ref reader, "category_id", ref problem);
+            else if (reader.ValueTextEquals("iscrowd"u8)) crowd = ReadCrowd(ref reader, ref problem);
+            else if (reader.ValueTextEquals("area"u8)) area = ReadDouble(ref reader, "area", ref problem) ?? 0;
+            else if (reader.ValueTextEquals("bbox"u8)) bbox = ReadNumbers(ref reader, "bbox", ref problem);
+            else if (reader.ValueTextEquals("segmentation"u8)) segmentation = ReadSegmentation(ref reader, ref problem);
+            else reader.Skip();
+        }
+        problem ??= Missing(("id", id), ("image_id", imageId), ("category_id", categoryId), ("segmentation", segmentation));
+        if (problem is null && bbox.Length is not (0 or 4)) problem = $"bbox has {bbox.Length} numbers, expected 4";
+        if (problem is not null) throw new DataFormatException(FilePath, problem, id is null ? $"annotation at byte {offset}" : $"annotation id {id}");
+        annotations.Add(new CocoAnnotation
+        {
+            Id = id!.Value, ImageId = imageId!.Value, CategoryId = categoryId!.Value, IsCrowd = crowd,
+            Area = area, Bbox = bbox, Segmentation = segmentation!,
+        });
+    }
+
+    CocoSegmentation? ReadSegmentation(ref Utf8JsonReader reader, ref string? problem)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.StartArray) return ReadPolygons(ref reader, ref problem);
+        if (reader.TokenType == JsonTokenType.StartObject) return ReadRle(ref reader, ref problem);
+        problem ??= $"segmentation is a {reader.TokenType}; expected a list of polygons or an RLE object";
+        reader.Skip();
+        return null;
+    }
+
+    CocoSegmentation? ReadPolygons(ref Utf8JsonReader reader, ref string? problem)
+    {
+        coordinates.Clear();
+        polygonLengths.Clear();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                problem ??= $"segmentation polygon is a {reader.TokenType}; expected a list of numbers";
+                reader.Skip();
+                continue;
+            }
+            int before = coordinates.Count;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType == JsonTokenType.Number) coordinates.Add(reader.GetDouble());
+                else { problem ??= $"segmentation polygon holds a {reader.TokenType}; expected numbers"; reader.Skip(); }
+            }
+            polygonLengths.Add(coordinates.Count - before);
+        }
+        if (polygonLengths.Count == 0) { problem ??= "segmentation is an empty list of polygons"; return null; }
+        return CocoSegmentation.FromPolygons(coordinates.ToArray(), polygonLengths.ToArray());
+    }
+
+    CocoSegmentation? ReadRle(ref Utf8JsonReader reader, ref string? problem)
+    {
+        double[]? size = null;
+        byte[]? compressed = null;
+        uint[]? uncompressed = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("size"u8)) size = ReadNumbers(ref reader, "segmentation size", ref problem);
+            else if (reader.ValueTextEquals("counts"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    // The string form uses characters '0'..'o', among them '\', which JSON escapes.
+                    var bytes = new byte[reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length];
+                    int n = reader.CopyString(bytes);
+                    compressed = n == bytes.Length ? bytes : bytes[..n];
+                }
+                else if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    counts.Clear();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        if (reader.TokenType == JsonTokenType.Number && reader.TryGetUInt32(out uint c)) counts.Add(c);
+                        else { problem ??= "RLE counts must be non-negative integers"; reader.Skip(); }
+                    }
+                    uncompressed = counts.ToArray();
+                }
+                else { problem ??= $"RLE counts is a {reader.TokenType}; expected a string or a list"; reader.Skip(); }
+            }
+            else reader.Skip();
+        }
+        if (size is null || (compressed is null && uncompressed is null)) { problem ??= "RLE segmentation needs both \"counts\" and \"size\""; return null; }
+        if (size.Length != 2 || size[0] < 0 || size[1] < 0 || size[0] != Math.Floor(size[0]) || size[1] != Math.Floor(size[1]) || size[0] * size[1] > RgbImage.MaxPixels)
+        { problem ??= $"RLE size [{string.Join(", ", size)}] is not [height, width]"; return null; }
+        int h = (int)size[0], w = (int)size[1];
+        return compressed is not null ? CocoSegmentation.FromCompressed(h, w, compressed) : CocoSegmentation.FromUncompressed(h, w, uncompressed!);
+    }
+
+    static long? ReadInt64(ref Utf8JsonReader reader, string field, ref string? problem)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long v)) return v;
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double d) && d == Math.Floor(d) && Math.Abs(d) < 9e15) return (long)d;
+        problem ??= $"\"{field}\" must be an integer";
+        reader.Skip();
+        return null;
+    }
+
+    static int? ReadInt32(ref Utf8JsonReader reader, string field, ref string? problem)
+    {
+        long? v = ReadInt64(ref reader, field, ref problem);
+        if (v is null) return null;
+        if (v is < int.MinValue or > int.MaxValue) { problem ??= $"\"{field}\" {v} is out of range"; return null; }
+        return (int)v.Value;
+    }
+
+    static double? ReadDouble(ref Utf8JsonReader reader, string field, ref string? problem)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Number) return reader.GetDouble();
+        problem ??= $"\"{field}\" must be a number";
+        reader.Skip();
+        return null;
+    }
+
+    static string? ReadString(ref Utf8JsonReader reader, string field, ref string? problem)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.String) return reader.GetString();
+        problem ??= $"\"{field}\" must be a string";
+        reader.Skip();
+        return null;
+    }
+
+    static bool ReadCrowd(ref Utf8JsonReader reader, ref string? problem)
+    {
+        reader.Read();
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.True: return true;
+            case JsonTokenType.False: return false;
+            case JsonTokenType.Number when reader.TryGetInt32(out int v) && v is 0 or 1: return v == 1;
+        }
+        problem ??= "\"iscrowd\" must be 0 or 1";
+        reader.Skip();
+        return false;
+    }
+
+    static double[] ReadNumbers(ref Utf8JsonReader reader, string field, ref string? problem)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartArray) { problem ??= $"\"{field}\" must be a list of numbers"; reader.Skip(); return []; }
+        var values = new List<double>(4);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType == JsonTokenType.Number) values.Add(reader.GetDouble());
+            else { problem ??= $"\"{field}\" must be a list of numbers"; reader.Skip(); }
+        }
+        return values.ToArray();
+    }
+
+    static string? Missing(params (string Name, object? Value)[] fields)
+    {
+        var missing = fields.Where(f => f.Value is null).Select(f => $"\"{f.Name}\"").ToList();
+        return missing.Count == 0 ? null : $"missing {string.Join(", ", missing)}";
+    }
+
+    /// <summary>Cross-checks the records and builds the look-ups.</summary>
+    public CocoAnnotations Index()
+    {
+        var imagesById = new Dictionary<long, CocoImage>(images.Count);
+        foreach (var image in images)
+            if (!imagesById.TryAdd(image.Id, image)) throw new DataFormatException(FilePath, "the image id appears twice", $"image id {image.Id}");
+        var categoriesById = new Dictionary<int, CocoCategory>();
+        foreach (var category in categories)
+            if (!categoriesById.TryAdd(category.Id, category)) throw new DataFormatException(FilePath, "the category id appears twice", $"category id {category.Id}");
+        foreach (var a in annotations)
+        {
+            string where = $"annotation id {a.Id}";
+            if (!imagesById.TryGetValue(a.ImageId, out var image))
+                throw new DataFormatException(FilePath, $"image_id {a.ImageId} is not among the file's {images.Count} images", where);
+            if (!categoriesById.ContainsKey(a.CategoryId))
+                throw new DataFormatException(FilePath, $"category_id {a.CategoryId} is not among the file's categories ({string.Join(", ", categoriesById.Keys.Order())})", where);
+            var s = a.Segmentation;
+            if (s.IsRle && (s.RleHeight != image.Height || s.RleWidth != image.Width))
+                throw new DataFormatException(FilePath, $"RLE size [{s.RleHeight}, {s.RleWidth}] (height, width) disagrees with image {image.Id}, which is {image.Height} high and {image.Width} wide", where);
+            if (s.Kind == CocoSegmentationKind.UncompressedRle)
+            {
+                string? problem = new Rle(s.RleHeight, s.RleWidth, s.Counts).Validate();
+                if (problem is not null) throw new DataFormatException(FilePath, problem, where);
+            }
+        }
+        return new CocoAnnotations(FilePath, images, categories, annotations, imagesById, categoriesById);
+    }
+}
