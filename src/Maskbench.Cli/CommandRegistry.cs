@@ -7,5 +7,6 @@ static class CommandRegistry
 {
     public static void Register(IConfigurator config)
     {
+        config.AddBranch("coco", b => b.AddCommand<Commands.CocoMasksCommand>("masks").WithDescription("Decode every COCO annotation as the COCO API does; write id, area, box and compressed RLE per line."));
     }
 }

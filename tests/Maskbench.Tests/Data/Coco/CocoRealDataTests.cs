@@ -132,3 +132,28 @@ public class CocoRealDataTests
         Assert.All(coco.Annotations, a => Assert.True(coco.Mask(a).Area > 0));
     }
 }
+
+public class CocoMaskExportTests
+{
+    [SkippableFact]
+    public void Mask_lines_carry_the_coco_api_strings()
+    {
+        var coco = CocoAnnotationReader.Read(SharedData.Require("coco-val2017-mini/annotations/instances_val2017.json"));
+        var expected = MaskApiFixture.Load("maskapi_val2017mini.tsv");
+        using var tmp = new TempFolder();
+        string path = tmp["out/masks.jsonl"];
+        Assert.Equal(624, CocoMaskExport.Write(coco, path, NullProgress.Instance));
+        var lines = File.ReadAllLines(path);
+        Assert.Equal(624, lines.Length);
+        Assert.Single(Directory.GetFiles(tmp["out"]));
+        foreach (string line in lines)
+        {
+            using var doc = JsonDocument.Parse(line);
+            var e = expected[doc.RootElement.GetProperty("id").GetInt64()];
+            Assert.Equal(e.Rle, doc.RootElement.GetProperty("counts").GetString());
+            Assert.Equal(e.Area, doc.RootElement.GetProperty("area").GetInt64());
+            var b = doc.RootElement.GetProperty("bbox").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+            Assert.Equal(e.Box, new MaskBox(b[0], b[1], b[2], b[3]));
+        }
+    }
+}
