@@ -1,0 +1,41 @@
+using Maskbench.Batching;
+using Maskbench.Data;
+using Maskbench.Runtime;
+using Maskbench.Tests.Support;
+using TorchSharp;
+
+namespace Maskbench.Tests.Batching;
+
+public class DatasetBatchesTests
+{
+    [Fact]
+    public void BatchesAreChannelsFirstScaledAndFollowTheRows()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var temp = new TempFolder();
+        var arrays = SyntheticSplits.Random(10, 4, 3, seed: 5);
+        DatasetStore.Write(temp["ds"], SyntheticSplits.Manifest(4, 3), new Dictionary<string, SplitArrays> { ["train"] = arrays });
+        using var ds = DatasetStore.Open(temp["ds"]);
+        var split = ds.Split("train");
+        var seen = new List<int>();
+        foreach (var batch in DatasetBatches.Shuffled(split, 4, torch.CPU, seed: 3))
+        {
+            using var _ = batch;
+            Assert.Equal([batch.Count, 3, 4, 4], batch.Images.shape);
+            Assert.Equal([batch.Count, 1, 4, 4], batch.Masks.shape);
+            for (int i = 0; i < batch.Count; i++)
+            {
+                int row = batch.Indices[i];
+                // pixel (x=1, y=2), channel 2 of that row, in NHWC bytes
+                byte expected = arrays.Images[row * 48 + (2 * 4 + 1) * 3 + 2];
+                Assert.Equal(expected / 255f, batch.Images[i, 2, 2, 1].item<float>(), 6);
+                Assert.Equal(arrays.Masks[row * 16 + 2 * 4 + 1], (byte)batch.Masks[i, 0, 2, 1].item<float>());
+                Assert.Equal(arrays.Labels[row], batch.Labels[i].item<long>());
+            }
+            seen.AddRange(batch.Indices);
+        }
+        Assert.Equal(Enumerable.Range(0, 10), seen.Order());
+        Assert.NotEqual(Enumerable.Range(0, 10), seen);
+        Assert.Equal(DatasetBatches.Permutation(Enumerable.Range(0, 10).ToArray(), 3), seen);
+    }
+}
