@@ -9,6 +9,7 @@ public static class BenchmarkCatalog
     [
         new MatmulBenchmark(),
         new NpyReadBenchmark(),
+        new CocoBenchmark(),
     ];
 
     public static IBenchmark Find(string name) =>

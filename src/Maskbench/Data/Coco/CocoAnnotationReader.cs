@@ -5,8 +5,9 @@ namespace Maskbench.Data.Coco;
 
 /// <summary>
 /// Reads the official COCO instances JSON (2014 and 2017 layouts; cocodataset.org/#format-data) without building
-/// a document: a <see cref="Utf8JsonReader"/> walks the file through a buffer that grows only when a single
-/// record (one image, category or annotation object) is larger than it. Top-level keys may come in any order;
+/// a document: a <see cref="Utf8JsonReader"/> walks the file once through a buffer; a record (one image, category
+/// or annotation object) cut by the buffer's end is parsed again from its start after a refill, and the buffer
+/// grows only when a single record is larger than it. Top-level keys may come in any order;
 /// keys this project does not use (info, licenses, keypoints, ...) are skipped. After reading, every record is
 /// checked against the others (image and category ids, RLE sizes) and errors name the record.
 /// </summary>
@@ -56,7 +57,7 @@ public static class CocoAnnotationReader
             bool done;
             try
             {
-                done = walker.Step(ref reader, buffer.AsSpan(start, end - start), bufferOffset + start);
+                done = walker.Step(ref reader, bufferOffset + start);
             }
             catch (JsonException e)
             {
@@ -86,7 +87,7 @@ public static class CocoAnnotationReader
         CocoSection section;
 
         /// <summary>Consumes what it can; returns true at the end of the root object, false when it needs more bytes.</summary>
-        public bool Step(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, long dataOffset)
+        public bool Step(ref Utf8JsonReader reader, long dataOffset)
         {
             while (true)
             {
@@ -118,9 +119,15 @@ public static class CocoAnnotationReader
                         if (reader.TokenType == JsonTokenType.EndArray) { phase = Phase.Root; break; }
                         if (reader.TokenType != JsonTokenType.StartObject)
                             throw new DataFormatException(records.FilePath, $"\"{CocoRecordParser.SectionName(section)}\" holds a {reader.TokenType} where an object was expected", $"byte {dataOffset + reader.TokenStartIndex}");
-                        long recordStart = reader.TokenStartIndex;
-                        if (!reader.TrySkip()) { reader = checkpoint; return false; }
-                        records.Parse(section, data[(int)recordStart..(int)reader.BytesConsumed], dataOffset + recordStart);
+                        try
+                        {
+                            records.Parse(section, ref reader, dataOffset + reader.TokenStartIndex);
+                        }
+                        catch (CocoRecordParser.NeedMoreData)
+                        {
+                            reader = checkpoint;
+                            return false;
+                        }
                         break;
                     case Phase.Done:
                         return true;

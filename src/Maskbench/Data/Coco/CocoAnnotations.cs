@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Maskbench.Data.Coco;
 
 public sealed record CocoImage(long Id, string FileName, int Width, int Height);
@@ -39,16 +41,17 @@ public sealed class CocoAnnotations
         Annotations = annotations;
         this.imagesById = imagesById;
         this.categoriesById = categoriesById;
-        var counts = new Dictionary<long, int>();
-        foreach (var a in annotations) counts[a.ImageId] = counts.GetValueOrDefault(a.ImageId) + 1;
-        annotationsByImage = counts.ToDictionary(p => p.Key, p => new int[p.Value]);
-        var fill = new Dictionary<long, int>();
+        // Two passes (count, then fill) give one exact-size index array per image.
+        var counts = new Dictionary<long, int>(imagesById.Count);
+        foreach (var a in annotations) CollectionsMarshal.GetValueRefOrAddDefault(counts, a.ImageId, out _)++;
+        annotationsByImage = new Dictionary<long, int[]>(counts.Count);
+        foreach (var (image, n) in counts) annotationsByImage[image] = new int[n];
+        foreach (var image in counts.Keys) counts[image] = 0;
         for (int i = 0; i < annotations.Count; i++)
         {
             long image = annotations[i].ImageId;
-            int at = fill.GetValueOrDefault(image);
-            annotationsByImage[image][at] = i;
-            fill[image] = at + 1;
+            ref int at = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, image, out _);
+            annotationsByImage[image][at++] = i;
         }
     }
 

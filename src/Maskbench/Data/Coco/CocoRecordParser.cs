@@ -29,10 +29,13 @@ sealed class CocoRecordParser(string filePath)
 
     public static string SectionName(CocoSection s) => s.ToString().ToLowerInvariant();
 
-    public void Parse(CocoSection section, ReadOnlySpan<byte> record, long offset)
+    /// <summary>
+    /// Parses the record whose StartObject <paramref name="reader"/> is on. Throws <see cref="NeedMoreData"/> when
+    /// the buffer ends inside the record: the caller rewinds to the record's start, reads more and calls again
+    /// (records are added only once complete, so a retry has no side effects).
+    /// </summary>
+    public void Parse(CocoSection section, ref Utf8JsonReader reader, long offset)
     {
-        var reader = new Utf8JsonReader(record, isFinalBlock: true, state: default);
-        reader.Read(); // StartObject (checked by the caller)
         switch (section)
         {
             case CocoSection.Images: ParseImage(ref reader, offset); break;
@@ -46,16 +49,17 @@ sealed class CocoRecordParser(string filePath)
         long? id = null;
         int? width = null, height = null;
         string? fileName = null, problem = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        while (Next(ref reader) && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("id"u8)) id = ReadInt64(ref reader, "id", ref problem);
             else if (reader.ValueTextEquals("file_name"u8)) fileName = ReadString(ref reader, "file_name", ref problem);
             else if (reader.ValueTextEquals("width"u8)) width = ReadInt32(ref reader, "width", ref problem);
             else if (reader.ValueTextEquals("height"u8)) height = ReadInt32(ref reader, "height", ref problem);
-            else reader.Skip();
+            else SkipValue(ref reader);
         }
         string where = id is null ? $"image at byte {offset}" : $"image id {id}";
-        problem ??= Missing(("id", id), ("file_name", fileName), ("width", width), ("height", height));
+        if (problem is null && (id is null || fileName is null || width is null || height is null))
+            problem = Missing(("id", id is null), ("file_name", fileName is null), ("width", width is null), ("height", height is null));
         if (problem is null && (width <= 0 || height <= 0)) problem = $"image size {width}x{height} must be positive";
         if (problem is null) problem = CocoFileNames.Problem(fileName!);
         if (problem is not null) throw new DataFormatException(FilePath, problem, where);
@@ -66,14 +70,14 @@ sealed class CocoRecordParser(string filePath)
     {
         int? id = null;
         string? name = null, supercategory = null, problem = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        while (Next(ref reader) && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("id"u8)) id = ReadInt32(ref reader, "id", ref problem);
             else if (reader.ValueTextEquals("name"u8)) name = ReadString(ref reader, "name", ref problem);
             else if (reader.ValueTextEquals("supercategory"u8)) supercategory = ReadString(ref reader, "supercategory", ref problem);
-            else reader.Skip();
+            else SkipValue(ref reader);
         }
-        problem ??= Missing(("id", id), ("name", name));
+        if (problem is null && (id is null || name is null)) problem = Missing(("id", id is null), ("name", name is null));
         if (problem is not null) throw new DataFormatException(FilePath, problem, id is null ? $"category at byte {offset}" : $"category id {id}");
         categories.Add(new CocoCategory(id!.Value, name!, supercategory ?? ""));
     }
@@ -87,7 +91,7 @@ sealed class CocoRecordParser(string filePath)
         double[] bbox = [];
         CocoSegmentation? segmentation = null;
         string? problem = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        while (Next(ref reader) && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("id"u8)) id = ReadInt64(ref reader, "id", ref problem);
             else if (reader.ValueTextEquals("image_id"u8)) imageId = ReadInt64(ref reader, "image_id", ref problem);
@@ -96,9 +100,10 @@ sealed class CocoRecordParser(string filePath)
             else if (reader.ValueTextEquals("area"u8)) area = ReadDouble(ref reader, "area", ref problem) ?? 0;
             else if (reader.ValueTextEquals("bbox"u8)) bbox = ReadNumbers(ref reader, "bbox", ref problem);
             else if (reader.ValueTextEquals("segmentation"u8)) segmentation = ReadSegmentation(ref reader, ref problem);
-            else reader.Skip();
+            else SkipValue(ref reader);
         }
-        problem ??= Missing(("id", id), ("image_id", imageId), ("category_id", categoryId), ("segmentation", segmentation));
+        if (problem is null && (id is null || imageId is null || categoryId is null || segmentation is null))
+            problem = Missing(("id", id is null), ("image_id", imageId is null), ("category_id", categoryId is null), ("segmentation", segmentation is null));
         if (problem is null && bbox.Length is not (0 or 4)) problem = $"bbox has {bbox.Length} numbers, expected 4";
         if (problem is not null) throw new DataFormatException(FilePath, problem, id is null ? $"annotation at byte {offset}" : $"annotation id {id}");
         annotations.Add(new CocoAnnotation
@@ -110,11 +115,11 @@ sealed class CocoRecordParser(string filePath)
 
     CocoSegmentation? ReadSegmentation(ref Utf8JsonReader reader, ref string? problem)
     {
-        reader.Read();
+        Next(ref reader);
         if (reader.TokenType == JsonTokenType.StartArray) return ReadPolygons(ref reader, ref problem);
         if (reader.TokenType == JsonTokenType.StartObject) return ReadRle(ref reader, ref problem);
         problem ??= $"segmentation is a {reader.TokenType}; expected a list of polygons or an RLE object";
-        reader.Skip();
+        SkipValue(ref reader);
         return null;
     }
 
@@ -122,19 +127,19 @@ sealed class CocoRecordParser(string filePath)
     {
         coordinates.Clear();
         polygonLengths.Clear();
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        while (Next(ref reader) && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.StartArray)
             {
                 problem ??= $"segmentation polygon is a {reader.TokenType}; expected a list of numbers";
-                reader.Skip();
+                SkipValue(ref reader);
                 continue;
             }
             int before = coordinates.Count;
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            while (Next(ref reader) && reader.TokenType != JsonTokenType.EndArray)
             {
-                if (reader.TokenType == JsonTokenType.Number) coordinates.Add(reader.GetDouble());
-                else { problem ??= $"segmentation polygon holds a {reader.TokenType}; expected numbers"; reader.Skip(); }
+                if (reader.TokenType == JsonTokenType.Number) coordinates.Add(JsonNumbers.ToDouble(ref reader));
+                else { problem ??= $"segmentation polygon holds a {reader.TokenType}; expected numbers"; SkipValue(ref reader); }
             }
             polygonLengths.Add(coordinates.Count - before);
         }
@@ -147,12 +152,12 @@ sealed class CocoRecordParser(string filePath)
         double[]? size = null;
         byte[]? compressed = null;
         uint[]? uncompressed = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        while (Next(ref reader) && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("size"u8)) size = ReadNumbers(ref reader, "segmentation size", ref problem);
             else if (reader.ValueTextEquals("counts"u8))
             {
-                reader.Read();
+                Next(ref reader);
                 if (reader.TokenType == JsonTokenType.String)
                 {
                     // The string form uses characters '0'..'o', among them '\', which JSON escapes.
@@ -163,16 +168,16 @@ sealed class CocoRecordParser(string filePath)
                 else if (reader.TokenType == JsonTokenType.StartArray)
                 {
                     counts.Clear();
-                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    while (Next(ref reader) && reader.TokenType != JsonTokenType.EndArray)
                     {
                         if (reader.TokenType == JsonTokenType.Number && reader.TryGetUInt32(out uint c)) counts.Add(c);
-                        else { problem ??= "RLE counts must be non-negative integers"; reader.Skip(); }
+                        else { problem ??= "RLE counts must be non-negative integers"; SkipValue(ref reader); }
                     }
                     uncompressed = counts.ToArray();
                 }
-                else { problem ??= $"RLE counts is a {reader.TokenType}; expected a string or a list"; reader.Skip(); }
+                else { problem ??= $"RLE counts is a {reader.TokenType}; expected a string or a list"; SkipValue(ref reader); }
             }
-            else reader.Skip();
+            else SkipValue(ref reader);
         }
         if (size is null || (compressed is null && uncompressed is null)) { problem ??= "RLE segmentation needs both \"counts\" and \"size\""; return null; }
         if (size.Length != 2 || size[0] < 0 || size[1] < 0 || size[0] != Math.Floor(size[0]) || size[1] != Math.Floor(size[1]) || size[0] * size[1] > RgbImage.MaxPixels)
@@ -181,13 +186,30 @@ sealed class CocoRecordParser(string filePath)
         return compressed is not null ? CocoSegmentation.FromCompressed(h, w, compressed) : CocoSegmentation.FromUncompressed(h, w, uncompressed!);
     }
 
+    /// <summary>Thrown (one shared instance) when the buffer ends inside a record.</summary>
+    public sealed class NeedMoreData : Exception
+    {
+        public static readonly NeedMoreData Instance = new();
+    }
+
+    static bool Next(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read()) throw NeedMoreData.Instance;
+        return true;
+    }
+
+    static void SkipValue(ref Utf8JsonReader reader)
+    {
+        if (!reader.TrySkip()) throw NeedMoreData.Instance;
+    }
+
     static long? ReadInt64(ref Utf8JsonReader reader, string field, ref string? problem)
     {
-        reader.Read();
+        Next(ref reader);
         if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long v)) return v;
         if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double d) && d == Math.Floor(d) && Math.Abs(d) < 9e15) return (long)d;
         problem ??= $"\"{field}\" must be an integer";
-        reader.Skip();
+        SkipValue(ref reader);
         return null;
     }
 
@@ -201,25 +223,25 @@ sealed class CocoRecordParser(string filePath)
 
     static double? ReadDouble(ref Utf8JsonReader reader, string field, ref string? problem)
     {
-        reader.Read();
+        Next(ref reader);
         if (reader.TokenType == JsonTokenType.Number) return reader.GetDouble();
         problem ??= $"\"{field}\" must be a number";
-        reader.Skip();
+        SkipValue(ref reader);
         return null;
     }
 
     static string? ReadString(ref Utf8JsonReader reader, string field, ref string? problem)
     {
-        reader.Read();
+        Next(ref reader);
         if (reader.TokenType == JsonTokenType.String) return reader.GetString();
         problem ??= $"\"{field}\" must be a string";
-        reader.Skip();
+        SkipValue(ref reader);
         return null;
     }
 
     static bool ReadCrowd(ref Utf8JsonReader reader, ref string? problem)
     {
-        reader.Read();
+        Next(ref reader);
         switch (reader.TokenType)
         {
             case JsonTokenType.True: return true;
@@ -227,28 +249,25 @@ sealed class CocoRecordParser(string filePath)
             case JsonTokenType.Number when reader.TryGetInt32(out int v) && v is 0 or 1: return v == 1;
         }
         problem ??= "\"iscrowd\" must be 0 or 1";
-        reader.Skip();
+        SkipValue(ref reader);
         return false;
     }
 
     static double[] ReadNumbers(ref Utf8JsonReader reader, string field, ref string? problem)
     {
-        reader.Read();
-        if (reader.TokenType != JsonTokenType.StartArray) { problem ??= $"\"{field}\" must be a list of numbers"; reader.Skip(); return []; }
+        Next(ref reader);
+        if (reader.TokenType != JsonTokenType.StartArray) { problem ??= $"\"{field}\" must be a list of numbers"; SkipValue(ref reader); return []; }
         var values = new List<double>(4);
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        while (Next(ref reader) && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType == JsonTokenType.Number) values.Add(reader.GetDouble());
-            else { problem ??= $"\"{field}\" must be a list of numbers"; reader.Skip(); }
+            else { problem ??= $"\"{field}\" must be a list of numbers"; SkipValue(ref reader); }
         }
         return values.ToArray();
     }
 
-    static string? Missing(params (string Name, object? Value)[] fields)
-    {
-        var missing = fields.Where(f => f.Value is null).Select(f => $"\"{f.Name}\"").ToList();
-        return missing.Count == 0 ? null : $"missing {string.Join(", ", missing)}";
-    }
+    static string Missing(params (string Name, bool Absent)[] fields) =>
+        "missing " + string.Join(", ", fields.Where(f => f.Absent).Select(f => $"\"{f.Name}\""));
 
     /// <summary>Cross-checks the records and builds the look-ups.</summary>
     public CocoAnnotations Index()
@@ -261,18 +280,18 @@ sealed class CocoRecordParser(string filePath)
             if (!categoriesById.TryAdd(category.Id, category)) throw new DataFormatException(FilePath, "the category id appears twice", $"category id {category.Id}");
         foreach (var a in annotations)
         {
-            string where = $"annotation id {a.Id}";
             if (!imagesById.TryGetValue(a.ImageId, out var image))
-                throw new DataFormatException(FilePath, $"image_id {a.ImageId} is not among the file's {images.Count} images", where);
+                throw new DataFormatException(FilePath, $"image_id {a.ImageId} is not among the file's {images.Count} images", $"annotation id {a.Id}");
             if (!categoriesById.ContainsKey(a.CategoryId))
-                throw new DataFormatException(FilePath, $"category_id {a.CategoryId} is not among the file's categories ({string.Join(", ", categoriesById.Keys.Order())})", where);
+                throw new DataFormatException(FilePath, $"category_id {a.CategoryId} is not among the file's categories ({string.Join(", ", categoriesById.Keys.Order())})", $"annotation id {a.Id}");
             var s = a.Segmentation;
-            if (s.IsRle && (s.RleHeight != image.Height || s.RleWidth != image.Width))
-                throw new DataFormatException(FilePath, $"RLE size [{s.RleHeight}, {s.RleWidth}] (height, width) disagrees with image {image.Id}, which is {image.Height} high and {image.Width} wide", where);
+            if (!s.IsRle) continue;
+            if (s.RleHeight != image.Height || s.RleWidth != image.Width)
+                throw new DataFormatException(FilePath, $"RLE size [{s.RleHeight}, {s.RleWidth}] (height, width) disagrees with image {image.Id}, which is {image.Height} high and {image.Width} wide", $"annotation id {a.Id}");
             if (s.Kind == CocoSegmentationKind.UncompressedRle)
             {
                 string? problem = new Rle(s.RleHeight, s.RleWidth, s.Counts).Validate();
-                if (problem is not null) throw new DataFormatException(FilePath, problem, where);
+                if (problem is not null) throw new DataFormatException(FilePath, problem, $"annotation id {a.Id}");
             }
         }
         return new CocoAnnotations(FilePath, images, categories, annotations, imagesById, categoriesById);
