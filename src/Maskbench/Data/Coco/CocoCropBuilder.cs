@@ -43,13 +43,21 @@ public static class CocoCropBuilder
             for (int fi = 0; fi < files.Count; fi++)
             {
                 var coco = files[fi];
-                foreach (var a in coco.Annotations)
+                // Decoding every mask for its box is the slow part: in parallel, results by index, decisions in order.
+                var boxes = new MaskBox[coco.Annotations.Count];
+                ForEachIndex(boxes.Length, i =>
                 {
+                    var a = coco.Annotations[i];
+                    if (!a.IsCrowd) boxes[i] = DecodeMask(coco, a).ToBox();
+                });
+                for (int i = 0; i < boxes.Length; i++)
+                {
+                    var a = coco.Annotations[i];
                     task.Advance();
                     string category = coco.Category(a.CategoryId).Name;
                     if (a.IsCrowd) { skipped.Add(coco.FilePath, a.Id, SkipReason.Crowd); continue; }
                     if (options.Exclude.Contains(category)) { skipped.Add(coco.FilePath, a.Id, SkipReason.ExcludedClass); continue; }
-                    var box = DecodeMask(coco, a).ToBox();
+                    var box = boxes[i];
                     if (box.IsEmpty) { skipped.Add(coco.FilePath, a.Id, SkipReason.EmptyMask); continue; }
                     if (Math.Max(box.Width, box.Height) < options.MinSize) { skipped.Add(coco.FilePath, a.Id, SkipReason.TooSmall); continue; }
                     candidates.Add(new Candidate(fi, a, category));
@@ -115,7 +123,7 @@ public static class CocoCropBuilder
         for (int i = 1; i < jobs.Count; i++) starts[i] = starts[i - 1] + jobs[i - 1].Samples.Count;
         var arrays = new SplitArrays(kept.Count, options.Size);
         using var task = progress.Start($"cutting {options.Split} crops", jobs.Count, "images");
-        Parallel.For(0, jobs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, j =>
+        ForEachIndex(jobs.Count, j =>
         {
             var (file, image, samples) = jobs[j];
             var coco = files[file];
@@ -125,6 +133,20 @@ public static class CocoCropBuilder
             task.Advance();
         });
         return arrays;
+    }
+
+    /// <summary>Parallel.For that lets a user-facing error (bad record, unreadable image) out as itself, not wrapped.</summary>
+    static void ForEachIndex(int count, Action<int> body)
+    {
+        try
+        {
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, body);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            var first = e.InnerExceptions.OfType<MaskbenchException>().FirstOrDefault() ?? e.InnerExceptions[0];
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        }
     }
 
     static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CocoAnnotations, Dictionary<long, int>> ImageOrder = new();

@@ -192,3 +192,18 @@ public class CocoCropBuilderTests
         return doc.RootElement.GetProperty("categories").EnumerateArray().First(c => c.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
     }
 }
+
+public class CocoCropBuilderErrorTests
+{
+    [Fact]
+    public void Missing_image_file_is_a_user_error_not_a_crash()
+    {
+        using var tmp = new TempFolder();
+        SyntheticCoco.Write(tmp["s"], 2, seed: 5);
+        var coco = CocoAnnotationReader.Read(Path.Combine(tmp["s"], SyntheticCoco.AnnotationFile));
+        File.Delete(Path.Combine(tmp["s"], SyntheticCoco.ImageFolder, coco.Images[1].FileName));
+        var options = new CocoCropOptions { AnnotationFiles = [Path.Combine(tmp["s"], SyntheticCoco.AnnotationFile)], ImageFolder = Path.Combine(tmp["s"], SyntheticCoco.ImageFolder), Split = "train" };
+        var e = Assert.ThrowsAny<MaskbenchException>(() => CocoCropBuilder.Build(options, null, NullProgress.Instance));
+        Assert.Contains(coco.Images[1].FileName, e.Message);
+    }
+}
