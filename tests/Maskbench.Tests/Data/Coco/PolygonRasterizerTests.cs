@@ -26,6 +26,21 @@ public class PolygonRasterizerTests
         Assert.Equal(new uint[] { 0, 1, 8 }, rle.Counts);
     }
 
+    /// <summary>
+    /// pycocotools' frPyObjects reads a list whose first element has four numbers as boxes [x, y, w, h] (rleFrBbox).
+    /// Expected strings from the compiled maskApi.c (driver input "B 1 10 12 2 1.5 2.25 5 4 6.6 0.2 3.3 7.7").
+    /// </summary>
+    [Fact]
+    public void Four_number_segmentations_are_boxes_as_in_frPyObjects()
+    {
+        var boxes = CocoSegmentation.FromPolygons([[1.5, 2.25, 5, 4], [6.6, 0.2, 3.3, 7.7]]).ToRle(10, 12);
+        Assert.Equal("f0460000000N4N000d0", boxes.ToCompressedString());
+        Assert.Equal(44, boxes.Area);
+        Assert.Equal(new MaskBox(2, 0, 8, 8), boxes.ToBox());
+        // The same four numbers as a two-vertex polygon enclose nothing (maskApi.c gives "h3", one run of 120).
+        Assert.Equal("h3", PolygonRasterizer.FromPolygon([1.5, 2.25, 5, 4], 10, 12).ToCompressedString());
+    }
+
     [Fact]
     public void Direction_of_travel_does_not_change_the_mask()
     {
