@@ -9,6 +9,7 @@ public static class BenchmarkCatalog
     [
         new MatmulBenchmark(),
         new NpyReadBenchmark(),
+        new ImageDecodeBenchmark(),
         new CocoBenchmark(),
     ];
 
