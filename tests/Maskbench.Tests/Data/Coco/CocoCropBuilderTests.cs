@@ -207,3 +207,34 @@ public class CocoCropBuilderErrorTests
         Assert.Contains(coco.Images[1].FileName, e.Message);
     }
 }
+
+public class CocoCropPaddingTests
+{
+    [Fact]
+    public void A_square_taller_than_the_image_is_padded_with_black_and_background()
+    {
+        using var tmp = new TempFolder();
+        Directory.CreateDirectory(tmp["img"]);
+        var image = new RgbImage(20, 6);
+        Array.Fill(image.Pixels, (byte)200);
+        ImageFile.Save(image, tmp["img/w.png"]);
+        // Object covering pixels x 2..17, y 1..4: a 16-wide square in a 6-high image, 5 padded rows above and below.
+        File.WriteAllText(tmp["a.json"], """
+            {"images": [{"id": 1, "file_name": "w.png", "width": 20, "height": 6}],
+             "categories": [{"id": 5, "name": "bench"}],
+             "annotations": [{"id": 1, "image_id": 1, "category_id": 5, "iscrowd": 0, "segmentation": [[2, 1, 18, 1, 18, 5, 2, 5]]}]}
+            """);
+        var options = new CocoCropOptions { AnnotationFiles = [tmp["a.json"]], ImageFolder = tmp["img"], Split = "train", Size = 16 };
+        var result = CocoCropBuilder.Build(options, null, NullProgress.Instance);
+        var crop = result.Arrays.Image(0);
+        var mask = result.Arrays.Mask(0);
+        for (int y = 0; y < 16; y++)
+            for (int x = 0; x < 16; x++)
+            {
+                int sy = y - 5; // the square starts 5 rows above the image
+                bool inImage = sy is >= 0 and < 6;
+                Assert.Equal(inImage ? ((byte)200, (byte)200, (byte)200) : ((byte)0, (byte)0, (byte)0), crop[x, y]);
+                Assert.Equal(sy is >= 1 and <= 4 ? 1 : 0, mask[x, y]);
+            }
+    }
+}
