@@ -12,6 +12,7 @@ public static class BenchmarkCatalog
         new ImageDecodeBenchmark(),
         new SegmenterBenchmark(),
         new GtsrbBuildBenchmark(),
+        new CocoBenchmark(),
     ];
 
     public static IBenchmark Find(string name) =>

@@ -11,5 +11,8 @@ static class CommandRegistry
         config.AddBranch("build", b => b.AddCommand<BuildGtsrbCommand>("gtsrb").WithDescription("Segment a GTSRB root (real or synthetic) and write the dataset store."));
         config.AddBranch("masks", b => b.AddCommand<MasksEvaluateCommand>("evaluate").WithDescription("Judge graph-cut masks: IoU against true masks, ROI figures on real GTSRB, grabCut side by side."));
         config.AddBranch("synth", b => b.AddCommand<SynthGtsrbCommand>("gtsrb").WithDescription("Write a synthetic data set in the official GTSRB layout, with true masks."));
+        config.AddBranch("build", b => b.AddCommand<Commands.BuildCocoCommand>("coco").WithDescription("MS-COCO-IC: one square crop per object of the kept classes, other objects blacked out, into a dataset folder."));
+        config.AddBranch("synth", b => b.AddCommand<Commands.SynthCocoCommand>("coco").WithDescription("Write a small synthetic COCO dataset: JPEG scenes with overlapping objects, polygons, crowd RLE and compressed RLE."));
+        config.AddBranch("coco", b => b.AddCommand<Commands.CocoMasksCommand>("masks").WithDescription("Decode every COCO annotation as the COCO API does; write id, area, box and compressed RLE per line."));
     }
 }
