@@ -13,6 +13,7 @@ public static class BenchmarkCatalog
         new SegmenterBenchmark(),
         new GtsrbBuildBenchmark(),
         new CocoBenchmark(),
+        new PgdBenchmark(),
     ];
 
     public static IBenchmark Find(string name) =>

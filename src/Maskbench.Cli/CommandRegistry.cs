@@ -14,5 +14,6 @@ static class CommandRegistry
         config.AddBranch("build", b => b.AddCommand<Commands.BuildCocoCommand>("coco").WithDescription("MS-COCO-IC: one square crop per object of the kept classes, other objects blacked out, into a dataset folder."));
         config.AddBranch("synth", b => b.AddCommand<Commands.SynthCocoCommand>("coco").WithDescription("Write a small synthetic COCO dataset: JPEG scenes with overlapping objects, polygons, crowd RLE and compressed RLE."));
         config.AddBranch("coco", b => b.AddCommand<Commands.CocoMasksCommand>("masks").WithDescription("Decode every COCO annotation as the COCO API does; write id, area, box and compressed RLE per line."));
+        config.AddCommand<Commands.AttackCommand>("attack").WithDescription("Robust accuracy of a model on a dataset split under an attack (pgd, apgd, square, suite), optionally over an ε sweep.");
     }
 }
