@@ -173,8 +173,6 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         if (validation.Length == 0) return (double.NaN, double.NaN);
         model.eval();
         long natural = 0, robust = 0;
-        // A fixed generator state for the validation adversary's random start: the figure does not depend on the epoch's draws.
-        manual_seed(EpochSeed(Options.Seed, -1));
         for (int start = 0; start < validation.Length; start += Options.BatchSize)
         {
             int n = Math.Min(Options.BatchSize, validation.Length - start);
@@ -189,7 +187,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             if (Options.Epsilon > 0)
             {
                 var adversarial = TrainingAdversary.Pgd(model, batch.Images, batch.Labels, mask, Options.Epsilon,
-                    Options.ValidationSteps, 2.5 * Options.Epsilon / Options.ValidationSteps);
+                    Options.ValidationSteps, 2.5 * Options.Epsilon / Options.ValidationSteps, EpochSeed(Options.Seed, -1) + start);
                 using (no_grad())
                 {
                     var input = mask is null ? adversarial : adversarial * mask;
