@@ -7,6 +7,8 @@ public static class BenchmarkCatalog
 {
     public static IReadOnlyList<IBenchmark> All { get; } =
     [
+        new MatmulBenchmark(),
+        new NpyReadBenchmark(),
     ];
 
     public static IBenchmark Find(string name) =>

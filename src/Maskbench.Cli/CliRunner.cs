@@ -1,5 +1,4 @@
 using Maskbench;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Maskbench.Cli;
@@ -42,9 +41,9 @@ static class CliRunner
 
     static int Fail(string message, Exception e, bool verbose, int code, string kind)
     {
-        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        err.MarkupLine($"[red]{kind}:[/] {Markup.Escape(message.ReplaceLineEndings(" "))}");
-        if (verbose) err.WriteLine(e.ToString());
+        // Plain text, never wrapped: one line a script can grep.
+        Console.Error.WriteLine($"{kind}: {message.ReplaceLineEndings(" ")}");
+        if (verbose) Console.Error.WriteLine(e.ToString());
         return code;
     }
 }

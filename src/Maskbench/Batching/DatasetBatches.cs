@@ -57,14 +57,27 @@ public static class DatasetBatches
         return FromBytes(images, masks, labels, s, indices.ToArray(), device);
     }
 
-    /// <summary>Converts NHWC bytes to the batch tensors on <paramref name="device"/>.</summary>
+    /// <summary>Converts NHWC bytes to the batch tensors on <paramref name="device"/> (one pass, no intermediate tensors).</summary>
     public static TensorBatch FromBytes(byte[] images, byte[] masks, long[] labels, int size, int[] indices, Device device)
     {
-        int n = labels.Length;
+        int n = labels.Length, px = size * size;
+        var pixels = new float[(long)n * 3 * px];
+        var maskValues = new float[(long)n * px];
+        const float scale = 1f / 255f;
+        for (int i = 0; i < n; i++)
+        {
+            int src = i * px * 3, dst = i * px * 3;
+            for (int p = 0; p < px; p++)
+            {
+                pixels[dst + p] = images[src + 3 * p] * scale;
+                pixels[dst + px + p] = images[src + 3 * p + 1] * scale;
+                pixels[dst + 2 * px + p] = images[src + 3 * p + 2] * scale;
+            }
+        }
+        for (int i = 0; i < maskValues.Length; i++) maskValues[i] = masks[i];
         using var scope = NewDisposeScope();
-        var img = tensor(images, [n, size, size, 3], dtype: ScalarType.Byte)
-            .to(device).permute(0, 3, 1, 2).to(ScalarType.Float32).div_(255f).contiguous();
-        var msk = tensor(masks, [n, 1, size, size], dtype: ScalarType.Byte).to(device).to(ScalarType.Float32);
+        var img = tensor(pixels, [n, 3, size, size]).to(device);
+        var msk = tensor(maskValues, [n, 1, size, size]).to(device);
         var lab = tensor(labels, [n], dtype: ScalarType.Int64).to(device);
         return new TensorBatch(img, msk, lab, indices).MoveToOuterDisposeScope();
     }

@@ -32,10 +32,14 @@ public static class TorchRuntime
         }
     }
 
+    // TorchSharp's own message carries its whole probing trace; the first sentence says what failed.
     static string RootCause(Exception e)
     {
         while (e.InnerException is not null) e = e.InnerException;
-        return e.Message.ReplaceLineEndings(" ").Trim();
+        string text = e.Message.ReplaceLineEndings(" ").Trim();
+        int stop = text.IndexOf(". ", StringComparison.Ordinal);
+        if (stop > 0) text = text[..stop];
+        return text.Length > 200 ? text[..200] + "…" : text;
     }
 
     static string Advice()
