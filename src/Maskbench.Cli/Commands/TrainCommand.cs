@@ -135,8 +135,7 @@ sealed class TrainCommand : Command<TrainSettings>
         if (!dataset.HasSplit(settings.Split))
             throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}'; it has {string.Join(", ", dataset.SplitNames)}");
         options = options with { HorizontalFlip = dataset.Manifest.HorizontalFlipPreservesLabels };
-        SplitArrays data;
-        using (var split = dataset.Split(settings.Split)) data = split.Load();
+        SplitArrays data = dataset.Split(settings.Split).Load();   // the dataset owns (and disposes) its splits
         string manifestPath = Path.Combine(settings.Data, DatasetStore.ManifestFile);
         var identity = new DatasetIdentity(Path.GetFullPath(settings.Data),
             Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(manifestPath))), dataset.Manifest.Name);
