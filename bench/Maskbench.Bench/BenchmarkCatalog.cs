@@ -9,6 +9,7 @@ public static class BenchmarkCatalog
     [
         new MatmulBenchmark(),
         new NpyReadBenchmark(),
+        new TrainBenchmark(),
     ];
 
     public static IBenchmark Find(string name) =>
