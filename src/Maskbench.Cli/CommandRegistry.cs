@@ -15,5 +15,8 @@ static class CommandRegistry
         config.AddBranch("synth", b => b.AddCommand<Commands.SynthCocoCommand>("coco").WithDescription("Write a small synthetic COCO dataset: JPEG scenes with overlapping objects, polygons, crowd RLE and compressed RLE."));
         config.AddBranch("coco", b => b.AddCommand<Commands.CocoMasksCommand>("masks").WithDescription("Decode every COCO annotation as the COCO API does; write id, area, box and compressed RLE per line."));
         config.AddCommand<Commands.AttackCommand>("attack").WithDescription("Robust accuracy of a model on a dataset split under an attack (pgd, apgd, square, suite), optionally over an ε sweep.");
+        config.AddCommand<Commands.TrainCommand>("train").WithDescription("Train a classifier (natural, PGD, fast or free adversarial training) on a dataset, plain or masked.");
+        config.AddCommand<Commands.ExportCommand>("export").WithDescription("Export a run's weights as model.safetensors (PyTorch keys) and model.json.");
+        config.AddCommand<Commands.ImportCommand>("import").WithDescription("Import model.safetensors and model.json into a new run folder.");
     }
 }
