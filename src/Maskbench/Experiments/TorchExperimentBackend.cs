@@ -85,7 +85,7 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
 
     public EvaluationOutcome Evaluate(GridModel model, TrainedModel trained, GridAttack spec, IProgressSink progress)
     {
-        var attack = AttackCatalog.Create(spec);
+        var attack = GridAttacks.Create(spec);
         var split = _dataset.Split("test");
         var rows = TestRows(split.Count, spec.TestLimit);
         using var classifier = ModelFactory.Create(ArchitectureOf(model));

@@ -15,6 +15,8 @@ public static class ModelExport
 {
     public const string WeightsFile = "model.safetensors";
     public const string DescriptionFile = "model.json";
+    /// <summary>Four random inputs and the logits this model gives them (eval mode), for checking a rebuilt module.</summary>
+    public const string CheckFile = "check.safetensors";
     const string Format = "maskbench-model-1";
 
     /// <summary>Exports best.ckpt (or last.ckpt when there is no best, or when <paramref name="useBest"/> is false).</summary>
@@ -45,7 +47,31 @@ public static class ModelExport
             ["state_dict_keys"] = new JsonArray(state.Keys.Select(k => (JsonNode?)k).ToArray()),
         };
         RunFolder.WriteAtomically(Path.Combine(outDirectory, DescriptionFile), description.ToJsonString(RunFolder.Json) + "\n");
+        WriteCheck(model, Path.Combine(outDirectory, CheckFile));
         return outDirectory;
+    }
+
+    /// <summary>
+    /// Inputs (as fed to the module, so already masked for a masked model: uniform noise times a centred square) and
+    /// their float32 logits in eval mode; bench/Maskbench.Bench/reference/vgg_reference.py compares against them.
+    /// </summary>
+    static void WriteCheck(ImageClassifier model, string path)
+    {
+        using var scope = NewDisposeScope();
+        var spec = model.Spec;
+        var generator = new Generator(20240607);
+        var inputs = rand([4, spec.Channels, spec.InputSize, spec.InputSize], generator: generator);
+        if (spec.Masked)
+        {
+            int s = spec.InputSize, lo = s / 4;
+            var mask = zeros(1, 1, s, s);
+            mask[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(lo, s - lo), TensorIndex.Slice(lo, s - lo)] = ones(1, 1, s - 2 * lo, s - 2 * lo);
+            inputs = inputs * mask;
+        }
+        model.eval();
+        Tensor logits;
+        using (no_grad()) logits = model.forward(inputs);
+        SafeTensorsFile.Write(path, [("inputs", inputs), ("logits", logits)]);
     }
 
     /// <summary>

@@ -4,7 +4,8 @@ namespace Maskbench.Training;
 
 /// <summary>
 /// Stochastic gradient descent with momentum and L2 weight decay, step for step as PyTorch's <c>torch.optim.SGD</c>
-/// (dampening 0, no Nesterov): g = ∇ + λ·p; b = g on the first step, else b = μ·b + g; p = p − lr·b.
+/// (dampening 0, no Nesterov): g = ∇ + λ·p; b = g on the first step, else b = μ·b + g; p = p − lr·b
+/// (equal up to float rounding: the sum is formed in another order to save a pass).
 /// Written here so its whole state (the momentum buffers, keyed by parameter name) is visible to checkpoints.
 /// </summary>
 public sealed class SgdMomentum : IDisposable
@@ -27,29 +28,33 @@ public sealed class SgdMomentum : IDisposable
 
     public void ZeroGrad()
     {
+        using var scope = NewDisposeScope();   // disposes the gradient handles fetched here
         foreach (var (_, p) in parameters) p.grad?.zero_();
     }
 
     public void Step(double learningRate)
     {
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope();   // disposes the gradient handles fetched here
         foreach (var (name, p) in parameters)
         {
             var grad = p.grad;
             if (grad is null) continue;
-            using var scope = NewDisposeScope();
-            var g = WeightDecay != 0 ? grad.add(p, alpha: WeightDecay) : grad;
-            if (Momentum != 0)
+            if (Momentum == 0)
             {
-                if (buffers.TryGetValue(name, out var b)) b.mul_(Momentum).add_(g);
-                else
-                {
-                    b = g.detach().clone().DetachFromDisposeScope();
-                    buffers[name] = b;
-                }
-                g = b;
+                if (WeightDecay != 0) p.mul_(1 - learningRate * WeightDecay);
+                p.add_(grad, alpha: -learningRate);
+                continue;
             }
-            p.add_(g, alpha: -learningRate);
+            // In place, without allocating g: b = (μ·b + ∇) + λ·p, PyTorch's sum up to float rounding.
+            if (buffers.TryGetValue(name, out var b)) b.mul_(Momentum).add_(grad);
+            else
+            {
+                b = grad.detach().clone().DetachFromDisposeScope();
+                buffers[name] = b;
+            }
+            if (WeightDecay != 0) b.add_(p, alpha: WeightDecay);
+            p.add_(b, alpha: -learningRate);
         }
     }
 

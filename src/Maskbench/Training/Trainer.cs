@@ -95,7 +95,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             Checkpoint.Save(run.Last, model, optimizer, epoch + 1, lines);
             if (metrics.Best) RunFolder.CopyAtomically(run.Last, run.Best);
             run.WriteMetrics(lines);
-            progress.Info($"epoch {epoch + 1}/{Options.Epochs}: loss {loss:F4}, train acc {accuracy:P1}, val natural {natural:P1}, val PGD {robust:P1}{(metrics.Best ? " (best)" : "")}, {metrics.Seconds:F1} s");
+            progress.Info($"epoch {epoch + 1}/{Options.Epochs}: loss {loss:F4}, train acc {accuracy:P1}, val natural {natural:P1}, val PGD {robust:P1}{(metrics.Best ? " (best)" : "")}, {metrics.Seconds:F1} s, working set {Environment.WorkingSet / (1024 * 1024)} MiB");
         }
         int bestEpoch = history.Count == 0 ? 0 : history.MaxBy(Score)!.Epoch;
         return new TrainingResult(runPath, history, bestEpoch);
@@ -173,8 +173,6 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         if (validation.Length == 0) return (double.NaN, double.NaN);
         model.eval();
         long natural = 0, robust = 0;
-        // A fixed generator state for the validation adversary's random start: the figure does not depend on the epoch's draws.
-        manual_seed(EpochSeed(Options.Seed, -1));
         for (int start = 0; start < validation.Length; start += Options.BatchSize)
         {
             int n = Math.Min(Options.BatchSize, validation.Length - start);
@@ -189,7 +187,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             if (Options.Epsilon > 0)
             {
                 var adversarial = TrainingAdversary.Pgd(model, batch.Images, batch.Labels, mask, Options.Epsilon,
-                    Options.ValidationSteps, 2.5 * Options.Epsilon / Options.ValidationSteps);
+                    Options.ValidationSteps, 2.5 * Options.Epsilon / Options.ValidationSteps, EpochSeed(Options.Seed, -1) + start);
                 using (no_grad())
                 {
                     var input = mask is null ? adversarial : adversarial * mask;

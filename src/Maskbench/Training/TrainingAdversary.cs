@@ -1,3 +1,4 @@
+using Maskbench.Attacks;
 using Maskbench.Models;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -11,19 +12,7 @@ namespace Maskbench.Training;
 /// </summary>
 static class TrainingAdversary
 {
-    public static ThreatModel Threat(double epsilon, Tensor? mask) => new(epsilon, mask);
-
-    // TEMPORARY stand-in until Maskbench.Attacks (ThreatModel, PgdAttack) is merged.
-    public sealed class ThreatModel(double epsilon, Tensor? mask)
-    {
-        public Tensor Project(Tensor candidate, Tensor x)
-        {
-            using var scope = NewDisposeScope();
-            var delta = (candidate - x).clamp(-epsilon, epsilon);
-            if (mask is not null) delta = delta * mask;
-            return (x + delta).clamp(0, 1).MoveToOuterDisposeScope();
-        }
-    }
+    public static ThreatModel Threat(double epsilon, Tensor? mask) => ThreatModel.Linf(epsilon, mask);
 
     /// <summary>
     /// Wong, Rice and Kolter 2020, Algorithm 3: δ uniform in the ε-ball (foreground only when masked), one signed
@@ -40,20 +29,16 @@ static class TrainingAdversary
         return threat.Project(start.detach() + grad.sign() * stepSize, x).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Madry et al. 2018 PGD with random start, from the attack library. Returns detached adversarial inputs.</summary>
-    public static Tensor Pgd(ImageClassifier model, Tensor x, Tensor labels, Tensor? mask, double epsilon, int steps, double stepSize)
+    /// <summary>
+    /// Madry et al. 2018 PGD with random start, run by the attack library's <see cref="PgdAttack"/> on the model as
+    /// seen through <see cref="ModuleTarget"/> (which applies the input mask). No early stop: every example gets all
+    /// steps, and the iterate with the lowest margin is returned (detached). The attack frame puts the model in eval
+    /// mode while it searches and restores train mode afterwards; <paramref name="seed"/> fixes the random start.
+    /// </summary>
+    public static Tensor Pgd(ImageClassifier model, Tensor x, Tensor labels, Tensor? mask, double epsilon, int steps, double stepSize, int seed)
     {
-        using var scope = NewDisposeScope();
-        var threat = Threat(epsilon, mask);
-        var current = threat.Project(x + (rand_like(x) * 2 - 1) * epsilon, x);
-        for (int i = 0; i < steps; i++)
-        {
-            current = current.detach().requires_grad_(true);
-            var loss = F.cross_entropy(model.forward(mask is null ? current : current * mask), labels);
-            var grad = autograd.grad([loss], [current])[0];
-            using var noGrad = no_grad();
-            current = threat.Project(current.detach() + grad.sign() * stepSize, x);
-        }
-        return current.detach().MoveToOuterDisposeScope();
+        var attack = new PgdAttack { Steps = steps, StepSize = stepSize, Seed = seed, EarlyStop = false, RandomStart = true, Restarts = 1 };
+        using var result = attack.Run(new ModuleTarget(model, mask), x, labels, Threat(epsilon, mask));
+        return result.Adversarial.detach().clone();
     }
 }

@@ -11,9 +11,11 @@ public readonly record struct StepOutcome(double Loss, long Correct);
 
 /// <summary>
 /// One optimizer update (or, for free training, a batch's replays) in each training mode. The model is in train mode
-/// throughout, including while adversarial examples are built, as in the reference code of all three papers.
+/// for every update and while fast and free training build their examples (as in those papers' code); PGD examples
+/// are searched by the attack library, which uses eval mode (batch-norm running statistics) during the search.
+/// Public so that the `train` benchmark times exactly the code the trainer runs.
 /// </summary>
-sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, TrainingOptions options)
+public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, TrainingOptions options)
 {
     // Free training's perturbation, carried from batch to batch within an epoch (Shafahi et al. 2019, Algorithm 1).
     // It restarts from zero each epoch so that an epoch depends only on the checkpoint it starts from.
@@ -34,7 +36,8 @@ sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, Training
                 return Update(batch.Images, batch.Labels, mask, LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
             case TrainingMode.Pgd:
             {
-                var adversarial = TrainingAdversary.Pgd(model, batch.Images, batch.Labels, mask, options.Epsilon, options.Steps, options.StepSize);
+                var adversarial = TrainingAdversary.Pgd(model, batch.Images, batch.Labels, mask, options.Epsilon, options.Steps, options.StepSize,
+                    Trainer.EpochSeed(options.Seed, epoch) ^ (iteration * 7919));
                 return Update(adversarial, batch.Labels, mask, LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
             }
             case TrainingMode.Fast:

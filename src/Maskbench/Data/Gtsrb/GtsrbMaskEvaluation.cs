@@ -116,7 +116,7 @@ public static class GtsrbMaskEvaluation
         foreach (string name in dataset.SplitNames)
         {
             if (sources[name] is not System.Text.Json.Nodes.JsonArray rows) throw new DataFormatException(file, $"build_parameters.sources.{name} is missing");
-            using var split = dataset.Split(name);
+            var split = dataset.Split(name);   // owned by the dataset
             if (rows.Count != split.Count) throw new DataFormatException(file, $"sources.{name} has {rows.Count} rows, the split {split.Count}");
             var summary = new IoUSummary();
             using var task = progress.Start($"comparing {name}", split.Count, "masks");
