@@ -17,6 +17,7 @@ namespace Maskbench.Experiments;
 public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
 {
     readonly Dataset _dataset;
+    readonly string _testSplit;
     readonly string _datasetSha256;
     readonly Device _device;
     readonly int _validationCount, _validationSteps, _evalBatch;
@@ -26,8 +27,11 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
     public TorchExperimentBackend(string datasetFolder, string datasetSha256, Device device, int validationCount, int validationSteps, int evalBatch = 100)
     {
         _dataset = DatasetStore.Open(datasetFolder, verifyHashes: false);
-        foreach (string split in new[] { "train", "test" })
-            if (!_dataset.HasSplit(split)) throw new MaskbenchException($"{datasetFolder}: the dataset has no '{split}' split (it has {string.Join(", ", _dataset.SplitNames)})");
+        // COCO-style datasets call their held-out split "val".
+        _testSplit = _dataset.HasSplit("test") ? "test" : "val";
+        foreach (string split in new[] { "train", _testSplit })
+            if (!_dataset.HasSplit(split))
+                throw new MaskbenchException($"{datasetFolder}: the dataset has no '{split}' split (it has {string.Join(", ", _dataset.SplitNames)}; the grid needs train and test or val)");
         _datasetSha256 = datasetSha256;
         _device = device;
         _validationCount = validationCount;
@@ -86,7 +90,7 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
     public EvaluationOutcome Evaluate(GridModel model, TrainedModel trained, GridAttack spec, IProgressSink progress)
     {
         var attack = GridAttacks.Create(spec);
-        var split = _dataset.Split("test");
+        var split = _dataset.Split(_testSplit);
         var rows = TestRows(split.Count, spec.TestLimit);
         using var classifier = ModelFactory.Create(ArchitectureOf(model));
         Checkpoint.Load(trained.CheckpointPath, classifier, null);
