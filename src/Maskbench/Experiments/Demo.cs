@@ -13,12 +13,12 @@ namespace Maskbench.Experiments;
 /// </summary>
 public static class Demo
 {
-    public sealed record Settings(int Classes = 8, int TrainPerClass = 80, int TestPerClass = 20, int Seed = 0);
+    public sealed record Settings(int Classes = 8, int TrainPerClass = 60, int TestPerClass = 15, int Seed = 0);
 
     public sealed record Outcome(string ReportPath, Reproduction.Outcome Grid, TimeSpan Elapsed);
 
     /// <summary>The demo's grid: the cpu profile cut further so that data, segmentation, six models and all evaluations fit in minutes.</summary>
-    public static ExperimentProfile Profile { get; } = ExperimentProfile.Cpu with { Name = "demo", TestLimit = 100 };
+    public static ExperimentProfile Profile { get; } = ExperimentProfile.Cpu with { Name = "demo", TestLimit = 100, SquareQueries = 50 };
 
     public static Outcome Run(string outFolder, Settings settings, Device device, IProgressSink progress)
     {

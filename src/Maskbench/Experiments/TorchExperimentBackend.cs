@@ -67,6 +67,8 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
         var run = new RunFolder(runFolder);
         // A run folder left by a killed grid is continued from its last epoch rather than started over.
         bool resume = File.Exists(run.Last) && File.Exists(run.RunJson);
+        // Killed before its first epoch ended: nothing worth keeping, and the trainer refuses a non-empty folder.
+        if (!resume && Directory.Exists(runFolder)) Directory.Delete(runFolder, recursive: true);
         var result = new Trainer(options, progress).Train(arrays, ArchitectureOf(model),
             new DatasetIdentity(_dataset.Folder, _datasetSha256, _dataset.Manifest.Name), _dataset.Manifest.ClassNames, runFolder, resume, _device);
         var curve = result.Epochs.Select(e => new Dictionary<string, double>
