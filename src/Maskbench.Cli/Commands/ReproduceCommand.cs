@@ -27,6 +27,14 @@ public class ReproduceSettings : DeviceSettings
     [Description("Architecture (default: the profile's, vgg19): vgg11, vgg13, vgg16, vgg19, preactresnet18, smallcnn.")]
     public string? Arch { get; init; }
 
+    [CommandOption("--epochs <N>")]
+    [Description("Override the profile's training epochs (part of every cell's key).")]
+    public int? Epochs { get; init; }
+
+    [CommandOption("--width <X>")]
+    [Description("Override the profile's channel width multiplier (1 = the architecture's published width).")]
+    public double? Width { get; init; }
+
     [CommandOption("--cells <SELECTION>")]
     [Description("Run only these cells: indices and ranges (0,3-5; e.g. $SLURM_ARRAY_TASK_ID) or id patterns (train/*, eval/*masked*/pgd). --list shows them.")]
     public string? Cells { get; init; }
@@ -45,6 +53,8 @@ sealed class ReproduceCommand : Command<ReproduceSettings>
         if (string.IsNullOrWhiteSpace(settings.Out) && !settings.List) throw new MaskbenchException("--out is required");
         settings.ApplyRuntime();
         var profile = ExperimentProfile.Named(settings.Profile);
+        if (settings.Epochs is int epochs) profile = profile with { Epochs = epochs };
+        if (settings.Width is double width) profile = profile with { Width = width };
         if (settings.List)
         {
             var plan = Reproduction.PlanFor(settings.Data, profile, settings.Arch);

@@ -123,7 +123,17 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
                 fractions[start + i] = fg[i];
             }
             if (examples is null && ExamplesToDraw > 0 && spec.Epsilon > 0)
-                examples = Draw(batch.Images, modelMasks, result.Adversarial, Math.Min(ExamplesToDraw, n));
+            {
+                // Show what the attack did: first examples it turned from right to wrong, then ones it could not
+                // turn, and only then ones that were wrong to begin with (whose adversarial image is the clean one).
+                var chosen = Enumerable.Range(0, n).OrderBy(i => result.Examples[i] switch
+                {
+                    { Fooled: true, Step: > 0 } => 0,
+                    { Fooled: false } => 1,
+                    _ => 2,
+                }).ThenBy(i => i).Take(ExamplesToDraw).ToArray();
+                examples = Draw(batch.Images, modelMasks, result.Adversarial, chosen);
+            }
             task.Advance(n);
         }
         return new EvaluationOutcome(rows, labels, fractions, correct, examples);
@@ -144,7 +154,7 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
         return tensor(values, [rows.Length, 1, split.ImageSize, split.ImageSize]).to(_device);
     }
 
-    static AdversarialExamples Draw(Tensor clean, Tensor masks, Tensor adversarial, int count)
+    static AdversarialExamples Draw(Tensor clean, Tensor masks, Tensor adversarial, int[] rows)
     {
         RgbImage ToImage(Tensor t)
         {
@@ -161,7 +171,7 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
             return new BinaryMask(s, s, t.to_type(ScalarType.Byte).cpu().data<byte>().ToArray());
         }
         var c = new List<RgbImage>(); var m = new List<BinaryMask>(); var a = new List<RgbImage>();
-        for (int i = 0; i < count; i++)
+        foreach (int i in rows)
         {
             c.Add(ToImage(clean[i])); m.Add(ToMask(masks[i])); a.Add(ToImage(adversarial[i]));
         }

@@ -7,12 +7,20 @@ public static class ReportCharts
 {
     const int Width = 720, Height = 420;
 
+    static Plot NewPlot()
+    {
+        ChartFonts.Ensure();
+        var plot = new Plot();
+        plot.Font.Set(ScottPlot.Fonts.Default);
+        return plot;
+    }
+
     /// <summary>Accuracy against ε (in 1/255) per model: the sweep.</summary>
     public static byte[]? Sweep(ExperimentResults results)
     {
         var models = results.Models.Where(m => m.Sweep.Count > 0).ToList();
         if (models.Count == 0) return null;
-        var plot = new Plot();
+        var plot = NewPlot();
         foreach (var m in models)
         {
             var line = plot.Add.Scatter(m.Sweep.Select(s => s.Epsilon255).ToArray(), m.Sweep.Select(s => s.Accuracy).ToArray());
@@ -31,7 +39,7 @@ public static class ReportCharts
     {
         var models = results.Models.Where(m => m.Curve.Any(e => e.ContainsKey(field))).ToList();
         if (models.Count == 0) return null;
-        var plot = new Plot();
+        var plot = NewPlot();
         foreach (var m in models)
         {
             var points = m.Curve.Select((e, i) => (X: e.TryGetValue("epoch", out double x) ? x : i + 1, Y: e.GetValueOrDefault(field, double.NaN)))
@@ -50,7 +58,7 @@ public static class ReportCharts
     public static byte[]? Foreground(ExperimentResults results)
     {
         if (results.ForegroundBins.Count == 0) return null;
-        var plot = new Plot();
+        var plot = NewPlot();
         foreach (var row in results.ForegroundBins)
         {
             var bins = row.Bins.Where(b => b.Pgd is not null).ToList();
