@@ -19,20 +19,10 @@ public sealed class ReproduceMnistSettings : ReproduceSettings
     [DefaultValue(500)]
     public int EvaluationLimit { get; init; } = 500;
 
-    [CommandOption("--epochs <N>")]
-    [Description("Training epochs of the CNN.")]
-    [DefaultValue(2)]
-    public int Epochs { get; init; } = 2;
-
     [CommandOption("--steps <N>")]
     [Description("PGD and BPDA iterations.")]
     [DefaultValue(20)]
     public int Steps { get; init; } = 20;
-
-    [CommandOption("--width <X>")]
-    [Description("Channel width multiplier of the SmallCnn (1 = 32/64 channels, 1024 hidden).")]
-    [DefaultValue(0.5)]
-    public double Width { get; init; } = 0.5;
 }
 
 /// <summary><c>maskbench reproduce mnist</c>: plain and binarized CNN against PGD and BPDA on real MNIST.</summary>
@@ -44,7 +34,13 @@ sealed class ReproduceMnistCommand : Command<ReproduceMnistSettings>
         if (string.IsNullOrWhiteSpace(settings.Out)) throw new MaskbenchException("--out is required");
         settings.ApplyRuntime();
         var device = TorchRuntime.SelectDevice(settings.Device);
-        var options = new MnistBaselineOptions { EvaluationLimit = settings.EvaluationLimit, Epochs = settings.Epochs, Steps = settings.Steps, Width = settings.Width };
+        var defaults = new MnistBaselineOptions();
+        // --epochs and --width are shared with `reproduce`; for MNIST they default to 2 epochs and width 0.5.
+        var options = defaults with
+        {
+            EvaluationLimit = settings.EvaluationLimit, Steps = settings.Steps,
+            Epochs = settings.Epochs ?? defaults.Epochs, Width = settings.Width ?? defaults.Width,
+        };
         var results = ConsoleProgress.Run(sink => MnistBaseline.Run(settings.Idx, options, Path.Combine(settings.Out, "run"), device, sink));
         string report = results.WriteReport(settings.Out);
         var table = new Table().AddColumns(["model and attack", "natural %", .. results.Epsilons.Select(e => $"ε={e.ToString(CultureInfo.InvariantCulture)} %")]);
