@@ -44,7 +44,7 @@ public sealed record ExperimentProfile(
     /// <summary>VGG-11 (the shallowest VGG: on 2 cores VGG-19 at 1/8 width learns too little in a few epochs) at 1/8
     /// width; pass <c>--arch vgg19</c> to keep the paper's depth at the cost of time.</summary>
     public static ExperimentProfile Cpu { get; } = new(
-        "cpu", "vgg11", Width: 0.125, Epochs: 4, BatchSize: 64, LearningRate: 0.05,
+        "cpu", "vgg11", Width: 0.125, Epochs: 12, BatchSize: 64, LearningRate: 0.05,
         TrainLimit: 2000, TestLimit: 200, TrainSteps: 1, PgdSteps: 10, Restarts: 2, ApgdSteps: 10,
         SquareQueries: 100, StrongSuite: true, Sweep: true, RandomMaskControl: true, Seed: 0,
         ValidationCount: 50, ValidationSteps: 2);

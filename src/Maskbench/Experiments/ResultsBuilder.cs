@@ -111,8 +111,12 @@ public static class ResultsBuilder
             ExamplesImage = Named("pgd")?.ExamplesImage,
         };
         foreach (var (spec, record) in cells) result.Attacks[spec.Name] = Percent(record.Accuracy);
-        foreach (var (spec, record) in cells.Where(c => c.Spec.Group == "sweep"))
-            result.Sweep.Add(new SweepPoint(Math.Round(spec.Evaluation!.Epsilon * 255, 4), Percent(record.Accuracy)));
+        // An adversarial example inside a smaller ball is inside every larger one, so an example counts as robust at ε
+        // only if it survived every budget up to ε: the curve cannot rise through the attack's randomness.
+        var sweep = cells.Where(c => c.Spec.Group == "sweep").OrderBy(c => c.Spec.Evaluation!.Epsilon).ToList();
+        for (int k = 0; k < sweep.Count; k++)
+            result.Sweep.Add(new SweepPoint(Math.Round(sweep[k].Spec.Evaluation!.Epsilon * 255, 4),
+                Percent(WorstCase(sweep.Take(k + 1).Select(c => c.Record).Reverse().ToList()))));
         var strong = cells.Where(c => c.Spec.Group == "strong").Select(c => c.Record).ToList();
         if (strong.Count > 0 && Named("pgd") is { } pgd) result.Strong = Percent(WorstCase([pgd, .. strong]));
         return result;

@@ -64,20 +64,37 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
             ValidationCount = _validationCount, ValidationSteps = _validationSteps,
             HorizontalFlip = _dataset.Manifest.HorizontalFlipPreservesLabels,
         };
-        var run = new RunFolder(runFolder);
-        // A run folder left by a killed grid is continued from its last epoch rather than started over.
-        bool resume = File.Exists(run.Last) && File.Exists(run.RunJson);
-        // Killed before its first epoch ended: nothing worth keeping, and the trainer refuses a non-empty folder.
-        if (!resume && Directory.Exists(runFolder)) Directory.Delete(runFolder, recursive: true);
-        var result = new Trainer(options, progress).Train(arrays, ArchitectureOf(model),
-            new DatasetIdentity(_dataset.Folder, _datasetSha256, _dataset.Manifest.Name), _dataset.Manifest.ClassNames, runFolder, resume, _device);
+        var result = TrainResuming(options, arrays, model, runFolder, progress, attempts: 2);
         var curve = result.Epochs.Select(e => new Dictionary<string, double>
         {
             ["epoch"] = e.Epoch, ["loss"] = e.TrainLoss, ["train_accuracy"] = e.TrainAccuracy,
             ["validation_natural_accuracy"] = e.ValidationNaturalAccuracy, ["validation_pgd_accuracy"] = e.ValidationPgdAccuracy,
             ["seconds"] = e.Seconds,
         }.Where(kv => double.IsFinite(kv.Value)).ToDictionary()).ToList();
-        return new TrainedModel(run.Last, curve);
+        return new TrainedModel(new RunFolder(runFolder).Last, curve);
+    }
+
+    /// <summary>
+    /// Trains, continuing a run folder left by a killed grid from its last epoch. A libtorch error during training
+    /// (seen rarely on a loaded machine: an "integral tensor" error from an in-place add) is retried once from the last
+    /// checkpoint, which the trainer writes after every epoch; a second failure is reported.
+    /// </summary>
+    TrainingResult TrainResuming(TrainingOptions options, SplitArrays arrays, GridModel model, string runFolder, IProgressSink progress, int attempts)
+    {
+        var run = new RunFolder(runFolder);
+        bool resume = File.Exists(run.Last) && File.Exists(run.RunJson);
+        // Killed before its first epoch ended: nothing worth keeping, and the trainer refuses a non-empty folder.
+        if (!resume && Directory.Exists(runFolder)) Directory.Delete(runFolder, recursive: true);
+        try
+        {
+            return new Trainer(options, progress).Train(arrays, ArchitectureOf(model),
+                new DatasetIdentity(_dataset.Folder, _datasetSha256, _dataset.Manifest.Name), _dataset.Manifest.ClassNames, runFolder, resume, _device);
+        }
+        catch (System.Runtime.InteropServices.ExternalException e) when (attempts > 1)
+        {
+            progress.Info($"training {model.Id} failed in libtorch ({e.Message.Split('\n')[0].Split(" Exception raised")[0]}); resuming from its last checkpoint");
+            return TrainResuming(options, arrays, model, runFolder, progress, attempts - 1);
+        }
     }
 
     /// <summary>The test rows evaluated: all, or a fixed random subset of <paramref name="limit"/> rows (the same for every cell).</summary>

@@ -42,6 +42,8 @@ public static class ReportContent
         if (sweepModels.Count > 0)
         {
             blocks.Add(new HeadingBlock(2, "Accuracy against ε (PGD)"));
+            blocks.Add(new ParagraphBlock("An example counts as robust at a budget only if PGD failed at that budget and at every smaller one "
+                + "(an adversarial example within a smaller ball lies within the larger ones too)."));
             var eps = sweepModels.SelectMany(m => m.Sweep.Select(s => s.Epsilon255)).Distinct().Order().ToList();
             blocks.Add(new TableBlock(["model", .. eps.Select(e => $"ε={P(e)}/{r.Profile.EpsilonDenominator}")],
                 sweepModels.Select(m => Row([m.Id, .. eps.Select(e => F(m.Sweep.FirstOrDefault(s => s.Epsilon255 == e)?.Accuracy))])).ToList()));
