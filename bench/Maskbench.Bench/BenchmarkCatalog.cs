@@ -9,6 +9,11 @@ public static class BenchmarkCatalog
     [
         new MatmulBenchmark(),
         new NpyReadBenchmark(),
+        new ImageDecodeBenchmark(),
+        new SegmenterBenchmark(),
+        new GtsrbBuildBenchmark(),
+        new CocoBenchmark(),
+        new PgdBenchmark(),
         new TrainBenchmark(),
     ];
 

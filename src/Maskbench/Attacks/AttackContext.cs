@@ -18,8 +18,12 @@ public sealed class AttackContext
     public bool EarlyStop { get; }
     public long BatchSize => Inputs.shape[0];
 
-    internal AttackContext(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger, Attack attack)
+    /// <summary>The precision the model runs in during this search.</summary>
+    public Precision Precision { get; }
+
+    internal AttackContext(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger, Attack attack, Precision precision)
     {
+        Precision = precision;
         Target = target;
         Inputs = inputs;
         Labels = labels;
@@ -39,8 +43,8 @@ public sealed class AttackContext
     {
         // Built outside any inner dispose scope: the set's views (threat mask, model masks) must outlive this call.
         Tensor rows;
-        using (var notFooled = Ledger.Fooled.logical_not())
-            rows = EarlyStop ? Ledger.All.masked_select(notFooled) : Ledger.All.clone();
+        using (var open = EarlyStop ? Ledger.Fooled.logical_or(Ledger.Excluded).logical_not() : Ledger.Excluded.logical_not())
+            rows = Ledger.All.masked_select(open);
         return new ActiveSet(this, rows.DetachFromDisposeScope());
     }
 

@@ -18,7 +18,10 @@ internal sealed class AttackLedger
     public long GradientEvaluations { get; set; }
     public long ForwardEvaluations { get; set; }
 
-    public AttackLedger(Tensor inputs, Tensor labels)
+    /// <summary>Rows the search must not touch (already decided by an earlier attack of an ensemble).</summary>
+    public Tensor Excluded { get; private set; }
+
+    public AttackLedger(Tensor inputs, Tensor labels, Tensor? exclude)
     {
         long n = inputs.shape[0];
         Inputs = inputs;
@@ -28,6 +31,24 @@ internal sealed class AttackLedger
         BestMargin = full(new[] { n }, float.PositiveInfinity, ScalarType.Float32, inputs.device);
         Fooled = zeros(new[] { n }, ScalarType.Bool, inputs.device);
         Steps = full(new[] { n }, -1L, ScalarType.Int64, inputs.device);
+        Excluded = exclude is null ? zeros(new[] { n }, ScalarType.Bool, inputs.device) : exclude.to_type(ScalarType.Bool).to(inputs.device).clone();
+    }
+
+    /// <summary>
+    /// Forgets what the search found for rows <paramref name="rows"/> (bool N) and excludes every other row, so that a
+    /// second search covers exactly those rows.
+    /// </summary>
+    public void Reopen(Tensor rows)
+    {
+        using var scope = NewDisposeScope();
+        var index = All.masked_select(rows);
+        Fooled.index_fill_(0, index, false);
+        Steps.index_fill_(0, index, -1L);
+        BestMargin.index_fill_(0, index, float.PositiveInfinity);
+        Best.index_copy_(0, index, Inputs.index_select(0, index));
+        var old = Excluded;
+        Excluded = old.logical_or(rows.logical_not()).DetachFromDisposeScope();
+        old.Dispose();
     }
 
     /// <summary>Records iterate <paramref name="step"/> of rows <paramref name="rows"/>; returns which of them it newly fooled (local bool).</summary>

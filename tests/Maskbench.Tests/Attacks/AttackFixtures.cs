@@ -51,3 +51,91 @@ internal static class AttackFixtures
         return model.call(x).argmax(1);
     }
 }
+
+/// <summary>Counts how often an attack asks for gradients, and checks it never does so through the exact forward.</summary>
+internal sealed class CountingTarget(IAttackTarget inner) : IAttackTarget
+{
+    public int GradientCalls { get; private set; }
+    public int ForwardCalls { get; private set; }
+
+    public Tensor Logits(Tensor inputs)
+    {
+        ForwardCalls++;
+        if (inputs.requires_grad) GradientCalls++;
+        return inner.Logits(inputs);
+    }
+
+    public Tensor LogitsForGradient(Tensor inputs)
+    {
+        GradientCalls++;
+        return inner.LogitsForGradient(inputs);
+    }
+
+    public IAttackTarget Select(Tensor indices) => new SelectedCountingTarget(this, inner.Select(indices));
+    public IDisposable Prepare(Precision precision) => inner.Prepare(precision);
+
+    sealed class SelectedCountingTarget(CountingTarget root, IAttackTarget inner) : IAttackTarget
+    {
+        public Tensor Logits(Tensor inputs)
+        {
+            root.ForwardCalls++;
+            if (inputs.requires_grad) root.GradientCalls++;
+            return inner.Logits(inputs);
+        }
+
+        public Tensor LogitsForGradient(Tensor inputs)
+        {
+            root.GradientCalls++;
+            return inner.LogitsForGradient(inputs);
+        }
+
+        public IAttackTarget Select(Tensor indices) => new SelectedCountingTarget(root, inner.Select(indices));
+    }
+}
+
+/// <summary>A small CNN trained for a few seconds on synthetic 8x8 images whose class is the quadrant holding a bright blob.</summary>
+internal static class TrainedFixture
+{
+    static readonly Lazy<(nn.Module<Tensor, Tensor> Model, Tensor X, Tensor Y)> Cached = new(Train);
+
+    public static (nn.Module<Tensor, Tensor> Model, Tensor X, Tensor Y) Get() => Cached.Value;
+
+    public static (Tensor X, Tensor Y) Data(int seed, int n)
+    {
+        var rng = new Random(seed);
+        var pixels = new float[n * 3 * 64];
+        var labels = new long[n];
+        for (int i = 0; i < n; i++)
+        {
+            int label = rng.Next(4);
+            labels[i] = label;
+            int top = label / 2 * 4, left = label % 2 * 4;
+            for (int c = 0; c < 3; c++)
+                for (int y = 0; y < 8; y++)
+                    for (int x = 0; x < 8; x++)
+                    {
+                        bool inBlob = y >= top && y < top + 4 && x >= left && x < left + 4;
+                        pixels[((i * 3 + c) * 8 + y) * 8 + x] = (float)((inBlob ? 0.55 : 0.3) + rng.NextDouble() * 0.15);
+                    }
+        }
+        return (tensor(pixels).reshape(n, 3, 8, 8), tensor(labels));
+    }
+
+    static (nn.Module<Tensor, Tensor>, Tensor, Tensor) Train()
+    {
+        var model = AttackFixtures.RandomConvNet(21);
+        var (x, y) = Data(1, 256);
+        var optimizer = optim.Adam(model.parameters(), 0.01);
+        model.train();
+        for (int epoch = 0; epoch < 60; epoch++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            nn.functional.cross_entropy(model.call(x), y).backward();
+            optimizer.step();
+        }
+        model.eval();
+        var (testX, testY) = Data(2, 64);
+        return (model, testX.DetachFromDisposeScope(), testY.DetachFromDisposeScope());
+    }
+}

@@ -13,14 +13,14 @@ public class PgdAttackTests
     public void AdversarialInputsSatisfyTheThreatModelOnRandomModels(Norm norm, double epsilon, bool masked)
     {
         TorchRuntime.EnsureLoaded();
-        for (int seed = 0; seed < 8; seed++)
+        for (int seed = 0; seed < 5; seed++)
         {
             using var scope = NewDisposeScope();
             var model = AttackFixtures.RandomConvNet(seed);
             var x = AttackFixtures.Inputs(seed, 10);
             var y = AttackFixtures.Labels(model, x);
             var threat = new ThreatModel(norm, epsilon, masked ? AttackFixtures.Masks(seed, 10) : null);
-            foreach (Attack attack in new Attack[] { new PgdAttack { Steps = 5, Restarts = 2, Seed = seed }, new FgsmAttack() })
+            foreach (Attack attack in Attacks(norm, seed))
             {
                 using var result = attack.Run(new ModuleTarget(model), x, y, threat);
                 Assert.Empty(threat.Check(x, result.Adversarial));
@@ -30,6 +30,15 @@ public class PgdAttackTests
                 Assert.Equal(fooled, result.Examples.Select(e => e.Fooled).ToArray());
             }
         }
+    }
+
+    static IEnumerable<Attack> Attacks(Norm norm, int seed)
+    {
+        yield return new PgdAttack { Steps = 4, Restarts = 2, Seed = seed };
+        yield return new FgsmAttack();
+        yield return new ApgdAttack { Steps = 5, Seed = seed };
+        yield return new ApgdAttack { Steps = 5, Loss = AttackLoss.Dlr, Seed = seed, EarlyStop = false };
+        if (norm == Norm.Linf) yield return new SquareAttack { Steps = 10, Seed = seed };
     }
 
     /// <summary>
@@ -156,6 +165,22 @@ public class PgdAttackTests
         Assert.All(after, p => Assert.Null(p.grad));
         for (int i = 0; i < before.Count; i++) Assert.True(before[i].eq(after[i]).all().item<bool>());
         Assert.Empty(ThreatModel.Linf(0.03).Check(x, result.Adversarial));
+    }
+
+    [Fact]
+    public void Bf16SearchIsJudgedInFloat32AndFindsWhatFloat32Finds()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var (model, x, y) = TrainedFixture.Get();
+        var threat = ThreatModel.Linf(0.12);
+        using var fp32 = new PgdAttack { Steps = 10, Seed = 2 }.Run(new ModuleTarget(model), x, y, threat);
+        using var bf16 = new PgdAttack { Steps = 10, Seed = 2, Precision = Precision.Bf16 }.Run(new ModuleTarget(model), x, y, threat);
+        Assert.Empty(threat.Check(x, bf16.Adversarial));
+        var judged = AttackFixtures.Labels(model, bf16.Adversarial).ne(y).data<bool>().ToArray();
+        Assert.Equal(judged, bf16.Examples.Select(e => e.Fooled).ToArray());
+        Assert.True(fp32.FooledCount > 0);
+        Assert.True(Math.Abs(fp32.RobustAccuracy - bf16.RobustAccuracy) <= 0.1, $"fp32 {fp32.RobustAccuracy}, bf16 {bf16.RobustAccuracy}");
     }
 
     [Fact]

@@ -1,0 +1,88 @@
+namespace Maskbench.Data.Images;
+
+/// <summary>
+/// One axis of a separable resampling: output index i is Σ Weight[i][t] · source[Start[i] + t]. A 2-D resize is the
+/// product of two such axes, which for area averaging is exactly the 2-D overlap area (rectangles are separable).
+/// </summary>
+internal sealed class AxisWeights
+{
+    public int[] Start { get; }
+    public int[] Count { get; }
+    /// <summary>Row i holds Count[i] weights at offset i · Stride.</summary>
+    public double[] Weights { get; }
+    public int Stride { get; }
+    public int Length => Start.Length;
+
+    AxisWeights(int length, int stride)
+    {
+        Start = new int[length];
+        Count = new int[length];
+        Stride = stride;
+        Weights = new double[length * stride];
+    }
+
+    /// <summary>
+    /// Area averaging for <paramref name="target"/> ≤ <paramref name="source"/>: output pixel i covers
+    /// [i·s/t, (i+1)·s/t) in source pixels; each source pixel k counts with the length of its overlap divided by s/t.
+    /// Computed in units of 1/t so the overlaps are integers and only the final division rounds.
+    /// </summary>
+    public static AxisWeights Area(int source, int target)
+    {
+        int stride = (source + target - 1) / target + 1;
+        var axis = new AxisWeights(target, stride);
+        for (int i = 0; i < target; i++)
+        {
+            long lo = (long)i * source, hi = (long)(i + 1) * source;
+            int first = (int)(lo / target), last = (int)((hi - 1) / target);
+            axis.Start[i] = first;
+            axis.Count[i] = last - first + 1;
+            for (int k = first; k <= last; k++)
+            {
+                long overlap = Math.Min(hi, (long)(k + 1) * target) - Math.Max(lo, (long)k * target);
+                axis.Weights[i * stride + k - first] = (double)overlap / source;
+            }
+        }
+        return axis;
+    }
+
+    /// <summary>
+    /// Linear interpolation with pixel centres at half-integers, as OpenCV's INTER_LINEAR: output i samples source
+    /// position (i + ½)·s/t − ½, clamped to [0, s−1] (edge pixels are replicated).
+    /// </summary>
+    public static AxisWeights Linear(int source, int target)
+    {
+        var axis = new AxisWeights(target, 2);
+        long denominator = 2L * target;
+        for (int i = 0; i < target; i++)
+        {
+            long numerator = (2L * i + 1) * source - target;   // position · denominator
+            int k0;
+            double fraction;
+            if (numerator <= 0) { k0 = 0; fraction = 0; }
+            else
+            {
+                k0 = (int)(numerator / denominator);
+                fraction = (double)(numerator - k0 * denominator) / denominator;
+                if (k0 >= source - 1) { k0 = source - 1; fraction = 0; }
+            }
+            axis.Start[i] = k0;
+            axis.Count[i] = fraction == 0 ? 1 : 2;
+            axis.Weights[i * 2] = 1 - fraction;
+            axis.Weights[i * 2 + 1] = fraction;
+        }
+        return axis;
+    }
+
+    /// <summary>Nearest neighbour with half-pixel centres: output i takes source ⌊(i + ½)·s/t⌋.</summary>
+    public static AxisWeights Nearest(int source, int target)
+    {
+        var axis = new AxisWeights(target, 1);
+        for (int i = 0; i < target; i++)
+        {
+            axis.Start[i] = (int)((2L * i + 1) * source / (2L * target));
+            axis.Count[i] = 1;
+            axis.Weights[i] = 1;
+        }
+        return axis;
+    }
+}
