@@ -5,6 +5,8 @@ using Maskbench.Tests.Support;
 
 namespace Maskbench.Tests.Cli;
 
+/// <summary>Shares the trained fixture model, which a bf16 attack converts in place: these classes run one at a time.</summary>
+[Collection(Maskbench.Tests.Attacks.TrainedFixture.Collection)]
 public class AttackCommandTests
 {
     /// <summary>
