@@ -4,6 +4,8 @@ using static TorchSharp.torch;
 
 namespace Maskbench.Tests.Attacks;
 
+/// <summary>Shares the trained fixture model, which a bf16 attack converts in place: these classes run one at a time.</summary>
+[Collection(TrainedFixture.Collection)]
 public class ApgdAttackTests
 {
     [Fact]
@@ -68,6 +70,27 @@ public class ApgdAttackTests
         Assert.True(stopping.FooledCount > 0 && stopping.FooledCount < 24, $"fooled {stopping.FooledCount}: test needs a mix");
         Assert.True(stopping.GradientEvaluations < full.GradientEvaluations);
         Assert.Empty(threat.Check(x, stopping.Adversarial));
+    }
+
+    [Fact]
+    public void MatchesAPlainReferenceApgdWithoutEarlyStop()
+    {
+        TorchRuntime.EnsureLoaded();
+        for (int seed = 0; seed < 3; seed++)
+        {
+            using var scope = NewDisposeScope();
+            var model = AttackFixtures.RandomConvNet(30 + seed);
+            var x = AttackFixtures.Inputs(30 + seed, 12);
+            var y = AttackFixtures.Labels(model, x);
+            var threat = ThreatModel.Linf(0.03, seed == 1 ? null : AttackFixtures.Masks(seed, 12));
+            using var result = new ApgdAttack { Steps = 25, Seed = seed, EarlyStop = false }.Run(new ModuleTarget(model), x, y, threat);
+            // The library's first restart draws its start from stream 0 of the seed (AttackContext.Generator).
+            using var generator = new TorchSharp.torch.Generator((ulong)(uint)seed * 1_000_003UL);
+            var start = threat.RandomStart(x, generator);
+            var (kept, fooled) = ReferenceApgd.Run(model, x, y, threat, start, 25);
+            Assert.Equal(fooled, result.Examples.Select(e => e.Fooled).ToArray());
+            Assert.True((kept - result.Adversarial).abs().max().item<float>() < 1e-5f);
+        }
     }
 
     [Fact]
