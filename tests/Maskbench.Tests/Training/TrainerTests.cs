@@ -149,6 +149,17 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Without_a_validation_slice_the_last_epoch_is_best()
+    {
+        var data = TrainingData.Squares(32, 32, seed: 10);
+        using var dir = new TempFolder();
+        var result = Run(Tiny(TrainingMode.Natural) with { ValidationCount = 0 }, data, dir["run"]);
+        Assert.Equal(2, result.BestEpoch);
+        Assert.True(double.IsNaN(EpochMetrics.Parse(File.ReadAllLines(dir["run/metrics.jsonl"])[1]).ValidationPgdAccuracy));
+        Assert.Equal("2", SafeTensorsFile.Read(dir["run/best.ckpt"]).Metadata["epoch"]);
+    }
+
+    [Fact]
     public void Refuses_to_overwrite_a_run_and_to_resume_with_other_options()
     {
         var data = TrainingData.Squares(40, 32, seed: 6);
