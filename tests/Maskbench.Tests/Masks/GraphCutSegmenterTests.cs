@@ -30,6 +30,19 @@ public class GraphCutSegmenterTests
     }
 
     [Fact]
+    public void Grabcut_rounds_soft_roi_prior_and_4_connectivity_also_segment()
+    {
+        var segmenter = new GraphCutSegmenter(new SegmenterOptions { ReestimationRounds = 2, ForceBackgroundOutsideRoi = false, Connectivity = 4, WorkingSize = 0 });
+        var summary = new IoUSummary();
+        for (int i = 300; i < 330; i++)
+        {
+            var (image, truth, roi, shape) = SyntheticSigns.Make(i);
+            summary.Add(shape, segmenter.Segment(image, i, roi), truth);
+        }
+        Assert.True(summary.Mean >= 0.88, $"mean IoU {summary.Mean:F3}");
+    }
+
+    [Fact]
     public void Same_seed_gives_the_same_mask_on_any_thread()
     {
         var segmenter = new GraphCutSegmenter();
