@@ -9,7 +9,12 @@ public static class BenchmarkCatalog
     [
         new MatmulBenchmark(),
         new NpyReadBenchmark(),
+        new ImageDecodeBenchmark(),
         new SegmenterBenchmark(),
+        new GtsrbBuildBenchmark(),
+        new CocoBenchmark(),
+        new PgdBenchmark(),
+        new TrainBenchmark(),
     ];
 
     public static IBenchmark Find(string name) =>

@@ -3,13 +3,36 @@ using Spectre.Console.Cli;
 
 namespace Maskbench.Cli;
 
-/// <summary>Commands added by feature work (datasets, attacks, training, experiments); one line each.</summary>
+/// <summary>Commands added by feature work (datasets, attacks, training, experiments); one line each, grouped by branch.</summary>
 static class CommandRegistry
 {
     public static void Register(IConfigurator config)
     {
-        config.AddBranch("build", b => b.AddCommand<BuildGtsrbCommand>("gtsrb").WithDescription("Segment a GTSRB root (real or synthetic) and write the dataset store."));
-        config.AddBranch("masks", b => b.AddCommand<MasksEvaluateCommand>("evaluate").WithDescription("Judge graph-cut masks: IoU against true masks, ROI figures on real GTSRB, grabCut side by side."));
-        config.AddBranch("synth", b => b.AddCommand<SynthGtsrbCommand>("gtsrb").WithDescription("Write a synthetic data set in the official GTSRB layout, with true masks."));
+        config.AddBranch("build", b =>
+        {
+            b.SetDescription("Build a dataset folder (images, masks, labels) from GTSRB or COCO sources.");
+            b.AddCommand<BuildGtsrbCommand>("gtsrb").WithDescription("Segment a GTSRB root (real or synthetic) and write the dataset store.");
+            b.AddCommand<BuildCocoCommand>("coco").WithDescription("MS-COCO-IC: one square crop per object of the kept classes, other objects blacked out, into a dataset folder.");
+        });
+        config.AddBranch("masks", b =>
+        {
+            b.SetDescription("Judge foreground masks.");
+            b.AddCommand<MasksEvaluateCommand>("evaluate").WithDescription("Judge graph-cut masks: IoU against true masks, ROI figures on real GTSRB, grabCut side by side.");
+        });
+        config.AddBranch("synth", b =>
+        {
+            b.SetDescription("Write synthetic data in an official format (GTSRB layout, COCO JSON) for tests and demos.");
+            b.AddCommand<SynthGtsrbCommand>("gtsrb").WithDescription("Write a synthetic data set in the official GTSRB layout, with true masks.");
+            b.AddCommand<SynthCocoCommand>("coco").WithDescription("Write a small synthetic COCO dataset: JPEG scenes with overlapping objects, polygons, crowd RLE and compressed RLE.");
+        });
+        config.AddBranch("coco", b =>
+        {
+            b.SetDescription("COCO annotation tools.");
+            b.AddCommand<CocoMasksCommand>("masks").WithDescription("Decode every COCO annotation as the COCO API does; write id, area, box and compressed RLE per line.");
+        });
+        config.AddCommand<AttackCommand>("attack").WithDescription("Robust accuracy of a model on a dataset split under an attack (pgd, apgd, square, suite), optionally over an ε sweep.");
+        config.AddCommand<TrainCommand>("train").WithDescription("Train a classifier (natural, PGD, fast or free adversarial training) on a dataset, plain or masked.");
+        config.AddCommand<ExportCommand>("export").WithDescription("Export a run's weights as model.safetensors (PyTorch keys) and model.json.");
+        config.AddCommand<ImportCommand>("import").WithDescription("Import model.safetensors and model.json into a new run folder.");
     }
 }

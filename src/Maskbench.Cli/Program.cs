@@ -12,6 +12,9 @@ app.Configure(config =>
     config.AddCommand<InfoCommand>("info")
         .WithDescription("Print a dataset's manifest: sizes, per-class counts (the paper's Table 1 form), parameters, hashes.")
         .WithExample("info", "out/gtsrb-ic");
+    config.AddCommand<PreviewCommand>("preview")
+        .WithDescription("Draw a PNG grid of a dataset's images, their masks and the masked images.")
+        .WithExample("preview", "out/gtsrb-ic", "--out", "grid.png");
     config.AddCommand<BenchCommand>("bench")
         .WithDescription("Run named benchmarks (all when none is named); prints a table and writes JSON.")
         .WithExample("bench", "npy-read", "matmul", "--out", "bench.json");

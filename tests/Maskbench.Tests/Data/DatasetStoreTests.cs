@@ -141,3 +141,18 @@ public class DatasetStoreTests
         Assert.Equal(expected, ds.Manifest.Splits["train"].Arrays["labels"].Sha256);
     }
 }
+
+public class DatasetDisposalTests
+{
+    [Fact]
+    public void DisposingASplitAndThenItsDatasetIsSafe()
+    {
+        using var temp = new Maskbench.Tests.Support.TempFolder();
+        Maskbench.Data.DatasetStore.Write(temp["ds"], Maskbench.Tests.Support.SyntheticSplits.Manifest(4, 2),
+            new Dictionary<string, Maskbench.Data.SplitArrays> { ["train"] = Maskbench.Tests.Support.SyntheticSplits.Random(3, 4, 2, 1) });
+        var ds = Maskbench.Data.DatasetStore.Open(temp["ds"]);
+        ds.Split("train").Dispose();
+        ds.Dispose();
+        ds.Dispose();
+    }
+}

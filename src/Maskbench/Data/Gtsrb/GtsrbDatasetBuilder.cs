@@ -51,6 +51,8 @@ public static class GtsrbDatasetBuilder
             test = [];
             testSource = "none (the root has no Final_Test)";
         }
+        progress.Info($"read {train.Count} training and {test.Count} test records from {layout.Root}"
+            + (reader.Skipped.Count > 0 ? $" ({reader.Skipped.Count} skipped)" : ""));
         var skipped = new List<SkippedRecord>(reader.Skipped);
         train = DropUnknownClasses(train, classNames.Count, options.OnError, skipped);
         test = DropUnknownClasses(test, classNames.Count, options.OnError, skipped);
@@ -146,15 +148,14 @@ public static class GtsrbDatasetBuilder
         if (first < 0) return arrays;
         if (options.OnError != ErrorPolicy.Skip)
         {
-            var f = failures[first]!;
             var r = records[first];
-            throw new DataFormatException(r.ImagePath, f.Message, $"record of {Path.GetFileName(r.CsvPath)} line {r.Line}", f);
+            throw new MaskbenchException($"{failures[first]!.Message} (the image of {r.CsvPath}, line {r.Line})", failures[first]!);
         }
         var kept = new List<int>();
         for (int i = 0; i < records.Count; i++)
         {
             if (failures[i] is null) kept.Add(i);
-            else skipped.Add(new SkippedRecord(records[i].ImagePath, $"record of {Path.GetFileName(records[i].CsvPath)} line {records[i].Line}", failures[i]!.Message));
+            else skipped.Add(new SkippedRecord(records[i].CsvPath, $"line {records[i].Line}", failures[i]!.Message));
         }
         var keptRecords = kept.Select(i => records[i]).ToList();
         records.Clear();

@@ -75,12 +75,13 @@ public sealed class GtsrbReader
         using var reader = new StreamReader(csvPath);
         string? headerLine = reader.ReadLine();
         int[] columnOf = ParseHeader(csvPath, headerLine);
+        int fieldCount = headerLine!.Trim().Split(';').Length;
         int lineNumber = 1;
         for (string? line = reader.ReadLine(); line is not null; line = reader.ReadLine())
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;
-            var record = ParseRow(csvPath, lineNumber, line, columnOf, imageFolder, split, expectedClass);
+            var record = ParseRow(csvPath, lineNumber, line, columnOf, fieldCount, imageFolder, split, expectedClass);
             if (record is not null) yield return record;
         }
     }
@@ -102,13 +103,12 @@ public sealed class GtsrbReader
         return columnOf;
     }
 
-    GtsrbRecord? ParseRow(string csvPath, int lineNumber, string line, int[] columnOf, string imageFolder, GtsrbSplit split, int? expectedClass)
+    GtsrbRecord? ParseRow(string csvPath, int lineNumber, string line, int[] columnOf, int fieldCount, string imageFolder, GtsrbSplit split, int? expectedClass)
     {
         string location = $"line {lineNumber}";
         string[] fields = line.TrimEnd('\r').Split(';');
-        int expectedFields = columnOf.Max() + 1;
-        if (fields.Length < expectedFields)
-            return Fail($"expected {expectedFields} fields separated by ';', found {fields.Length}");
+        if (fields.Length != fieldCount)
+            return Fail($"expected {fieldCount} fields separated by ';' as in the header, found {fields.Length}");
         string fileName = fields[columnOf[0]].Trim();
         if (fileName.Length == 0 || fileName.IndexOfAny(['/', '\\']) >= 0 || fileName is "." or "..")
             return Fail($"Filename '{fileName}' is not a plain file name");

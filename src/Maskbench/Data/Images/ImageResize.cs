@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace Maskbench.Data.Images;
 
 /// <summary>How <see cref="ImageResize.Resize(BinaryMask, int, int, MaskResizeMode)"/> decides a pixel.</summary>
@@ -31,7 +34,7 @@ public static class ImageResize
         var down = ImageAxis(source.Height, height);
         double[] rows = ResampleRows(source.Pixels, source.Width, source.Height, 3, across);
         var result = new RgbImage(width, height);
-        ResampleColumns(rows, width * 3, down, result.Pixels, static v => (byte)Math.Clamp((int)Math.Floor(v + 0.5 + RoundingSlack), 0, 255));
+        ResampleColumns(rows, width * 3, down, result.Pixels, threshold: false);
         return result;
     }
 
@@ -46,7 +49,7 @@ public static class ImageResize
         if (Array.Exists(values, v => v > 1)) values = Array.ConvertAll(values, v => v != 0 ? (byte)1 : (byte)0);
         double[] rows = ResampleRows(values, source.Width, source.Height, 1, across);
         var result = new BinaryMask(width, height);
-        ResampleColumns(rows, width, down, result.Values, static coverage => coverage >= 0.5 - RoundingSlack ? (byte)1 : (byte)0);
+        ResampleColumns(rows, width, down, result.Values, threshold: true);
         return result;
     }
 
@@ -67,16 +70,39 @@ public static class ImageResize
     static double[] ResampleRows(byte[] source, int width, int height, int channels, AxisWeights across)
     {
         int outWidth = across.Length;
-        double[] rows = new double[(long)height * outWidth * channels];
+        double[] rows = GC.AllocateUninitializedArray<double>(checked(height * outWidth * channels));
         double[] weights = across.Weights;
+        int[] starts = across.Start, counts = across.Count;
+        int stride = across.Stride;
         for (int y = 0; y < height; y++)
         {
             int sourceRow = y * width * channels;
             int outRow = y * outWidth * channels;
+            if (channels == 3)
+            {
+                for (int x = 0; x < outWidth; x++)
+                {
+                    int w0 = x * stride, count = counts[x];
+                    int s = sourceRow + starts[x] * 3;
+                    double r = 0, g = 0, b = 0;
+                    for (int t = 0; t < count; t++, s += 3)
+                    {
+                        double w = weights[w0 + t];
+                        r += w * source[s];
+                        g += w * source[s + 1];
+                        b += w * source[s + 2];
+                    }
+                    int o = outRow + x * 3;
+                    rows[o] = r;
+                    rows[o + 1] = g;
+                    rows[o + 2] = b;
+                }
+                continue;
+            }
             for (int x = 0; x < outWidth; x++)
             {
-                int w0 = x * across.Stride, count = across.Count[x];
-                int s0 = sourceRow + across.Start[x] * channels;
+                int w0 = x * stride, count = counts[x];
+                int s0 = sourceRow + starts[x] * channels;
                 for (int c = 0; c < channels; c++)
                 {
                     double sum = 0;
@@ -88,23 +114,53 @@ public static class ImageResize
         return rows;
     }
 
-    /// <summary>Vertical pass: combines whole rows of the horizontal pass and converts each value once.</summary>
-    static void ResampleColumns(double[] rows, int rowLength, AxisWeights down, byte[] destination, Func<double, byte> convert)
+    /// <summary>
+    /// Vertical pass: combines whole rows of the horizontal pass, then either rounds each value to a byte or, for
+    /// masks, compares the coverage with one half.
+    /// </summary>
+    static void ResampleColumns(double[] rows, int rowLength, AxisWeights down, byte[] destination, bool threshold)
     {
         double[] accumulator = new double[rowLength];
         double[] weights = down.Weights;
         for (int y = 0; y < down.Length; y++)
         {
-            Array.Clear(accumulator);
             int w0 = y * down.Stride;
-            for (int t = 0; t < down.Count[y]; t++)
-            {
-                double w = weights[w0 + t];
-                int r0 = (down.Start[y] + t) * rowLength;
-                for (int i = 0; i < rowLength; i++) accumulator[i] += w * rows[r0 + i];
-            }
-            int d0 = y * rowLength;
-            for (int i = 0; i < rowLength; i++) destination[d0 + i] = convert(accumulator[i]);
+            var sum = accumulator.AsSpan();
+            var first = rows.AsSpan(down.Start[y] * rowLength, rowLength);
+            Scale(first, weights[w0], sum);
+            for (int t = 1; t < down.Count[y]; t++)
+                AddScaled(rows.AsSpan((down.Start[y] + t) * rowLength, rowLength), weights[w0 + t], sum);
+            var output = destination.AsSpan(y * rowLength, rowLength);
+            if (threshold)
+                for (int i = 0; i < output.Length; i++) output[i] = sum[i] >= 0.5 - RoundingSlack ? (byte)1 : (byte)0;
+            else
+                for (int i = 0; i < output.Length; i++) output[i] = (byte)Math.Clamp((int)(sum[i] + (0.5 + RoundingSlack)), 0, 255);
         }
+    }
+
+    static void Scale(ReadOnlySpan<double> row, double w, Span<double> sum)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var rowVectors = MemoryMarshal.Cast<double, Vector<double>>(row);
+            var sumVectors = MemoryMarshal.Cast<double, Vector<double>>(sum);
+            for (int v = 0; v < rowVectors.Length; v++) sumVectors[v] = rowVectors[v] * w;
+            i = rowVectors.Length * Vector<double>.Count;
+        }
+        for (; i < row.Length; i++) sum[i] = w * row[i];
+    }
+
+    static void AddScaled(ReadOnlySpan<double> row, double w, Span<double> sum)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var rowVectors = MemoryMarshal.Cast<double, Vector<double>>(row);
+            var sumVectors = MemoryMarshal.Cast<double, Vector<double>>(sum);
+            for (int v = 0; v < rowVectors.Length; v++) sumVectors[v] += rowVectors[v] * w;
+            i = rowVectors.Length * Vector<double>.Count;
+        }
+        for (; i < row.Length; i++) sum[i] += w * row[i];
     }
 }

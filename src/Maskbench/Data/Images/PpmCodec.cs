@@ -14,6 +14,7 @@ public static class PpmCodec
 {
     public static RgbImage Read(string path)
     {
+        if (!File.Exists(path)) throw new MaskbenchException($"{path}: file not found");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
         return Read(stream, path);
     }

@@ -36,14 +36,13 @@ public readonly record struct PpmHeader(PpmFormat Format, int Width, int Height,
         if ((long)width * height > RgbImage.MaxPixels)
             throw new DataFormatException(path,
                 $"image is {width}x{height} = {(long)width * height:N0} pixels, more than the {RgbImage.MaxPixels:N0} allowed", "header");
-        long maxOffset = reader.Offset;
         int maxValue = reader.HeaderNumber("maxval");
         if (maxValue > 255)
             throw new DataFormatException(path,
                 maxValue <= 65535
                     ? $"16-bit PPM (maxval {maxValue}) is not supported; only 8-bit files (maxval 1..255) are read"
                     : $"maxval {maxValue} is out of range (the format allows 1..65535, this reader 1..255)",
-                $"header field maxval (byte {maxOffset})");
+                $"header field maxval (byte {reader.FieldStart})");
         // The single whitespace byte that ends the header (P3 allows any amount; the sample reader skips it).
         int end = reader.Next();
         if (end < 0)
@@ -67,6 +66,9 @@ public readonly record struct PpmHeader(PpmFormat Format, int Width, int Height,
     sealed class HeaderReader(Stream stream, string path)
     {
         int pushedBack = -2;
+
+        /// <summary>Offset of the first digit of the field <see cref="HeaderNumber"/> read last.</summary>
+        public long FieldStart { get; private set; }
 
         /// <summary>Offset of the next byte <see cref="Next"/> returns.</summary>
         public long Offset { get; private set; }
@@ -101,7 +103,8 @@ public readonly record struct PpmHeader(PpmFormat Format, int Width, int Height,
                 }
                 else break;
             }
-            string where = $"header field {field} (byte {Offset - 1})";
+            FieldStart = Offset - 1;
+            string where = $"header field {field} (byte {FieldStart})";
             if (c < 0) throw new DataFormatException(path, $"header ends before {field}", $"header field {field} (byte {Offset})");
             if (!separated) throw new DataFormatException(path, $"expected whitespace before {field}, found '{Printable(c)}'", where);
             if (c is < '0' or > '9')

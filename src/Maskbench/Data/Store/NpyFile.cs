@@ -75,8 +75,13 @@ public sealed unsafe class NpyArrayView : IDisposable
 
     public ReadOnlySpan<T> Elements<T>(long start, long count) where T : unmanaged => MemoryMarshal.Cast<byte, T>(Bytes(start, count));
 
+    bool _disposed;
+
+    /// <summary>Idempotent: a split disposed by its user and again by its dataset is fine.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (_view is not null)
         {
             _view.SafeMemoryMappedViewHandle.ReleasePointer();

@@ -73,7 +73,9 @@ public class GtsrbDatasetBuilderTests
         var bytes = File.ReadAllBytes(truncated);
         File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
 
-        Assert.Throws<DataFormatException>(() => GtsrbDatasetBuilder.Build(root, temp["stop"], new GtsrbBuildOptions { ImageSize = 8 }, NullProgress.Instance));
+        var e = Assert.ThrowsAny<MaskbenchException>(() => GtsrbDatasetBuilder.Build(root, temp["stop"], new GtsrbBuildOptions { ImageSize = 8 }, NullProgress.Instance));
+        Assert.Contains("00009_00000.ppm does not exist", e.Message);
+        Assert.Contains("line 8", e.Message);
         Assert.False(Directory.Exists(temp["stop"]));
 
         var result = GtsrbDatasetBuilder.Build(root, temp["d"], new GtsrbBuildOptions { ImageSize = 8, OnError = ErrorPolicy.Skip }, NullProgress.Instance);
@@ -82,6 +84,13 @@ public class GtsrbDatasetBuilderTests
         using var dataset = DatasetStore.Open(temp["d"]);
         Assert.Equal(2, (int)dataset.Manifest.BuildParameters["skipped_count"]!);
         Assert.Contains("00009_00000.ppm", dataset.Manifest.BuildParameters["skipped"]!.ToJsonString());
+        Assert.Equal("line 3", result.Skipped.Single(s => s.File.EndsWith("GT-00002.csv")).Location);
+
+        // With the missing row gone, stopping reports the corrupt file and its CSV line.
+        File.WriteAllLines(csv, File.ReadAllLines(csv)[..^1]);
+        var corrupt = Assert.Throws<MaskbenchException>(() => GtsrbDatasetBuilder.Build(root, temp["stop"], new GtsrbBuildOptions { ImageSize = 8 }, NullProgress.Instance));
+        Assert.Contains(truncated, corrupt.Message);
+        Assert.Contains("GT-00002.csv, line 3", corrupt.Message);
         var sources = dataset.Manifest.BuildParameters["sources"]!["train"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
         Assert.Equal(17, sources.Count);
         Assert.DoesNotContain(sources, s => s.StartsWith("Final_Training/Images/00002/00000_00001.ppm;"));

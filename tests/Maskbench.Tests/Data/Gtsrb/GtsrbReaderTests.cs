@@ -46,7 +46,9 @@ public class GtsrbReaderTests
 
     public static TheoryData<string, string, string> BrokenRows => new()
     {
-        { "00000_00000.ppm;20;22;5;5;14;16", "line 2", "expected 8 fields" },
+        { "00000_00000.ppm;20;22;5;5;14;16", "line 2", "expected 8 fields separated by ';' as in the header, found 7" },
+        { "00000_00000.ppm;20;22;5;5;14;16;2;9", "line 2", "found 9" },
+        { "00000_00000.ppm,20,22,5,5,14,16,2", "line 2", "found 1" },
         { "00000_00000.ppm;20;x22;5;5;14;16;2", "line 2", "Height 'x22' is not an integer" },
         { "00000_00000.ppm;20;22;5;5;20;16;2", "line 2", "outside the 20x22 image" },
         { "00000_00000.ppm;20;22;-1;5;14;16;2", "line 2", "outside" },

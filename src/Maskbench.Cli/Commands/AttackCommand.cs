@@ -1,0 +1,167 @@
+using System.ComponentModel;
+using Maskbench.Attacks;
+using Maskbench.Cli.Rendering;
+using Maskbench.Data;
+using Maskbench.Evaluation;
+using Maskbench.Runtime;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Maskbench.Cli.Commands;
+
+/// <summary>`maskbench attack`: robust accuracy of a model on a dataset split (RobustnessEvaluator does the work).</summary>
+sealed class AttackCommand : Command<AttackCommand.Settings>
+{
+    public sealed class Settings : DeviceSettings
+    {
+        [CommandOption("--model <RUN>")]
+        [Description("The model: a training run folder, or a TorchScript .pt file taking N x 3 x S x S inputs in [0,1].")]
+        public string Model { get; init; } = "";
+
+        [CommandOption("--data <DATASET>")]
+        [Description("Dataset folder (with dataset.json).")]
+        public string Data { get; init; } = "";
+
+        [CommandOption("--split <NAME>")]
+        [Description("Split to attack.")]
+        [DefaultValue("test")]
+        public string Split { get; init; } = "test";
+
+        [CommandOption("-n|--count <N>")]
+        [Description("Attack only the first N images of the split (Spectre.Console needs long options of two letters or more, hence -n or --count).")]
+        public int? Count { get; init; }
+
+        [CommandOption("--attack <NAME>")]
+        [Description("pgd, fgsm, apgd-ce, apgd-dlr, apgd-t, square or suite (APGD-CE, APGD-T, Square in turn).")]
+        [DefaultValue("pgd")]
+        public string Attack { get; init; } = "pgd";
+
+        [CommandOption("--eps <EPS>")]
+        [Description("Perturbation budget ε, as a number or fraction (8/255).")]
+        [DefaultValue("8/255")]
+        public string Epsilon { get; init; } = "8/255";
+
+        [CommandOption("--eps-sweep <LIST>")]
+        [Description("Several ε, comma separated (0,2/255,4/255,8/255); replaces --eps. Robust accuracy is monotone in ε by construction.")]
+        public string? Sweep { get; init; }
+
+        [CommandOption("--steps <N>")]
+        [Description("Iterations (queries for square). Default: 20 for pgd, 100 for apgd, 5000 for square.")]
+        public int? Steps { get; init; }
+
+        [CommandOption("--step-size <ALPHA>")]
+        [Description("PGD step size α (number or fraction). Default 2.5·ε/steps.")]
+        public string? StepSize { get; init; }
+
+        [CommandOption("--restarts <R>")]
+        [Description("Random restarts (pgd, apgd).")]
+        [DefaultValue(1)]
+        public int Restarts { get; init; } = 1;
+
+        [CommandOption("--no-random-start")]
+        [Description("PGD: start from the clean input (deterministic; for comparisons with other implementations).")]
+        public bool NoRandomStart { get; init; }
+
+        [CommandOption("--norm <NORM>")]
+        [Description("linf or l2.")]
+        [DefaultValue("linf")]
+        public string Norm { get; init; } = "linf";
+
+        [CommandOption("--threat <REGION>")]
+        [Description("foreground (δ only on the dataset's mask pixels) or full. Default: foreground for masked models, full otherwise.")]
+        public string? Threat { get; init; }
+
+        [CommandOption("--masked-input")]
+        [Description("For TorchScript models: the model is fed x ⊙ foreground mask (run folders say this themselves).")]
+        public bool MaskedInput { get; init; }
+
+        [CommandOption("--seed <S>")]
+        [Description("Seed of every random choice (random starts, square windows).")]
+        [DefaultValue(0)]
+        public int Seed { get; init; }
+
+        [CommandOption("--precision <P>")]
+        [Description("fp32, or bf16 (model in bfloat16 during the search; the final decision is always float32).")]
+        [DefaultValue("fp32")]
+        public string Precision { get; init; } = "fp32";
+
+        [CommandOption("--no-early-stop")]
+        [Description("Keep attacking examples already fooled (same robust accuracy, more gradient evaluations).")]
+        public bool NoEarlyStop { get; init; }
+
+        [CommandOption("--batch-size <N>")]
+        [Description("Images attacked at once.")]
+        [DefaultValue(128)]
+        public int BatchSize { get; init; } = 128;
+
+        [CommandOption("--out <FILE>")]
+        [Description("Write the report (accuracies, sweep, per-example records, timing) as JSON.")]
+        public string? Out { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        settings.ApplyRuntime();
+        if (settings.Model.Length == 0) throw new MaskbenchException("--model is required");
+        if (settings.Data.Length == 0) throw new MaskbenchException("--data is required");
+        var device = TorchRuntime.SelectDevice(settings.Device);
+        var precision = settings.Precision.ToLowerInvariant() switch
+        {
+            "fp32" => Attacks.Precision.Fp32,
+            "bf16" => Attacks.Precision.Bf16,
+            _ => throw new MaskbenchException($"--precision {settings.Precision}: expected fp32 or bf16"),
+        };
+        var norm = settings.Norm.ToLowerInvariant() switch
+        {
+            "linf" => Attacks.Norm.Linf,
+            "l2" => Attacks.Norm.L2,
+            _ => throw new MaskbenchException($"--norm {settings.Norm}: expected linf or l2"),
+        };
+        var model = AttackModels.Load(settings.Model, device, settings.MaskedInput);
+        var region = (settings.Threat?.ToLowerInvariant() ?? (model.UsesForegroundMask ? "foreground" : "full")) switch
+        {
+            "foreground" => ThreatRegion.Foreground,
+            "full" => ThreatRegion.Full,
+            _ => throw new MaskbenchException($"--threat {settings.Threat}: expected foreground or full"),
+        };
+        var attack = AttackCatalog.Create(new AttackRequest
+        {
+            Name = settings.Attack,
+            Steps = settings.Steps,
+            StepSize = settings.StepSize is null ? null : Fraction.Parse(settings.StepSize),
+            Restarts = settings.Restarts,
+            RandomStart = !settings.NoRandomStart,
+            Seed = settings.Seed,
+            EarlyStop = !settings.NoEarlyStop,
+            Precision = precision,
+        });
+        var epsilons = settings.Sweep is null ? [Fraction.Parse(settings.Epsilon)] : Fraction.ParseList(settings.Sweep);
+        using var dataset = DatasetStore.Open(settings.Data, verifyHashes: false);
+        if (!dataset.SplitNames.Contains(settings.Split))
+            throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}' (it has {string.Join(", ", dataset.SplitNames)})");
+        var split = dataset.Split(settings.Split);
+        var options = new EvaluationOptions { Epsilons = epsilons, Norm = norm, Region = region, Limit = settings.Count, BatchSize = settings.BatchSize, Device = device };
+        var report = ConsoleProgress.Run(sink => RobustnessEvaluator.Evaluate(split, settings.Split, model, attack, options, sink, precision, settings.Seed));
+        report.Settings["data"] = settings.Data;
+        report.Settings["model"] = settings.Model;
+        report.Settings["steps"] = settings.Steps?.ToString() ?? "default";
+        report.Settings["stepSize"] = settings.StepSize ?? "default";
+        report.Settings["restarts"] = settings.Restarts.ToString();
+        report.Settings["randomStart"] = (!settings.NoRandomStart).ToString();
+        report.Settings["earlyStop"] = (!settings.NoEarlyStop).ToString();
+
+        var table = new Table().Title($"[bold]{Markup.Escape(report.Attack)}[/] on {Markup.Escape(report.Split)} ({report.Count} images, {report.Threat} threat, {report.Norm})")
+            .AddColumn("ε").AddColumn(new TableColumn("robust accuracy").RightAligned())
+            .AddColumn(new TableColumn("gradients").RightAligned()).AddColumn(new TableColumn("seconds").RightAligned());
+        table.AddRow("natural", report.NaturalAccuracy.ToString("P2"), "", "");
+        foreach (var s in report.Sweep)
+            table.AddRow($"{s.Epsilon:0.#####} ({s.Epsilon * 255:0.##}/255)", s.RobustAccuracy.ToString("P2"), s.GradientEvaluations.ToString("N0"), s.Seconds.ToString("0.0"));
+        AnsiConsole.Write(table);
+        if (settings.Out is not null)
+        {
+            report.Save(settings.Out);
+            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(settings.Out)}[/]");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,156 @@
+using System.ComponentModel;
+using System.Security.Cryptography;
+using Maskbench.Cli.Rendering;
+using Maskbench.Data;
+using Maskbench.Models;
+using Maskbench.Runtime;
+using Maskbench.Training;
+using Spectre.Console.Cli;
+
+namespace Maskbench.Cli.Commands;
+
+sealed class TrainSettings : DeviceSettings
+{
+    [CommandOption("--data <DATASET>")]
+    [Description("Dataset folder (dataset.json and its splits).")]
+    public string Data { get; init; } = "";
+
+    [CommandOption("--split <NAME>")]
+    [Description("Split to train on; the validation slice is held out of it.")]
+    [DefaultValue("train")]
+    public string Split { get; init; } = "train";
+
+    [CommandOption("--masked")]
+    [Description("Train on x * mask; the adversary then perturbs the foreground only.")]
+    public bool Masked { get; init; }
+
+    [CommandOption("--arch <ARCH>")]
+    [Description("vgg11, vgg13, vgg16, vgg19, preactresnet18 or smallcnn (grey input).")]
+    [DefaultValue("vgg19")]
+    public string Arch { get; init; } = "vgg19";
+
+    [CommandOption("--width <W>")]
+    [Description("Channel width multiplier (1 = the published network; 0.25 or 0.0625 for quick CPU runs).")]
+    [DefaultValue(1.0)]
+    public double Width { get; init; } = 1.0;
+
+    [CommandOption("--mode <MODE>")]
+    [Description("natural, pgd (Madry et al.), fast (FGSM with random start, Wong et al.) or free (Shafahi et al.).")]
+    [DefaultValue("natural")]
+    public string Mode { get; init; } = "natural";
+
+    [CommandOption("--epochs <E>")]
+    [Description("Epochs (for free training, passes over the data, each batch replayed --free-replays times).")]
+    [DefaultValue(10)]
+    public int Epochs { get; init; } = 10;
+
+    [CommandOption("--out <RUN>")]
+    [Description("Run folder to create (run.json, last.ckpt, best.ckpt, metrics.jsonl).")]
+    public string Out { get; init; } = "";
+
+    [CommandOption("--eps <EPS>")]
+    [Description("L-infinity radius in [0,1] pixel units, as a number or fraction.")]
+    [DefaultValue("8/255")]
+    public string Eps { get; init; } = "8/255";
+
+    [CommandOption("--steps <K>")]
+    [Description("PGD steps when --mode pgd.")]
+    [DefaultValue(7)]
+    public int Steps { get; init; } = 7;
+
+    [CommandOption("--step-size <ALPHA>")]
+    [Description("PGD step size when --mode pgd.")]
+    [DefaultValue("2/255")]
+    public string StepSize { get; init; } = "2/255";
+
+    [CommandOption("--free-replays <M>")]
+    [Description("Replays of each batch in free training.")]
+    [DefaultValue(4)]
+    public int FreeReplays { get; init; } = 4;
+
+    [CommandOption("--batch <N>")]
+    [Description("Batch size.")]
+    [DefaultValue(128)]
+    public int Batch { get; init; } = 128;
+
+    [CommandOption("--lr <LR>")]
+    [Description("Initial learning rate (SGD, momentum 0.9, weight decay 5e-4).")]
+    [DefaultValue(0.1)]
+    public double Lr { get; init; } = 0.1;
+
+    [CommandOption("--schedule <S>")]
+    [Description("multistep (/10 at 50% and 75% of the epochs) or cosine (per iteration).")]
+    [DefaultValue("multistep")]
+    public string Schedule { get; init; } = "multistep";
+
+    [CommandOption("--seed <S>")]
+    [Description("Seed of initialization, validation slice, shuffles, augmentation and attacks.")]
+    [DefaultValue(0)]
+    public int Seed { get; init; }
+
+    [CommandOption("--limit-train <N>")]
+    [Description("Train on at most N images (after the validation slice is taken).")]
+    public int? LimitTrain { get; init; }
+
+    [CommandOption("--val <N>")]
+    [Description("Images held out of the training split for per-epoch validation.")]
+    [DefaultValue(500)]
+    public int Val { get; init; } = 500;
+
+    [CommandOption("--val-steps <K>")]
+    [Description("PGD steps of the validation adversary (step 2.5 eps / K).")]
+    [DefaultValue(10)]
+    public int ValSteps { get; init; } = 10;
+
+    [CommandOption("--resume")]
+    [Description("Continue the run in --out from its last checkpoint (same options; --epochs may grow).")]
+    public bool Resume { get; init; }
+
+    public override Spectre.Console.ValidationResult Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Data)) return Spectre.Console.ValidationResult.Error("--data is required");
+        if (string.IsNullOrWhiteSpace(Out)) return Spectre.Console.ValidationResult.Error("--out is required");
+        return base.Validate();
+    }
+}
+
+/// <summary>`maskbench train`: reads the dataset, then hands everything to <see cref="Trainer"/>.</summary>
+sealed class TrainCommand : Command<TrainSettings>
+{
+    public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
+    {
+        settings.ApplyRuntime();
+        var device = TorchRuntime.SelectDevice(settings.Device);
+        var options = new TrainingOptions
+        {
+            Mode = ParseEnum<TrainingMode>(settings.Mode, "--mode"),
+            Epochs = settings.Epochs, BatchSize = settings.Batch, LearningRate = settings.Lr,
+            Schedule = ParseEnum<LearningRateSchedule>(settings.Schedule, "--schedule"),
+            Epsilon = FractionOption.Parse(settings.Eps, "--eps"), Steps = settings.Steps,
+            StepSize = FractionOption.Parse(settings.StepSize, "--step-size"), FreeReplays = settings.FreeReplays,
+            Seed = settings.Seed, Masked = settings.Masked, LimitTrain = settings.LimitTrain,
+            ValidationCount = settings.Val, ValidationSteps = settings.ValSteps,
+        };
+        using var dataset = DatasetStore.Open(settings.Data);
+        if (!dataset.HasSplit(settings.Split))
+            throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}'; it has {string.Join(", ", dataset.SplitNames)}");
+        options = options with { HorizontalFlip = dataset.Manifest.HorizontalFlipPreservesLabels };
+        SplitArrays data = dataset.Split(settings.Split).Load();   // the dataset owns (and disposes) its splits
+        string manifestPath = Path.Combine(settings.Data, DatasetStore.ManifestFile);
+        var identity = new DatasetIdentity(Path.GetFullPath(settings.Data),
+            Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(manifestPath))), dataset.Manifest.Name);
+        int channels = settings.Arch.Equals("smallcnn", StringComparison.OrdinalIgnoreCase) ? 1 : 3;
+        var spec = ModelFactory.Create(settings.Arch, dataset.Manifest.ClassNames.Count, dataset.Manifest.ImageSize, channels, settings.Width, settings.Masked).Spec;
+        var result = ConsoleProgress.Run(sink =>
+            new Trainer(options, sink).Train(data, spec, identity, dataset.Manifest.ClassNames, settings.Out, settings.Resume, device, cancellationToken));
+        var best = result.Epochs.FirstOrDefault(e => e.Epoch == result.BestEpoch);
+        Console.WriteLine($"trained {spec.Description} into {result.RunFolder}; best epoch {result.BestEpoch}" +
+            (best is null ? "" : $" (validation natural {best.ValidationNaturalAccuracy:P1}, PGD {best.ValidationPgdAccuracy:P1})"));
+        return 0;
+    }
+
+    static T ParseEnum<T>(string text, string option) where T : struct, Enum =>
+        Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value)
+            ? value
+            : throw new MaskbenchException($"{option} {text}: expected one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
+}

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Maskbench.Attacks;
+
+/// <summary>
+/// The shared frame of every attack: configured once (seed, early stop, precision, plus each attack's own settings),
+/// then run on batches. The frame checks the clean inputs, readies the model, lets the attack search, and makes the
+/// final float32 decision; it holds no attack-specific logic (as in fra31/auto-attack, unlike torchattacks' big base).
+/// </summary>
+public abstract class Attack : IAttack
+{
+    /// <summary>Short name used in records and on the command line (pgd, apgd-ce, square).</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Seeds every random choice; same seed, same inputs, same result.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>
+    /// Stop spending evaluations on examples already fooled (their fooling input is kept). Either way an example counts
+    /// as fooled when any iterate fooled it, so robust accuracy does not depend on this switch.
+    /// </summary>
+    public bool EarlyStop { get; init; } = true;
+
+    public Precision Precision { get; init; } = Precision.Fp32;
+
+    /// <summary>
+    /// Attacks <paramref name="x"/> (N x C x H x W float32 in [0,1]) with true labels <paramref name="y"/> (int64 N).
+    /// Rows where <paramref name="exclude"/> (bool N) is true are left at their clean input and cost nothing; the other
+    /// rows get exactly the search they would get without it (random draws are made for the whole batch).
+    /// </summary>
+    public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null)
+    {
+        if (x.dim() != 4) throw new ArgumentException($"inputs must be N x C x H x W, got [{string.Join(", ", x.shape)}]", nameof(x));
+        if (y.dim() != 1 || y.shape[0] != x.shape[0]) throw new ArgumentException("labels must be a vector with one entry per input", nameof(y));
+        if (threat.Mask is not null && (threat.Mask.shape[0] != x.shape[0] || threat.Mask.shape[2] != x.shape[2] || threat.Mask.shape[3] != x.shape[3]))
+            throw new ArgumentException($"threat mask [{string.Join(", ", threat.Mask.shape)}] does not fit inputs [{string.Join(", ", x.shape)}]", nameof(threat));
+        var clock = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        var inputs = x.to_type(ScalarType.Float32).detach();
+        var labels = y.to_type(ScalarType.Int64);
+        var ledger = new AttackLedger(inputs, labels, exclude);
+        using (target.Prepare(Precision.Fp32))
+        {
+            using (no_grad()) ledger.Observe(ledger.All, inputs, target.Logits(inputs), step: 0, countForward: true);
+            using (target.Prepare(Precision))
+                if (threat.Epsilon > 0) Search(new AttackContext(target, inputs, labels, threat, ledger, this, Precision));
+            if (Precision != Precision.Fp32 && threat.Epsilon > 0) SearchAgainWhereFloat32Disagrees(target, inputs, labels, threat, ledger);
+
+            // The decision that counts: the float32 model at the kept input.
+            Tensor logits;
+            using (no_grad()) logits = target.Logits(ledger.Best);
+            ledger.ForwardEvaluations += inputs.shape[0];
+            var problems = threat.Check(inputs, ledger.Best);
+            if (problems.Count > 0) throw new InvalidOperationException($"{Name} produced inputs outside the threat model: {string.Join("; ", problems)}");
+            var records = Records(ledger, logits, labels);
+            return new AttackResult
+            {
+                Attack = Name,
+                Adversarial = ledger.Best.detach().clone().MoveToOuterDisposeScope(),
+                Examples = records,
+                GradientEvaluations = ledger.GradientEvaluations,
+                ForwardEvaluations = ledger.ForwardEvaluations,
+                Elapsed = clock.Elapsed,
+            };
+        }
+    }
+
+    /// <summary>
+    /// A low-precision search decides "fooled" with low-precision logits, and early stop then drops the example. Where
+    /// the float32 model is not fooled by the kept input, those rows are searched again in float32 (usually a handful),
+    /// so that bf16 changes the speed, not the robust accuracy.
+    /// </summary>
+    void SearchAgainWhereFloat32Disagrees(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger)
+    {
+        using var scope = NewDisposeScope();
+        Tensor logits;
+        using (no_grad()) logits = target.Logits(ledger.Best);
+        ledger.ForwardEvaluations += inputs.shape[0];
+        var disagree = ledger.Fooled.logical_and(AttackObjectives.Misclassified(logits, labels).logical_not());
+        if (!disagree.any().item<bool>()) return;
+        ledger.Reopen(disagree);
+        Search(new AttackContext(target, inputs, labels, threat, ledger, this, Precision.Fp32));
+    }
+
+    ExampleRecord[] Records(AttackLedger ledger, Tensor logits, Tensor labels)
+    {
+        var fooled = AttackObjectives.Misclassified(logits, labels).cpu().data<bool>().ToArray();
+        var margin = AttackObjectives.Margin(logits, labels).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+        var loss = nn.functional.cross_entropy(logits.to_type(ScalarType.Float32), labels, reduction: nn.Reduction.None)
+            .to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+        var steps = ledger.Steps.cpu().data<long>().ToArray();
+        var records = new ExampleRecord[fooled.Length];
+        for (int i = 0; i < records.Length; i++)
+            records[i] = new ExampleRecord(fooled[i], fooled[i] ? (int)steps[i] : -1, loss[i], margin[i], fooled[i] ? Name : null);
+        return records;
+    }
+
+    /// <summary>The attack's search; it reports every iterate it evaluates to <see cref="AttackContext.Observe"/>.</summary>
+    protected abstract void Search(AttackContext context);
+}

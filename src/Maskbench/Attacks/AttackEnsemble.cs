@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace Maskbench.Attacks;
+
+/// <summary>
+/// The AutoAttack protocol (Croce and Hein 2020): members run in turn, each on the examples no earlier member has
+/// fooled, and each example keeps its worst case — the first fooling input, or else the input of smallest margin.
+/// The ensemble sees members only through <see cref="IAttack"/>. Since a member's search of a row does not depend on
+/// which other rows it is given (see <see cref="Attack.Run"/>), the ensemble fools every example any member alone fools.
+/// </summary>
+public sealed class AttackEnsemble(string name, IReadOnlyList<IAttack> members) : IAttack
+{
+    public string Name { get; } = name;
+    public IReadOnlyList<IAttack> Members { get; } = members;
+
+    public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null)
+    {
+        var clock = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        long n = x.shape[0];
+        var best = x.to_type(ScalarType.Float32).clone();
+        var decided = exclude is null ? zeros(new[] { n }, ScalarType.Bool) : exclude.to_type(ScalarType.Bool).cpu().clone();
+        var records = new ExampleRecord?[n];
+        long gradients = 0, forwards = 0;
+        foreach (var member in Members)
+        {
+            if (decided.all().item<bool>()) break;
+            using var result = member.Run(target, x, y, threat, decided);
+            gradients += result.GradientEvaluations;
+            forwards += result.ForwardEvaluations;
+            var open = decided.logical_not().data<bool>().ToArray();
+            for (int i = 0; i < n; i++)
+            {
+                if (!open[i]) continue;
+                var record = result.Examples[i];
+                if (record.Fooled || records[i] is null || record.Margin < records[i]!.Margin)
+                {
+                    best[i] = result.Adversarial[i];
+                    records[i] = record;
+                }
+                if (record.Fooled) decided[i] = true;
+            }
+        }
+        using (target.Prepare(Precision.Fp32))
+        {
+            var problems = threat.Check(x.to_type(ScalarType.Float32), best);
+            if (problems.Count > 0) throw new InvalidOperationException($"{Name}: a member produced inputs outside the threat model: {string.Join("; ", problems)}");
+            Tensor logits;
+            using (no_grad()) logits = target.Logits(best);
+            forwards += n;
+            var labels = y.to_type(ScalarType.Int64);
+            var fooled = AttackObjectives.Misclassified(logits, labels).cpu().data<bool>().ToArray();
+            var margin = AttackObjectives.Margin(logits, labels).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+            var loss = nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.None).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+            var final = new ExampleRecord[n];
+            for (int i = 0; i < n; i++)
+            {
+                var member = records[i];
+                bool memberFooled = member is { Fooled: true };
+                final[i] = new ExampleRecord(fooled[i], fooled[i] && memberFooled ? member!.Step : fooled[i] ? 0 : -1, loss[i], margin[i],
+                    fooled[i] ? member?.FooledBy ?? "clean" : null);
+            }
+            return new AttackResult
+            {
+                Attack = Name,
+                Adversarial = best.MoveToOuterDisposeScope(),
+                Examples = final,
+                GradientEvaluations = gradients,
+                ForwardEvaluations = forwards,
+                Elapsed = clock.Elapsed,
+            };
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using static TorchSharp.torch;
+
+namespace Maskbench.Attacks;
+
+/// <summary>
+/// The kept input per example: the first iterate that fooled the model, or else the iterate with the smallest margin
+/// z_y − max_{j≠y} z_j. Because every iterate passes through here, early stop changes the cost, never the outcome.
+/// </summary>
+internal sealed class AttackLedger
+{
+    public Tensor Inputs { get; }
+    public Tensor Labels { get; }
+    public Tensor All { get; }
+    public Tensor Best { get; }
+    public Tensor BestMargin { get; }
+    public Tensor Fooled { get; }
+    public Tensor Steps { get; }
+    public long GradientEvaluations { get; set; }
+    public long ForwardEvaluations { get; set; }
+
+    /// <summary>Rows the search must not touch (already decided by an earlier attack of an ensemble).</summary>
+    public Tensor Excluded { get; private set; }
+
+    public AttackLedger(Tensor inputs, Tensor labels, Tensor? exclude)
+    {
+        long n = inputs.shape[0];
+        Inputs = inputs;
+        Labels = labels;
+        All = arange(n, ScalarType.Int64, inputs.device);
+        Best = inputs.clone();
+        BestMargin = full(new[] { n }, float.PositiveInfinity, ScalarType.Float32, inputs.device);
+        Fooled = zeros(new[] { n }, ScalarType.Bool, inputs.device);
+        Steps = full(new[] { n }, -1L, ScalarType.Int64, inputs.device);
+        Excluded = exclude is null ? zeros(new[] { n }, ScalarType.Bool, inputs.device) : exclude.to_type(ScalarType.Bool).to(inputs.device).clone();
+    }
+
+    /// <summary>
+    /// Forgets what the search found for rows <paramref name="rows"/> (bool N) and excludes every other row, so that a
+    /// second search covers exactly those rows.
+    /// </summary>
+    public void Reopen(Tensor rows)
+    {
+        using var scope = NewDisposeScope();
+        var index = All.masked_select(rows);
+        Fooled.index_fill_(0, index, false);
+        Steps.index_fill_(0, index, -1L);
+        BestMargin.index_fill_(0, index, float.PositiveInfinity);
+        Best.index_copy_(0, index, Inputs.index_select(0, index));
+        var old = Excluded;
+        Excluded = old.logical_or(rows.logical_not()).DetachFromDisposeScope();
+        old.Dispose();
+    }
+
+    /// <summary>Records iterate <paramref name="step"/> of rows <paramref name="rows"/>; returns which of them it newly fooled (local bool).</summary>
+    public Tensor Observe(Tensor rows, Tensor iterate, Tensor logits, int step, bool countForward)
+    {
+        using var scope = NewDisposeScope();
+        if (countForward) ForwardEvaluations += rows.shape[0];
+        var labels = Labels.index_select(0, rows);
+        var margin = AttackObjectives.Margin(logits.detach(), labels);
+        var already = Fooled.index_select(0, rows);
+        var newly = AttackObjectives.Misclassified(logits.detach(), labels).logical_and(already.logical_not());
+        var better = already.logical_not().logical_and(newly.logical_or(margin.lt(BestMargin.index_select(0, rows))));
+        if (better.any().item<bool>())
+        {
+            var keep = rows.masked_select(better);
+            Best.index_copy_(0, keep, iterate.detach()[better].to_type(ScalarType.Float32));
+            BestMargin.index_copy_(0, keep, margin.masked_select(better));
+        }
+        if (newly.any().item<bool>())
+        {
+            var fooledRows = rows.masked_select(newly);
+            Fooled.index_fill_(0, fooledRows, true);
+            Steps.index_fill_(0, fooledRows, (long)step);
+        }
+        return newly.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,93 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Maskbench.Attacks;
+
+/// <summary>
+/// A TorchSharp classifier as an attack target. With an <paramref name="inputMask"/> (N x 1 x H x W) the model sees
+/// x ⊙ mask: the paper's masked model, which multiplies its input by the foreground mask before classifying.
+/// </summary>
+public sealed class ModuleTarget : IAttackTarget
+{
+    readonly nn.Module<Tensor, Tensor> _model;
+    readonly PrecisionState _precision;
+
+    public Tensor? InputMask { get; }
+
+    public ModuleTarget(nn.Module<Tensor, Tensor> model, Tensor? inputMask = null) : this(model, inputMask, new PrecisionState()) { }
+
+    ModuleTarget(nn.Module<Tensor, Tensor> model, Tensor? inputMask, PrecisionState precision)
+    {
+        _model = model;
+        InputMask = inputMask;
+        _precision = precision;
+    }
+
+    public Tensor Logits(Tensor inputs)
+    {
+        using var scope = NewDisposeScope();
+        var seen = InputMask is null ? inputs : inputs * InputMask;
+        if (_precision.Current == ScalarType.Float32) return _model.call(seen).MoveToOuterDisposeScope();
+        return _model.call(seen.to_type(_precision.Current)).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    public IAttackTarget Select(Tensor indices) =>
+        InputMask is null ? this : new ModuleTarget(_model, InputMask.index_select(0, indices.to(InputMask.device)), _precision);
+
+    public IDisposable Prepare(Precision precision) => new Preparation(_model, _precision, precision);
+
+    /// <summary>Shared by a target and its selections, which run the same module.</summary>
+    sealed class PrecisionState { public ScalarType Current = ScalarType.Float32; }
+
+    /// <summary>
+    /// Evaluation mode and frozen parameters for the attack; for bf16 the module is converted in place after keeping
+    /// float32 copies of every parameter and buffer, which are written back on dispose (so no weight is rounded).
+    /// </summary>
+    sealed class Preparation : IDisposable
+    {
+        readonly nn.Module<Tensor, Tensor> _model;
+        readonly PrecisionState _state;
+        readonly bool _wasTraining;
+        readonly Dictionary<string, bool> _requiresGrad = new(StringComparer.Ordinal);
+        readonly Dictionary<string, Tensor>? _float32;
+
+        public Preparation(nn.Module<Tensor, Tensor> model, PrecisionState state, Precision precision)
+        {
+            _model = model;
+            _state = state;
+            _wasTraining = model.training;
+            model.eval();
+            foreach (var (name, p) in model.named_parameters())
+            {
+                _requiresGrad[name] = p.requires_grad;
+                p.requires_grad = false;
+            }
+            if (precision == Precision.Bf16)
+            {
+                _float32 = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+                model.to(ScalarType.BFloat16);
+                foreach (var p in model.parameters()) p.requires_grad = false;
+                state.Current = ScalarType.BFloat16;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_float32 is not null)
+            {
+                _model.to(ScalarType.Float32);
+                using (no_grad())
+                {
+                    foreach (var (name, tensor) in _model.state_dict())
+                        if (_float32.TryGetValue(name, out var saved)) tensor.copy_(saved);
+                }
+                foreach (var saved in _float32.Values) saved.Dispose();
+                _state.Current = ScalarType.Float32;
+            }
+            // Converting dtypes replaces the parameter objects, so they are found again by name.
+            foreach (var (name, p) in _model.named_parameters())
+                if (_requiresGrad.TryGetValue(name, out var requiresGrad)) p.requires_grad = requiresGrad;
+            if (_wasTraining) _model.train();
+        }
+    }
+}

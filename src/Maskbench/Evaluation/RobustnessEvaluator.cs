@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Maskbench.Attacks;
+using Maskbench.Batching;
+using Maskbench.Data;
+using Maskbench.Progress;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Maskbench.Evaluation;
+
+/// <summary>Which pixels the adversary may change.</summary>
+public enum ThreatRegion
+{
+    /// <summary>Only the dataset's foreground-mask pixels (the paper's threat model).</summary>
+    Foreground,
+    /// <summary>Every pixel.</summary>
+    Full,
+}
+
+public sealed class EvaluationOptions
+{
+    /// <summary>The ε values; evaluated in increasing order whatever order is given.</summary>
+    public required IReadOnlyList<double> Epsilons { get; init; }
+    public Norm Norm { get; init; } = Norm.Linf;
+    public ThreatRegion Region { get; init; } = ThreatRegion.Foreground;
+    /// <summary>The first N rows of the split (null: all).</summary>
+    public int? Limit { get; init; }
+    public int BatchSize { get; init; } = 128;
+    public Device Device { get; init; } = CPU;
+}
+
+/// <summary>
+/// Natural and robust accuracy of a model over a dataset split. An ε sweep is monotone by construction: ε values
+/// run in increasing order and an example fooled at ε is not attacked again at larger ε — its fooling input remains a
+/// valid witness, because the balls are nested and the mask is the same — so robust accuracy can only fall as ε grows,
+/// never exceeds natural accuracy (clean mistakes count as fooled at step 0), and equals it at ε = 0.
+/// </summary>
+public static class RobustnessEvaluator
+{
+    public static RobustnessReport Evaluate(DatasetSplit split, string splitName, AttackedModel model, IAttack attack, EvaluationOptions options,
+        IProgressSink progress, Precision precision = Precision.Fp32, int seed = 0)
+    {
+        var clock = Stopwatch.StartNew();
+        var epsilons = options.Epsilons.Distinct().OrderBy(e => e).ToArray();
+        if (epsilons.Length == 0) throw new MaskbenchException("no ε to evaluate");
+        if (epsilons[0] < 0) throw new MaskbenchException($"ε must be ≥ 0, got {epsilons[0]}");
+        int n = Math.Min(split.Count, options.Limit ?? split.Count);
+        var examples = new List<ExampleOutcome>(n);
+        var robust = new int[epsilons.Length];
+        var gradients = new long[epsilons.Length];
+        var forwards = new long[epsilons.Length];
+        var seconds = new double[epsilons.Length];
+        int cleanCorrect = 0;
+        using var task = progress.Start($"{attack.Name} on {splitName}", n, "images");
+        foreach (var batch in DatasetBatches.Sequential(split, options.BatchSize, options.Device, n))
+        {
+            using var scope = NewDisposeScope();
+            using var _ = batch;
+            var target = model.TargetFor(batch);
+            var mask = options.Region == ThreatRegion.Foreground ? batch.Masks : null;
+            long[] predictions;
+            using (target.Prepare(Precision.Fp32))
+            using (no_grad())
+                predictions = target.Logits(batch.Images).argmax(1).cpu().data<long>().ToArray();
+            var labels = batch.Labels.cpu().data<long>().ToArray();
+            int count = batch.Count;
+            var firstFooling = new double?[count];
+            var steps = Enumerable.Repeat(-1, count).ToArray();
+            var fooledBy = new string?[count];
+            var margins = Enumerable.Range(0, count).Select(_ => new double[epsilons.Length]).ToArray();
+            var decided = zeros(new long[] { count }, ScalarType.Bool);
+            for (int e = 0; e < epsilons.Length; e++)
+            {
+                var threat = new ThreatModel(options.Norm, epsilons[e], mask);
+                using var result = attack.Run(target, batch.Images, batch.Labels, threat, decided.to(batch.Images.device));
+                gradients[e] += result.GradientEvaluations;
+                forwards[e] += result.ForwardEvaluations;
+                seconds[e] += result.Elapsed.TotalSeconds;
+                for (int i = 0; i < count; i++)
+                {
+                    if (firstFooling[i] is not null)
+                    {
+                        margins[i][e] = margins[i][e - 1];
+                        continue;
+                    }
+                    var record = result.Examples[i];
+                    margins[i][e] = record.Margin;
+                    if (record.Fooled)
+                    {
+                        firstFooling[i] = epsilons[e];
+                        steps[i] = record.Step;
+                        fooledBy[i] = record.FooledBy;
+                        decided[i] = true;
+                    }
+                    else robust[e]++;
+                }
+            }
+            for (int i = 0; i < count; i++)
+            {
+                if (predictions[i] == labels[i]) cleanCorrect++;
+                examples.Add(new ExampleOutcome(batch.Indices[i], labels[i], predictions[i], firstFooling[i], steps[i], fooledBy[i], margins[i]));
+            }
+            task.Advance(count);
+        }
+        return new RobustnessReport
+        {
+            Model = model.Description,
+            Split = splitName,
+            Attack = attack.Name,
+            Norm = options.Norm == Norm.Linf ? "linf" : "l2",
+            Threat = options.Region == ThreatRegion.Foreground ? "foreground" : "full",
+            Precision = precision == Precision.Bf16 ? "bf16" : "fp32",
+            Seed = seed,
+            Count = n,
+            NaturalAccuracy = n == 0 ? double.NaN : (double)cleanCorrect / n,
+            Sweep = epsilons.Select((eps, e) => new EpsilonOutcome(eps, n == 0 ? double.NaN : (double)robust[e] / n, robust[e], gradients[e], forwards[e], seconds[e])).ToArray(),
+            Examples = examples,
+            Seconds = clock.Elapsed.TotalSeconds,
+        };
+    }
+}

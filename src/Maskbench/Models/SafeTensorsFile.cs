@@ -1,0 +1,119 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using static TorchSharp.torch;
+
+namespace Maskbench.Models;
+
+/// <summary>
+/// Reads and writes the safetensors format (https://github.com/huggingface/safetensors, "Format"): an 8-byte
+/// little-endian header length N, N bytes of UTF-8 JSON mapping each tensor name to
+/// <c>{"dtype", "shape", "data_offsets": [begin, end]}</c> (offsets relative to the byte after the header) plus an
+/// optional <c>"__metadata__"</c> object of strings, then the raw little-endian row-major data. We pad the header
+/// with spaces to a multiple of 8 bytes, as the reference writer does, so the data is aligned.
+/// </summary>
+public static class SafeTensorsFile
+{
+    static readonly (string Name, ScalarType Type, int Size)[] DTypes =
+    [
+        ("F32", ScalarType.Float32, 4), ("F64", ScalarType.Float64, 8), ("F16", ScalarType.Float16, 2),
+        ("I64", ScalarType.Int64, 8), ("I32", ScalarType.Int32, 4), ("U8", ScalarType.Byte, 1), ("BOOL", ScalarType.Bool, 1),
+    ];
+
+    /// <summary>Writes the tensors in the given order, atomically (temporary file, then rename).</summary>
+    public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var header = new JsonObject();
+        if (metadata is { Count: > 0 })
+        {
+            var meta = new JsonObject();
+            foreach (var (k, v) in metadata) meta[k] = v;
+            header["__metadata__"] = meta;
+        }
+        var blobs = new List<byte[]>();
+        long offset = 0;
+        foreach (var (name, t) in tensors)
+        {
+            if (name == "__metadata__" || header.ContainsKey(name)) throw new ArgumentException($"duplicate or reserved tensor name '{name}'");
+            var dtype = DTypes.FirstOrDefault(d => d.Type == t.dtype);
+            if (dtype.Name is null) throw new MaskbenchException($"tensor '{name}' has dtype {t.dtype}, which safetensors export does not support");
+            using var cpu = t.detach().cpu().contiguous();
+            byte[] data = cpu.bytes.ToArray();
+            if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors writing assumes a little-endian machine");
+            var shape = new JsonArray();
+            foreach (long d in t.shape) shape.Add(d);
+            header[name] = new JsonObject
+            {
+                ["dtype"] = dtype.Name,
+                ["shape"] = shape,
+                ["data_offsets"] = new JsonArray(offset, offset + data.Length),
+            };
+            offset += data.Length;
+            blobs.Add(data);
+        }
+        byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        int padded = (json.Length + 7) / 8 * 8;
+        string tmp = path + ".tmp";
+        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        {
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
+            stream.Write(length);
+            stream.Write(json);
+            for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
+            foreach (var blob in blobs) stream.Write(blob);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Reads every tensor (on the CPU, in file order) and the metadata strings.</summary>
+    public static (List<(string Name, Tensor Tensor)> Tensors, Dictionary<string, string> Metadata) Read(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 8) throw new DataFormatException(path, "file is shorter than the 8-byte header length");
+        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        if (n > (ulong)(bytes.Length - 8)) throw new DataFormatException(path, $"header length {n} exceeds the file size {bytes.Length}", "byte 0");
+        JsonObject header;
+        try
+        {
+            header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)n))?.AsObject()
+                ?? throw new DataFormatException(path, "header is not a JSON object", "header");
+        }
+        catch (JsonException e) { throw new DataFormatException(path, "header is not valid JSON: " + e.Message, "header", e); }
+        catch (InvalidOperationException e) { throw new DataFormatException(path, "header is not a JSON object", "header", e); }
+        long dataStart = 8 + (long)n;
+        long dataLength = bytes.Length - dataStart;
+        var metadata = new Dictionary<string, string>();
+        var tensors = new List<(string, Tensor)>();
+        try
+        {
+            foreach (var (name, node) in header)
+            {
+                if (name == "__metadata__")
+                {
+                    foreach (var (k, v) in node!.AsObject()) metadata[k] = v!.GetValue<string>();
+                    continue;
+                }
+                var entry = node!.AsObject();
+                string dtypeName = entry["dtype"]!.GetValue<string>();
+                var dtype = DTypes.FirstOrDefault(d => d.Name == dtypeName);
+                if (dtype.Name is null) throw new DataFormatException(path, $"unsupported dtype '{dtypeName}'", $"tensor '{name}'");
+                long[] shape = entry["shape"]!.AsArray().Select(s => s!.GetValue<long>()).ToArray();
+                var offsets = entry["data_offsets"]!.AsArray().Select(s => s!.GetValue<long>()).ToArray();
+                long count = shape.Aggregate(1L, (a, b) => a * b);
+                if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] > dataLength || offsets[1] - offsets[0] != count * dtype.Size)
+                    throw new DataFormatException(path, $"data_offsets [{string.Join(", ", offsets)}] do not fit shape [{string.Join(", ", shape)}] of {dtypeName} in {dataLength} data bytes", $"tensor '{name}'");
+                var t = empty(shape, dtype.Type);
+                bytes.AsSpan((int)(dataStart + offsets[0]), (int)(offsets[1] - offsets[0])).CopyTo(t.bytes);
+                tensors.Add((name, t));
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+        {
+            foreach (var (_, t) in tensors) t.Dispose();
+            throw new DataFormatException(path, "malformed header entry: " + e.Message, "header", e);
+        }
+        return (tensors, metadata);
+    }
+}

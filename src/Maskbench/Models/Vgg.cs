@@ -1,0 +1,67 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Maskbench.Models;
+
+/// <summary>
+/// VGG with batch normalization (Simonyan and Zisserman 2015, "Very Deep Convolutional Networks"; batch norm after
+/// each convolution as in Ioffe and Szegedy 2015) in the small-input style used throughout the adversarial-training
+/// literature: stacks of conv3x3-BN-ReLU separated by 2x2 max pooling, five poolings, then a single linear layer on
+/// the flattened 512 x (S/32)^2 features. Submodules are <c>features</c> (an indexed sequence: conv at i, BN at i+1,
+/// ReLU at i+2, pooling alone) and <c>classifier</c>, so state-dict keys are those of the equivalent PyTorch module.
+/// </summary>
+public sealed class Vgg : ImageClassifier
+{
+    /// <summary>Channel counts per convolution, 0 marks a max pooling ("M" in the paper's tables).</summary>
+    public static readonly IReadOnlyDictionary<int, int[]> Configurations = new Dictionary<int, int[]>
+    {
+        [11] = [64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0],
+        [13] = [64, 64, 0, 128, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0],
+        [16] = [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0],
+        [19] = [64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512, 512, 0, 512, 512, 512, 512, 0],
+    };
+
+    readonly Sequential features;
+    readonly Linear classifier;
+    readonly List<string> layers = [];
+
+    public Vgg(int depth, ModelSpec spec) : base("VGG" + depth, spec)
+    {
+        if (!Configurations.TryGetValue(depth, out var config))
+            throw new MaskbenchException($"VGG depth {depth} is not one of 11, 13, 16, 19");
+        if (spec.InputSize < 32 || spec.InputSize % 32 != 0)
+            throw new MaskbenchException($"VGG needs an input size divisible by 32 (five 2x2 poolings), got {spec.InputSize}");
+        var modules = new List<nn.Module<Tensor, Tensor>>();
+        int inChannels = spec.Channels;
+        foreach (int c in config)
+        {
+            int index = modules.Count;
+            if (c == 0)
+            {
+                modules.Add(nn.MaxPool2d(kernel_size: 2, stride: 2));
+                layers.Add($"features.{index}: MaxPool2d(kernel_size=2, stride=2)");
+                continue;
+            }
+            int outChannels = spec.Scaled(c);
+            modules.Add(nn.Conv2d(inChannels, outChannels, kernel_size: 3, padding: 1));
+            modules.Add(nn.BatchNorm2d(outChannels));
+            modules.Add(nn.ReLU(inplace: true));
+            layers.Add($"features.{index}: Conv2d({inChannels}, {outChannels}, kernel_size=3, padding=1)");
+            layers.Add($"features.{index + 1}: BatchNorm2d({outChannels})");
+            layers.Add($"features.{index + 2}: ReLU()");
+            inChannels = outChannels;
+        }
+        int side = spec.InputSize / 32;
+        int flat = inChannels * side * side;
+        features = nn.Sequential(modules);
+        classifier = nn.Linear(flat, spec.Classes);
+        layers.Add("flatten(start_dim=1)");
+        layers.Add($"classifier: Linear({flat}, {spec.Classes})");
+        RegisterComponents();
+    }
+
+    public override IReadOnlyList<string> Layers => layers;
+
+    protected override Tensor Classify(Tensor normalized) => classifier.forward(features.forward(normalized).flatten(1));
+}

@@ -1,0 +1,23 @@
+using System.Text.Json;
+
+namespace Maskbench.Training;
+
+/// <summary>One line of metrics.jsonl. Accuracies are fractions in [0,1]; the validation adversary is L∞ PGD.</summary>
+public sealed record EpochMetrics
+{
+    public int Epoch { get; init; }
+    public double LearningRate { get; init; }
+    public double TrainLoss { get; init; }
+    public double TrainAccuracy { get; init; }
+    public double ValidationNaturalAccuracy { get; init; }
+    public double ValidationPgdAccuracy { get; init; }
+    public int TrainImages { get; init; }
+    public double Seconds { get; init; }
+    public bool Best { get; init; }
+
+    static readonly JsonSerializerOptions Compact = new(JsonSerializerDefaults.Web);
+
+    public string ToJsonLine() => JsonSerializer.Serialize(this, Compact);
+    public static EpochMetrics Parse(string line) => JsonSerializer.Deserialize<EpochMetrics>(line, Compact)
+        ?? throw new MaskbenchException("empty metrics line");
+}

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Maskbench.Models;
+
+namespace Maskbench.Training;
+
+/// <summary>Where a training run came from: the dataset folder and a hash of its manifest (which holds the array hashes).</summary>
+public sealed record DatasetIdentity(string Path, string Sha256, string Name);
+
+/// <summary>The contents of run.json: what was trained, on what, how.</summary>
+public sealed record RunInfo
+{
+    public string Format { get; init; } = "maskbench-run-1";
+    public required ModelSpec Model { get; init; }
+    public required TrainingOptions Options { get; init; }
+    public required DatasetIdentity Dataset { get; init; }
+    public IReadOnlyList<string> ClassNames { get; init; } = [];
+    public int TrainCount { get; init; }
+    public int ValidationCount { get; init; }
+}
+
+/// <summary>
+/// A run folder: <c>run.json</c> (<see cref="RunInfo"/>), <c>last.ckpt</c> and <c>best.ckpt</c>
+/// (<see cref="Checkpoint"/>) and <c>metrics.jsonl</c> (one <see cref="EpochMetrics"/> per line).
+/// </summary>
+public sealed class RunFolder(string path)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string Path { get; } = path;
+    public string RunJson => System.IO.Path.Combine(Path, "run.json");
+    public string Last => System.IO.Path.Combine(Path, "last.ckpt");
+    public string Best => System.IO.Path.Combine(Path, "best.ckpt");
+    public string Metrics => System.IO.Path.Combine(Path, "metrics.jsonl");
+
+    public RunInfo ReadInfo()
+    {
+        if (!File.Exists(RunJson)) throw new MaskbenchException($"{Path} is not a run folder: run.json is missing");
+        try
+        {
+            return JsonSerializer.Deserialize<RunInfo>(File.ReadAllText(RunJson), Json)
+                ?? throw new DataFormatException(RunJson, "empty run description");
+        }
+        catch (JsonException e) { throw new DataFormatException(RunJson, e.Message, e.Path, e); }
+    }
+
+    public void WriteInfo(RunInfo info) => WriteAtomically(RunJson, JsonSerializer.Serialize(info, Json) + "\n");
+
+    public void WriteMetrics(IEnumerable<string> lines) => WriteAtomically(Metrics, string.Concat(lines.Select(l => l + "\n")));
+
+    /// <summary>The path of the checkpoint to evaluate: best.ckpt when present, else last.ckpt.</summary>
+    public string PreferredCheckpoint(bool best = true) =>
+        best && File.Exists(Best) ? Best : File.Exists(Last) ? Last : throw new MaskbenchException($"{Path} has no checkpoint (last.ckpt)");
+
+    public static void WriteAtomically(string path, string text)
+    {
+        string tmp = path + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    public static void CopyAtomically(string source, string destination)
+    {
+        string tmp = destination + ".tmp";
+        File.Copy(source, tmp, overwrite: true);
+        File.Move(tmp, destination, overwrite: true);
+    }
+}

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using Maskbench.Batching;
+using Maskbench.Data;
+using Maskbench.Models;
+using Maskbench.Progress;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Maskbench.Training;
+
+/// <summary>What a finished (or resumed-and-finished) run reports.</summary>
+public sealed record TrainingResult(string RunFolder, IReadOnlyList<EpochMetrics> Epochs, int BestEpoch);
+
+/// <summary>
+/// Trains one classifier into a run folder (<see cref="RunFolder"/>): natural, PGD (Madry et al. 2018), fast (Wong et
+/// al. 2020) or free (Shafahi et al. 2019) adversarial training with SGD, momentum and weight decay. On masked data
+/// (<see cref="TrainingOptions.Masked"/>) the model always sees <c>x * mask</c> and the adversary's threat mask is the
+/// batch mask, so it perturbs the foreground only. Every epoch ends with validation on a held-out slice of the
+/// training split, an atomic checkpoint (last.ckpt, and best.ckpt when robust validation accuracy improved) and
+/// metrics.jsonl. Determinism: the shuffle, the augmentation and libtorch's generator are re-seeded from
+/// (seed, epoch) at each epoch's start, so a resumed run repeats an uninterrupted one bit for bit on the same device
+/// and thread count.
+/// </summary>
+public sealed class Trainer(TrainingOptions options, IProgressSink progress)
+{
+    public TrainingOptions Options { get; } = options;
+
+    /// <summary>Indices of the validation slice and the training subset (deterministic in the seed).</summary>
+    public (int[] Validation, int[] Train) Split(int count)
+    {
+        var order = Enumerable.Range(0, count).ToArray();
+        new Random(Options.Seed).Shuffle(order);
+        int validation = Math.Min(Options.ValidationCount, count / 2);
+        var train = order[validation..];
+        if (Options.LimitTrain is int limit && limit < train.Length) train = train[..limit];
+        return (order[..validation], train);
+    }
+
+    public TrainingResult Train(SplitArrays data, ModelSpec spec, DatasetIdentity dataset, IReadOnlyList<string> classNames,
+        string runPath, bool resume, Device device, CancellationToken cancellation = default)
+    {
+        Options.Validate();
+        if (spec.Masked != Options.Masked) throw new ArgumentException("model spec and options disagree on masking");
+        if (spec.InputSize != data.ImageSize) throw new MaskbenchException($"the dataset's images are {data.ImageSize}x{data.ImageSize}, the model expects {spec.InputSize}");
+        long maxLabel = data.Labels.Length == 0 ? -1 : data.Labels.Max();
+        if (maxLabel >= spec.Classes) throw new MaskbenchException($"the dataset has label {maxLabel}, the model has {spec.Classes} classes");
+        var (validation, train) = Split(data.Count);
+        if (train.Length == 0) throw new MaskbenchException("no training images left after the validation slice");
+        var run = new RunFolder(runPath);
+        var info = new RunInfo
+        {
+            Model = spec, Options = Options, Dataset = dataset, ClassNames = classNames,
+            TrainCount = train.Length, ValidationCount = validation.Length,
+        };
+        manual_seed(Options.Seed);
+        using var model = ModelFactory.Create(spec);
+        model.to(device);
+        using var optimizer = new SgdMomentum(model.named_parameters(), Options.Momentum, Options.WeightDecay);
+        var lines = new List<string>();
+        int startEpoch = 0;
+        if (resume)
+        {
+            var previous = run.ReadInfo();
+            CheckResumable(run, previous, info);
+            (startEpoch, lines) = Checkpoint.Load(run.Last, model, optimizer);
+            progress.Info($"resuming {runPath} after epoch {startEpoch}");
+        }
+        else
+        {
+            if (File.Exists(run.Last) || File.Exists(run.RunJson))
+                throw new MaskbenchException($"{runPath} already holds a run; pass --resume to continue it or choose another --out");
+            Directory.CreateDirectory(runPath);
+            run.WriteInfo(info);
+        }
+        var history = lines.Select(EpochMetrics.Parse).ToList();
+        var builder = new BatchBuilder(data, spec.Channels, device);
+        var step = new TrainingStep(model, optimizer, Options);
+        for (int epoch = startEpoch; epoch < Options.Epochs; epoch++)
+        {
+            var watch = Stopwatch.StartNew();
+            var (loss, accuracy) = TrainEpoch(model, builder, step, train, epoch, cancellation);
+            var (natural, robust) = Validate(model, builder, validation);
+            double best = history.Count == 0 ? double.NegativeInfinity : history.Max(Score);
+            var metrics = new EpochMetrics
+            {
+                Epoch = epoch + 1,
+                LearningRate = LearningRates.At(Options, epoch, 0, Iterations(train.Length)),
+                TrainLoss = loss, TrainAccuracy = accuracy,
+                ValidationNaturalAccuracy = natural, ValidationPgdAccuracy = robust,
+                TrainImages = train.Length, Seconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
+            };
+            metrics = metrics with { Best = Score(metrics) > best };
+            history.Add(metrics);
+            lines.Add(metrics.ToJsonLine());
+            Checkpoint.Save(run.Last, model, optimizer, epoch + 1, lines);
+            if (metrics.Best) RunFolder.CopyAtomically(run.Last, run.Best);
+            run.WriteMetrics(lines);
+            progress.Info($"epoch {epoch + 1}/{Options.Epochs}: loss {loss:F4}, train acc {accuracy:P1}, val natural {natural:P1}, val PGD {robust:P1}{(metrics.Best ? " (best)" : "")}, {metrics.Seconds:F1} s, working set {Environment.WorkingSet / (1024 * 1024)} MiB");
+        }
+        int bestEpoch = history.Count == 0 ? 0 : history.MaxBy(Score)!.Epoch;
+        return new TrainingResult(runPath, history, bestEpoch);
+    }
+
+    /// <summary>Robust accuracy first (robust overfitting: Rice et al. 2020), natural accuracy breaks ties.</summary>
+    static double Score(EpochMetrics m) => m.ValidationPgdAccuracy * 2 + m.ValidationNaturalAccuracy * 1e-3;
+
+    int Iterations(int trainCount) =>
+        (trainCount + Options.BatchSize - 1) / Options.BatchSize * (Options.Mode == TrainingMode.Free ? Options.FreeReplays : 1);
+
+    void CheckResumable(RunFolder run, RunInfo previous, RunInfo now)
+    {
+        string Problem(string what) => $"{run.RunJson}: cannot resume, {what} differs from this command's (start a new --out instead)";
+        if (previous.Model with { Mean = [], Std = [] } != now.Model with { Mean = [], Std = [] }
+            || !previous.Model.Mean.SequenceEqual(now.Model.Mean) || !previous.Model.Std.SequenceEqual(now.Model.Std))
+            throw new MaskbenchException(Problem("the model"));
+        if (previous.Options with { Epochs = 0 } != now.Options with { Epochs = 0 }) throw new MaskbenchException(Problem("a training option"));
+        if (previous.Dataset.Sha256 != now.Dataset.Sha256) throw new MaskbenchException(Problem("the dataset"));
+        if (previous.Options.Epochs != now.Options.Epochs)
+        {
+            progress.Info($"extending the run from {previous.Options.Epochs} to {now.Options.Epochs} epochs");
+            run.WriteInfo(now);
+        }
+    }
+
+    /// <summary>The per-epoch seed: a fixed mix of (seed, epoch), so each epoch's randomness is independent of history.</summary>
+    public static int EpochSeed(int seed, int epoch) => HashCode32((uint)seed * 0x9E3779B1u + (uint)epoch * 0x85EBCA77u + 0x165667B1u);
+
+    static int HashCode32(uint h)
+    {
+        // murmur3 finalizer: spreads nearby (seed, epoch) pairs over the whole range.
+        h ^= h >> 16; h *= 0x85EBCA6B; h ^= h >> 13; h *= 0xC2B2AE35; h ^= h >> 16;
+        return (int)(h & 0x7FFFFFFF);
+    }
+
+    (double Loss, double Accuracy) TrainEpoch(ImageClassifier model, BatchBuilder builder, TrainingStep step, int[] train, int epoch, CancellationToken cancellation)
+    {
+        int seed = EpochSeed(Options.Seed, epoch);
+        manual_seed(seed);
+        var random = new Random(seed);
+        var order = (int[])train.Clone();
+        random.Shuffle(order);
+        var augmentations = builder.Draw(random, order.Length, Options.RandomCrop, Options.HorizontalFlip);
+        model.train();
+        step.StartEpoch();
+        int iterationsPerEpoch = Iterations(train.Length);
+        double lossSum = 0;
+        long correct = 0, seen = 0;
+        using var task = progress.Start($"epoch {epoch + 1}/{Options.Epochs} ({Options.Mode.ToString().ToLowerInvariant()})", order.Length, "images");
+        int iteration = 0;
+        for (int start = 0; start < order.Length; start += Options.BatchSize)
+        {
+            // Stopping between batches leaves last.ckpt at the previous epoch's end, where --resume picks up.
+            cancellation.ThrowIfCancellationRequested();
+            int n = Math.Min(Options.BatchSize, order.Length - start);
+            using var scope = NewDisposeScope();
+            using var batch = builder.Build(new ArraySegment<int>(order, start, n), augmentations[start..(start + n)]);
+            var outcome = step.Run(batch, epoch, ref iteration, iterationsPerEpoch);
+            if (!double.IsFinite(outcome.Loss))
+                throw new MaskbenchException($"training loss became {outcome.Loss} at epoch {epoch + 1}, images {start}..{start + n - 1}; " +
+                    $"the last good checkpoint (epoch {epoch}) is kept; try a smaller --lr");
+            lossSum += outcome.Loss * n;
+            correct += outcome.Correct;
+            seen += n;
+            task.Advance(n);
+            task.Describe($"epoch {epoch + 1}/{Options.Epochs} loss {lossSum / seen:F3}");
+        }
+        return (lossSum / seen, (double)correct / seen);
+    }
+
+    /// <summary>Natural and PGD accuracy on the validation slice, in eval mode, with the same masking as training.</summary>
+    (double Natural, double Robust) Validate(ImageClassifier model, BatchBuilder builder, int[] validation)
+    {
+        if (validation.Length == 0) return (double.NaN, double.NaN);
+        model.eval();
+        long natural = 0, robust = 0;
+        for (int start = 0; start < validation.Length; start += Options.BatchSize)
+        {
+            int n = Math.Min(Options.BatchSize, validation.Length - start);
+            using var scope = NewDisposeScope();
+            using var batch = builder.Build(new ArraySegment<int>(validation, start, n));
+            var mask = Options.Masked ? batch.Masks : null;
+            using (no_grad())
+            {
+                var input = mask is null ? batch.Images : batch.Images * mask;
+                natural += model.forward(input).argmax(1).eq(batch.Labels).sum().item<long>();
+            }
+            if (Options.Epsilon > 0)
+            {
+                var adversarial = TrainingAdversary.Pgd(model, batch.Images, batch.Labels, mask, Options.Epsilon,
+                    Options.ValidationSteps, 2.5 * Options.Epsilon / Options.ValidationSteps, EpochSeed(Options.Seed, -1) + start);
+                using (no_grad())
+                {
+                    var input = mask is null ? adversarial : adversarial * mask;
+                    robust += model.forward(input).argmax(1).eq(batch.Labels).sum().item<long>();
+                }
+            }
+            else robust = natural;
+        }
+        return ((double)natural / validation.Length, (double)robust / validation.Length);
+    }
+}

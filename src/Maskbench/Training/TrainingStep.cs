@@ -1,0 +1,100 @@
+using Maskbench.Batching;
+using Maskbench.Data;
+using Maskbench.Models;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Maskbench.Training;
+
+/// <summary>The loss and number of correct predictions of one training batch (on the inputs the model was trained on).</summary>
+public readonly record struct StepOutcome(double Loss, long Correct);
+
+/// <summary>
+/// One optimizer update (or, for free training, a batch's replays) in each training mode. The model is in train mode
+/// for every update and while fast and free training build their examples (as in those papers' code); PGD examples
+/// are searched by the attack library, which uses eval mode (batch-norm running statistics) during the search.
+/// Public so that the `train` benchmark times exactly the code the trainer runs.
+/// </summary>
+public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, TrainingOptions options)
+{
+    // Free training's perturbation, carried from batch to batch within an epoch (Shafahi et al. 2019, Algorithm 1).
+    // It restarts from zero each epoch so that an epoch depends only on the checkpoint it starts from.
+    Tensor? freeDelta;
+
+    public void StartEpoch()
+    {
+        freeDelta?.Dispose();
+        freeDelta = null;
+    }
+
+    public StepOutcome Run(TensorBatch batch, int epoch, ref int iteration, int iterationsPerEpoch)
+    {
+        var mask = options.Masked ? batch.Masks : null;
+        switch (options.Mode)
+        {
+            case TrainingMode.Natural:
+                return Update(batch.Images, batch.Labels, mask, LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
+            case TrainingMode.Pgd:
+            {
+                var adversarial = TrainingAdversary.Pgd(model, batch.Images, batch.Labels, mask, options.Epsilon, options.Steps, options.StepSize,
+                    Trainer.EpochSeed(options.Seed, epoch) ^ (iteration * 7919));
+                return Update(adversarial, batch.Labels, mask, LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
+            }
+            case TrainingMode.Fast:
+            {
+                var adversarial = TrainingAdversary.Fgsm(model, batch.Images, batch.Labels, mask, options.Epsilon, options.FastStepFactor * options.Epsilon);
+                return Update(adversarial, batch.Labels, mask, LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
+            }
+            case TrainingMode.Free:
+                return Free(batch, mask, epoch, ref iteration, iterationsPerEpoch);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(options));
+        }
+    }
+
+    StepOutcome Update(Tensor inputs, Tensor labels, Tensor? mask, double learningRate)
+    {
+        var logits = model.forward(mask is null ? inputs : inputs * mask);
+        var loss = F.cross_entropy(logits, labels);
+        optimizer.ZeroGrad();
+        loss.backward();
+        optimizer.Step(learningRate);
+        return new StepOutcome(loss.item<float>(), logits.argmax(1).eq(labels).sum().item<long>());
+    }
+
+    /// <summary>
+    /// Shafahi et al. 2019: replay the batch m times; each replay's single backward pass gives both the parameter
+    /// update and the gradient for an FGSM step on the carried perturbation δ (projected by the threat model).
+    /// Reports the last replay's loss.
+    /// </summary>
+    StepOutcome Free(TensorBatch batch, Tensor? mask, int epoch, ref int iteration, int iterationsPerEpoch)
+    {
+        var x = batch.Images;
+        int n = batch.Count;
+        if (freeDelta is null || freeDelta.shape[0] < n)
+        {
+            freeDelta?.Dispose();
+            freeDelta = zeros_like(x).DetachFromDisposeScope();
+        }
+        var threat = TrainingAdversary.Threat(options.Epsilon, mask);
+        StepOutcome outcome = default;
+        for (int replay = 0; replay < options.FreeReplays; replay++)
+        {
+            using var scope = NewDisposeScope();
+            var delta = freeDelta.narrow(0, 0, n);
+            var adversarial = threat.Project(x + delta, x).detach().requires_grad_(true);
+            var logits = model.forward(mask is null ? adversarial : adversarial * mask);
+            var loss = F.cross_entropy(logits, batch.Labels);
+            optimizer.ZeroGrad();
+            loss.backward();
+            optimizer.Step(LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
+            using (no_grad())
+            {
+                var stepped = threat.Project(adversarial.detach() + adversarial.grad!.sign() * options.Epsilon, x);
+                delta.copy_(stepped - x);
+            }
+            outcome = new StepOutcome(loss.item<float>(), logits.argmax(1).eq(batch.Labels).sum().item<long>());
+        }
+        return outcome;
+    }
+}

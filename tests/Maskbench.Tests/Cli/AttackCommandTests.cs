@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using Maskbench.Evaluation;
+using Maskbench.Tests.Evaluation;
+using Maskbench.Tests.Support;
+
+namespace Maskbench.Tests.Cli;
+
+public class AttackCommandTests
+{
+    /// <summary>
+    /// An independent PGD: PyTorch (Debian's python3-torch) trains a small CNN on the stored images, saves it as
+    /// TorchScript, and runs its own L∞ PGD (no random start, an example counts as fooled if any iterate fools it).
+    /// `maskbench attack` on the exported model must find the same natural and robust accuracy.
+    /// </summary>
+    [SkippableFact]
+    public void AttackCommandAgreesWithAPyTorchPgdOnAnExportedModel()
+    {
+        var (temp, folder) = RobustnessEvaluatorTests.StoreFixture();
+        using var _ = temp;
+        const string script = """
+import sys, json, numpy as np
+try:
+    import torch
+except ImportError:
+    print("NO_TORCH"); sys.exit(0)
+out, ds = sys.argv[1], sys.argv[2]
+torch.manual_seed(0)
+torch.set_num_threads(1)
+x = torch.tensor(np.load(ds + "/test/images.npy")).permute(0, 3, 1, 2).float() / 255
+y = torch.tensor(np.load(ds + "/test/labels.npy")).long()
+net = torch.nn.Sequential(torch.nn.Conv2d(3, 6, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(6 * 64, 4))
+opt = torch.optim.Adam(net.parameters(), 0.01)
+for _ in range(80):
+    opt.zero_grad(); torch.nn.functional.cross_entropy(net(x), y).backward(); opt.step()
+net.eval()
+torch.jit.script(net).save(out)
+eps, alpha, steps = 0.12, 0.03, 10
+with torch.no_grad():
+    natural = (net(x).argmax(1) == y).float().mean().item()
+fooled = torch.zeros(len(y), dtype=torch.bool)
+xa = x.clone()
+for k in range(steps + 1):
+    xa.requires_grad_(True)
+    logits = net(xa)
+    fooled |= logits.argmax(1) != y
+    if k == steps: break
+    g, = torch.autograd.grad(torch.nn.functional.cross_entropy(logits, y, reduction="sum"), xa)
+    xa = torch.min(torch.max(xa.detach() + alpha * g.sign(), x - eps), x + eps).clamp(0, 1)
+print(json.dumps({"natural": natural, "robust": 1 - fooled.float().mean().item(), "n": len(y)}))
+""";
+        string model = temp["model.pt"];
+        string output = Python.RunNumPy(script, model, folder);
+        Skip.If(output.Contains("NO_TORCH"), "python3-torch is not installed");
+        var reference = JsonNode.Parse(output.Split('\n')[^1])!;
+        string result = temp["out/result.json"];
+        var (code, stdout, stderr) = CliProcess.Run("attack", "--model", model, "--data", folder, "--split", "test", "--attack", "pgd",
+            "--eps", "0.12", "--steps", "10", "--step-size", "3/100", "--no-random-start", "--threat", "full", "--threads", "1", "--out", result);
+        Assert.True(code == 0, stderr + stdout);
+        var report = RobustnessReport.FromJson(File.ReadAllText(result));
+        int n = reference["n"]!.GetValue<int>();
+        Assert.Equal(n, report.Count);
+        Assert.Equal(reference["natural"]!.GetValue<double>(), report.NaturalAccuracy, 6);
+        double robust = reference["robust"]!.GetValue<double>();
+        Assert.True(robust < report.NaturalAccuracy, "the reference attack should fool something");
+        // Float differences between libtorch builds may flip a borderline example; allow one of 64.
+        Assert.True(Math.Abs(robust - report.Sweep[0].RobustAccuracy) <= 1.0 / n + 1e-9, $"ours {report.Sweep[0].RobustAccuracy}, PyTorch {robust}");
+    }
+
+    [Fact]
+    public void RunFolderModelsGiveAnActionableError()
+    {
+        var (temp, folder) = RobustnessEvaluatorTests.StoreFixture();
+        using var _ = temp;
+        Directory.CreateDirectory(temp["run"]);
+        var (code, _, stderr) = CliProcess.Run("attack", "--model", temp["run"], "--data", folder);
+        Assert.Equal(1, code);
+        Assert.Contains(temp["run"], stderr);
+    }
+}

@@ -1,0 +1,65 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json.Nodes;
+using Maskbench.Models;
+using Maskbench.Tests.Support;
+using static TorchSharp.torch;
+
+namespace Maskbench.Tests.Models;
+
+public class SafeTensorsFileTests
+{
+    [Fact]
+    public void Layout_follows_the_specification()
+    {
+        using var dir = new TempFolder();
+        string path = dir["a.safetensors"];
+        using var a = tensor(new float[] { 1f, -2.5f, 3f, 4f, 5f, 6f }).reshape(2, 3);
+        using var b = tensor(new long[] { 7 });
+        SafeTensorsFile.Write(path, [("a", a), ("b", b)], new Dictionary<string, string> { ["k"] = "v" });
+        byte[] bytes = File.ReadAllBytes(path);
+        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        Assert.Equal(0UL, n % 8);
+        var header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)n).TrimEnd(' '))!.AsObject();
+        Assert.Equal("v", header["__metadata__"]!["k"]!.GetValue<string>());
+        Assert.Equal("F32", header["a"]!["dtype"]!.GetValue<string>());
+        Assert.Equal("[2,3]", header["a"]!["shape"]!.ToJsonString());
+        Assert.Equal("[0,24]", header["a"]!["data_offsets"]!.ToJsonString());
+        Assert.Equal("I64", header["b"]!["dtype"]!.GetValue<string>());
+        Assert.Equal("[24,32]", header["b"]!["data_offsets"]!.ToJsonString());
+        int data = 8 + (int)n;
+        Assert.Equal(-2.5f, BitConverter.ToSingle(bytes, data + 4));
+        Assert.Equal(7L, BitConverter.ToInt64(bytes, data + 24));
+        Assert.Equal(data + 32, bytes.Length);
+    }
+
+    [Fact]
+    public void Round_trip_keeps_names_order_and_bits()
+    {
+        using var dir = new TempFolder();
+        string path = dir["b.safetensors"];
+        manual_seed(1);
+        using var x = randn(3, 4, 5);
+        using var y = randint(0, 255, [7], dtype: ScalarType.Byte);
+        SafeTensorsFile.Write(path, [("z.x", x), ("a.y", y)]);
+        var (tensors, metadata) = SafeTensorsFile.Read(path);
+        Assert.Empty(metadata);
+        Assert.Equal(["z.x", "a.y"], tensors.Select(t => t.Name).ToArray());
+        Assert.Equal(x.shape, tensors[0].Tensor.shape);
+        Assert.True(tensors[0].Tensor.eq(x).all().item<bool>());
+        Assert.True(tensors[1].Tensor.eq(y).all().item<bool>());
+    }
+
+    [Fact]
+    public void Truncated_file_is_a_format_error_naming_the_tensor()
+    {
+        using var dir = new TempFolder();
+        string path = dir["c.safetensors"];
+        using var x = ones(10);
+        SafeTensorsFile.Write(path, [("weight", x)]);
+        byte[] bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^4]);
+        var e = Assert.Throws<DataFormatException>(() => SafeTensorsFile.Read(path));
+        Assert.Contains("weight", e.Message);
+    }
+}
