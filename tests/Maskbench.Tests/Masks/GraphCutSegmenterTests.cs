@@ -71,6 +71,26 @@ public class GraphCutSegmenterTests
     }
 
     [Fact]
+    public void Tiny_and_odd_images_and_rois_do_not_fail()
+    {
+        var segmenter = new GraphCutSegmenter();
+        var random = new Random(8);
+        foreach (var (w, h) in new[] { (1, 1), (1, 7), (9, 1), (2, 2), (3, 5), (15, 15), (250, 40), (64, 200) })
+        {
+            var pixels = new byte[w * h * 3];
+            random.NextBytes(pixels);
+            var image = new Maskbench.Data.RgbImage(w, h, pixels);
+            var rois = new Maskbench.Data.RoiBox?[] { null, new(0, 0, w - 1, h - 1), new(w / 2, h / 2, w / 2, h / 2) };
+            foreach (var roi in rois)
+            {
+                var mask = segmenter.Segment(image, 1, roi);
+                Assert.Equal((w, h), (mask.Width, mask.Height));
+                Assert.True(mask.CountForeground() > 0, $"{w}x{h} roi {roi}");
+            }
+        }
+    }
+
+    [Fact]
     public void Options_out_of_range_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new GraphCutSegmenter(new SegmenterOptions { Connectivity = 6 }));
