@@ -49,7 +49,7 @@ sealed class TrainSettings : DeviceSettings
     public string Out { get; init; } = "";
 
     [CommandOption("--eps <EPS>")]
-    [Description("L-infinity radius in [0,1] pixel units, as a number or fraction.")]
+    [Description("L-infinity radius in [[0,1]] pixel units, as a number or fraction.")]
     [DefaultValue("8/255")]
     public string Eps { get; init; } = "8/255";
 
