@@ -58,6 +58,15 @@ public sealed class SegmenterBenchmark : IBenchmark
             result.Add("grabCut empty masks", peer.EmptyShare, "share");
             result.Add("grabCut ROI covered", peer.CoveredShare, "share");
         }
+        var small = GrabCutPeer.Run(items, 5, out string? smallNote, size: 32);
+        if (small is null) result.Notes.Add(smallNote ?? "grabCut peer at 32x32 unavailable");
+        else
+        {
+            result.Add("OpenCV grabCut at 32x32, 1 thread", small.MasksPerSecond, "masks/s", "the issue's reference setting (571 masks/s measured unloaded)");
+            result.Add("ours at original size / grabCut at 32x32, 1 thread each", one.MasksPerSecond / small.MasksPerSecond, "x");
+            result.Add("grabCut at 32x32 empty masks", small.EmptyShare, "share");
+            result.Add("grabCut at 32x32 ROI covered", small.CoveredShare, "share");
+        }
         return result;
     }
 

@@ -1,10 +1,12 @@
 """OpenCV grabCut on the same GTSRB images, for `masks evaluate --peer grabcut` and the `segmenter` benchmark.
 
-Usage: grabcut_peer.py LIST_FILE ITERATIONS
+Usage: grabcut_peer.py LIST_FILE ITERATIONS [SIZE]
 LIST_FILE holds one image per line: path;x1;y1;x2;y2[;true_mask_png] (ROI corners inclusive, as in GTSRB's CSV).
 Each image is segmented by cv2.grabCut initialised with the ROI rectangle, on one thread; a mask is the definite
 and probable foreground. Prints one JSON line: masks per second (grabCut calls only), the ROI figures with the same
 definitions as Maskbench.Masks.MaskQuality, and the IoU per image (null where no true mask was given).
+With SIZE, every image (and its ROI and true mask) is first resized to SIZE x SIZE, as the issue's reference
+measurement did on 32 x 32 GTSRB.
 """
 import json
 import sys
@@ -16,6 +18,7 @@ import numpy as np
 
 def main():
     list_file, iterations = sys.argv[1], int(sys.argv[2])
+    size = int(sys.argv[3]) if len(sys.argv) > 3 else None
     cv2.setNumThreads(1)
     items = []
     with open(list_file, encoding="utf-8") as f:
@@ -32,7 +35,15 @@ def main():
                 if t.ndim == 3:
                     t = t.max(axis=2)
                 truth = t >= (1 if t.max() <= 1 else 128)
-            items.append((image, tuple(int(v) for v in parts[1:5]), truth))
+            roi = tuple(int(v) for v in parts[1:5])
+            if size:
+                h, w = image.shape[:2]
+                sx, sy = size / w, size / h
+                image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
+                roi = (int(roi[0] * sx), int(roi[1] * sy), min(size - 1, int((roi[2] + 1) * sx) - 1), min(size - 1, int((roi[3] + 1) * sy) - 1))
+                if truth is not None:
+                    truth = cv2.resize(truth.astype(np.uint8), (size, size), interpolation=cv2.INTER_NEAREST) > 0
+            items.append((image, roi, truth))
 
     masks = []
     seconds = 0.0

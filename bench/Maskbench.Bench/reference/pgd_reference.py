@@ -1,5 +1,5 @@
-"""PyTorch eager reference for the `pgd` benchmark: the same VGG-19-layout network (width-scaled, batch norm, eval
-mode), the same batch of 32x32 inputs, the same L-inf PGD (random start, sign steps, clamp to the ball and box,
+"""PyTorch eager reference for the `pgd` benchmark: the same VGG-19 as Maskbench.Models.Vgg (width-scaled, batch
+norm, in-place ReLU, (x - 0.5) / 0.5 normalization inside, eval mode), the same batch of 32x32 inputs, the same L-inf PGD (random start, sign steps, clamp to the ball and box,
 every step on every image), best of REPS timed runs after a two-step warm-up. Gradients go to the input only (parameters frozen).
 Usage: pgd_reference.py WIDTH BATCH STEPS REPS THREADS. Prints one JSON line: image-steps per second in float32."""
 import json, sys, time
@@ -20,9 +20,16 @@ for c in VGG19:
     if c == "M":
         layers.append(torch.nn.MaxPool2d(2))
         continue
-    layers += [torch.nn.Conv2d(channels, scaled(c), 3, padding=1), torch.nn.BatchNorm2d(scaled(c)), torch.nn.ReLU()]
+    layers += [torch.nn.Conv2d(channels, scaled(c), 3, padding=1), torch.nn.BatchNorm2d(scaled(c)), torch.nn.ReLU(inplace=True)]
     channels = scaled(c)
-model = torch.nn.Sequential(*layers, torch.nn.Flatten(), torch.nn.Linear(channels, 10)).eval()
+
+
+class Normalize(torch.nn.Module):
+    def forward(self, x):
+        return (x - 0.5) / 0.5
+
+
+model = torch.nn.Sequential(Normalize(), *layers, torch.nn.Flatten(), torch.nn.Linear(channels, 10)).eval()
 for p in model.parameters():
     p.requires_grad_(False)
 

@@ -15,7 +15,7 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
     public sealed class Settings : DeviceSettings
     {
         [CommandOption("--model <RUN>")]
-        [Description("The model: a training run folder, or a TorchScript .pt file taking N x 3 x S x S inputs in [0,1].")]
+        [Description("The model: a training run folder, or a TorchScript .pt file taking N x 3 x S x S inputs in [[0,1]].")]
         public string Model { get; init; } = "";
 
         [CommandOption("--data <DATASET>")]

@@ -1,19 +1,28 @@
 using Maskbench.Evaluation;
+using Maskbench.Models;
+using Maskbench.Training;
 using TorchSharp;
 
 namespace Maskbench.Cli.Commands;
 
 /// <summary>
-/// Resolves `--model` for `maskbench attack`: a TorchScript file now; training run folders once the models work
-/// (Maskbench.Training.RunFolder + checkpoint loading) is merged — that is the one place to connect it.
+/// Resolves `--model` for `maskbench attack`: a training run folder (run.json + best.ckpt or last.ckpt; a masked model
+/// is fed x ⊙ foreground mask, as in training) or a TorchScript .pt file exported from PyTorch.
 /// </summary>
 static class AttackModels
 {
     public static AttackedModel Load(string path, torch.Device device, bool maskedInput)
     {
         if (File.Exists(path)) return AttackedModel.FromTorchScript(path, device, maskedInput);
-        if (Directory.Exists(path))
-            throw new MaskbenchException($"{path}: loading training run folders is not connected yet (it arrives with the models work); export the model to TorchScript and pass the .pt file");
-        throw new MaskbenchException($"{path}: no such model file or run folder");
+        if (!Directory.Exists(path)) throw new MaskbenchException($"{path}: no such run folder or TorchScript file");
+        var run = new RunFolder(path);
+        var info = run.ReadInfo();
+        string checkpoint = run.PreferredCheckpoint();
+        var model = ModelFactory.Create(info.Model);
+        Checkpoint.Load(checkpoint, model, optimizer: null);
+        model.to(device);
+        model.eval();
+        bool masked = info.Model.Masked || maskedInput;
+        return AttackedModel.FromModule(model, masked, $"{info.Model.Description}, {Path.GetFileName(checkpoint)} of {path}");
     }
 }

@@ -83,7 +83,7 @@ sealed class MasksEvaluateCommand : Command<MasksEvaluateSettings>
         if (peer is not null)
         {
             var ious = peer.IoU.Where(v => v.HasValue).Select(v => v!.Value).ToList();
-            table.AddRow($"OpenCV {Markup.Escape(peer.Version)} grabCut, {settings.PeerIterations} iterations", peer.Count.ToString(CultureInfo.InvariantCulture),
+            table.AddRow($"grabCut x{settings.PeerIterations} (OpenCV {Markup.Escape(peer.Version)})", peer.Count.ToString(CultureInfo.InvariantCulture),
                 F(peer.EmptyShare, "P1"), F(peer.InsideShare, "P1"), F(peer.CoveredShare, "P1"), ious.Count == 0 ? "-" : F(ious.Average()), $"{F(peer.MasksPerSecond, "F0")} on 1 thread");
         }
         AnsiConsole.Write(table);

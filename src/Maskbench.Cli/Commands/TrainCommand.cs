@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Security.Cryptography;
+using Maskbench.Attacks;
 using Maskbench.Cli.Rendering;
 using Maskbench.Data;
 using Maskbench.Models;
@@ -49,7 +50,7 @@ sealed class TrainSettings : DeviceSettings
     public string Out { get; init; } = "";
 
     [CommandOption("--eps <EPS>")]
-    [Description("L-infinity radius in [0,1] pixel units, as a number or fraction.")]
+    [Description("L-infinity radius in [[0,1]] pixel units, as a number or fraction.")]
     [DefaultValue("8/255")]
     public string Eps { get; init; } = "8/255";
 
@@ -126,8 +127,8 @@ sealed class TrainCommand : Command<TrainSettings>
             Mode = ParseEnum<TrainingMode>(settings.Mode, "--mode"),
             Epochs = settings.Epochs, BatchSize = settings.Batch, LearningRate = settings.Lr,
             Schedule = ParseEnum<LearningRateSchedule>(settings.Schedule, "--schedule"),
-            Epsilon = FractionOption.Parse(settings.Eps, "--eps"), Steps = settings.Steps,
-            StepSize = FractionOption.Parse(settings.StepSize, "--step-size"), FreeReplays = settings.FreeReplays,
+            Epsilon = ParseFraction(settings.Eps, "--eps"), Steps = settings.Steps,
+            StepSize = ParseFraction(settings.StepSize, "--step-size"), FreeReplays = settings.FreeReplays,
             Seed = settings.Seed, Masked = settings.Masked, LimitTrain = settings.LimitTrain,
             ValidationCount = settings.Val, ValidationSteps = settings.ValSteps,
         };
@@ -148,6 +149,10 @@ sealed class TrainCommand : Command<TrainSettings>
             (best is null ? "" : $" (validation natural {best.ValidationNaturalAccuracy:P1}, PGD {best.ValidationPgdAccuracy:P1})"));
         return 0;
     }
+
+    static double ParseFraction(string text, string option) =>
+        Fraction.TryParse(text, out double value) ? value
+            : throw new MaskbenchException($"{option} {text}: expected a number such as 0.031 or a fraction such as 8/255");
 
     static T ParseEnum<T>(string text, string option) where T : struct, Enum =>
         Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value)

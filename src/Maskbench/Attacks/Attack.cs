@@ -93,7 +93,7 @@ public abstract class Attack : IAttack
         var steps = ledger.Steps.cpu().data<long>().ToArray();
         var records = new ExampleRecord[fooled.Length];
         for (int i = 0; i < records.Length; i++)
-            records[i] = new ExampleRecord(fooled[i], fooled[i] ? (int)steps[i] : -1, loss[i], margin[i], fooled[i] ? Name : null);
+            records[i] = new ExampleRecord(fooled[i], fooled[i] ? (int)steps[i] : -1, loss[i], margin[i], fooled[i] ? (steps[i] == 0 ? "clean" : Name) : null);
         return records;
     }
 

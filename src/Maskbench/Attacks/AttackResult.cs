@@ -5,7 +5,8 @@ namespace Maskbench.Attacks;
 /// <summary>
 /// What an attack did to one example. <see cref="Step"/> is the iterate that first fooled the model (0 = the clean
 /// input was already misclassified), or −1. Loss and margin are measured by the float32 model at the returned input;
-/// the margin is z_y − max_{j≠y} z_j (negative when fooled). <see cref="FooledBy"/> names the attack that fooled it.
+/// the margin is z_y − max_{j≠y} z_j (negative when fooled). <see cref="FooledBy"/> names the attack that fooled it
+/// ("clean" when the unperturbed input was already misclassified).
 /// </summary>
 public sealed record ExampleRecord(bool Fooled, int Step, double Loss, double Margin, string? FooledBy);
 

@@ -40,7 +40,8 @@ public sealed class ModuleTarget : IAttackTarget
     sealed class PrecisionState { public ScalarType Current = ScalarType.Float32; }
 
     /// <summary>
-    /// Evaluation mode and frozen parameters for the attack; for bf16 the module is converted in place after keeping
+    /// Evaluation mode and frozen parameters for the attack; for bf16 the module is converted in place (so the module
+    /// must not be used elsewhere, e.g. by another thread, while a bf16 attack runs) after keeping
     /// float32 copies of every parameter and buffer, which are written back on dispose (so no weight is rounded).
     /// </summary>
     sealed class Preparation : IDisposable

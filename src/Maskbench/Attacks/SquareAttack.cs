@@ -18,7 +18,7 @@ public sealed class SquareAttack : Attack
     public double InitialFraction { get; init; } = 0.8;
 
     /// <summary>p at iteration <paramref name="iteration"/> of <paramref name="steps"/>: the schedule for 10000 queries, rescaled.</summary>
-    public static double Fraction(double initial, int iteration, int steps)
+    public static double WindowFraction(double initial, int iteration, int steps)
     {
         int i = (int)(iteration / (double)steps * 10000);
         int halvings = i <= 10 ? 0 : i <= 50 ? 1 : i <= 200 ? 2 : i <= 500 ? 3 : i <= 1000 ? 4 : i <= 2000 ? 5 : i <= 4000 ? 6 : i <= 6000 ? 7 : i <= 8000 ? 8 : 9;
@@ -56,7 +56,7 @@ public sealed class SquareAttack : Attack
 
         for (int iteration = 1; iteration <= Steps && !set.IsEmpty; iteration++)
         {
-            double p = Fraction(InitialFraction, iteration - 1, Steps);
+            double p = WindowFraction(InitialFraction, iteration - 1, Steps);
             int s = Math.Clamp((int)Math.Round(Math.Sqrt(p * height * width)), 1, Math.Max(1, Math.Min(height, width) - 1));
             using (var scope = NewDisposeScope())
             {

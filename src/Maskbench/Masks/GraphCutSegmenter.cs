@@ -103,7 +103,7 @@ public sealed class GraphCutSegmenter
                 int p = y * w + x;
                 labels[p] = hard[p] == 1 || (hard[p] == 0 && ex * ex + ey * ey <= 1) ? (byte)1 : (byte)0;
             }
-        var grid = new GridGraph(w, h, o.Connectivity);
+        var grid = ThreadGrid(w, h, o.Connectivity);
         SetSmoothness(grid, pixels, w, h, o);
         var flowClock = new System.Diagnostics.Stopwatch();
         var foregroundCost = new double[n];
@@ -150,6 +150,21 @@ public sealed class GraphCutSegmenter
                 for (int x = 0; x < image.Width; x++)
                     if (!box.Contains(x, y)) values[y * image.Width + x] = 0;
         return new BinaryMask(image.Width, image.Height, values);
+    }
+
+    /// <summary>
+    /// Each thread keeps one grid per connectivity and reshapes it per image: graphs of GTSRB images would otherwise
+    /// allocate several large-object-heap arrays per mask. Per-thread, so instances stay free of shared state.
+    /// </summary>
+    [ThreadStatic] static GridGraph?[]? t_grids;
+
+    static GridGraph ThreadGrid(int w, int h, int connectivity)
+    {
+        var grids = t_grids ??= new GridGraph?[2];
+        int k = connectivity == 4 ? 0 : 1;
+        if (grids[k] is { } grid) grid.Reshape(w, h);
+        else grids[k] = grid = new GridGraph(w, h, connectivity);
+        return grid;
     }
 
     /// <summary>Contrast-sensitive pairwise capacities (the same in both directions).</summary>

@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace Maskbench.Training;
 
-/// <summary>One line of metrics.jsonl. Accuracies are fractions in [0,1]; the validation adversary is L∞ PGD.</summary>
+/// <summary>
+/// One line of metrics.jsonl. Accuracies are fractions in [0,1]; the validation adversary is L∞ PGD. Validation
+/// accuracies are "NaN" when the run has no validation slice (--val 0).
+/// </summary>
 public sealed record EpochMetrics
 {
     public int Epoch { get; init; }
@@ -15,7 +18,11 @@ public sealed record EpochMetrics
     public double Seconds { get; init; }
     public bool Best { get; init; }
 
-    static readonly JsonSerializerOptions Compact = new(JsonSerializerDefaults.Web);
+    // NaN stands for "not measured" (no validation slice), written as the JSON string "NaN".
+    static readonly JsonSerializerOptions Compact = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public string ToJsonLine() => JsonSerializer.Serialize(this, Compact);
     public static EpochMetrics Parse(string line) => JsonSerializer.Deserialize<EpochMetrics>(line, Compact)

@@ -101,8 +101,12 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         return new TrainingResult(runPath, history, bestEpoch);
     }
 
-    /// <summary>Robust accuracy first (robust overfitting: Rice et al. 2020), natural accuracy breaks ties.</summary>
-    static double Score(EpochMetrics m) => m.ValidationPgdAccuracy * 2 + m.ValidationNaturalAccuracy * 1e-3;
+    /// <summary>
+    /// Robust accuracy first (robust overfitting: Rice et al. 2020), natural accuracy breaks ties (its weight is below
+    /// one example's share for any validation slice under a million images). Without validation the latest epoch wins.
+    /// </summary>
+    static double Score(EpochMetrics m) =>
+        double.IsNaN(m.ValidationPgdAccuracy) ? m.Epoch : m.ValidationPgdAccuracy + m.ValidationNaturalAccuracy * 1e-6;
 
     int Iterations(int trainCount) =>
         (trainCount + Options.BatchSize - 1) / Options.BatchSize * (Options.Mode == TrainingMode.Free ? Options.FreeReplays : 1);

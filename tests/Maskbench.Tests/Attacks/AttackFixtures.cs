@@ -96,6 +96,9 @@ internal sealed class CountingTarget(IAttackTarget inner) : IAttackTarget
 /// <summary>A small CNN trained for a few seconds on synthetic 8x8 images whose class is the quadrant holding a bright blob.</summary>
 internal static class TrainedFixture
 {
+    /// <summary>xunit collection of the test classes that use this model (they must not run in parallel).</summary>
+    public const string Collection = "trained fixture model";
+
     static readonly Lazy<(nn.Module<Tensor, Tensor> Model, Tensor X, Tensor Y)> Cached = new(Train);
 
     public static (nn.Module<Tensor, Tensor> Model, Tensor X, Tensor Y) Get() => Cached.Value;

@@ -4,6 +4,8 @@ using static TorchSharp.torch;
 
 namespace Maskbench.Tests.Attacks;
 
+/// <summary>Shares the trained fixture model, which a bf16 attack converts in place: these classes run one at a time.</summary>
+[Collection(TrainedFixture.Collection)]
 public class PgdAttackTests
 {
     [Theory]

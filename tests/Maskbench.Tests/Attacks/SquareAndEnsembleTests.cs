@@ -4,8 +4,21 @@ using static TorchSharp.torch;
 
 namespace Maskbench.Tests.Attacks;
 
+/// <summary>Shares the trained fixture model, which a bf16 attack converts in place: these classes run one at a time.</summary>
+[Collection(TrainedFixture.Collection)]
 public class SquareAndEnsembleTests
 {
+    [Theory]
+    [InlineData(0, 10000, 0.8)]
+    [InlineData(10, 10000, 0.8)]
+    [InlineData(11, 10000, 0.4)]
+    [InlineData(200, 10000, 0.2)]
+    [InlineData(201, 10000, 0.1)]
+    [InlineData(9999, 10000, 0.8 / 512)]
+    [InlineData(5, 1000, 0.4)]      // rescaled: iteration 5 of 1000 is iteration 50 of 10000
+    public void SquareWindowScheduleHalvesAtThePapersIterations(int iteration, int steps, double expected) =>
+        Assert.Equal(expected, SquareAttack.WindowFraction(0.8, iteration, steps), 12);
+
     [Fact]
     public void SquareLowersAccuracyOfATrainedModelWithoutAnyGradient()
     {

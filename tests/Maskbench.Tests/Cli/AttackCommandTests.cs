@@ -5,6 +5,8 @@ using Maskbench.Tests.Support;
 
 namespace Maskbench.Tests.Cli;
 
+/// <summary>Shares the trained fixture model, which a bf16 attack converts in place: these classes run one at a time.</summary>
+[Collection(Maskbench.Tests.Attacks.TrainedFixture.Collection)]
 public class AttackCommandTests
 {
     /// <summary>
@@ -67,7 +69,7 @@ print(json.dumps({"natural": natural, "robust": 1 - fooled.float().mean().item()
     }
 
     [Fact]
-    public void RunFolderModelsGiveAnActionableError()
+    public void AFolderThatIsNotARunGivesAnActionableError()
     {
         var (temp, folder) = RobustnessEvaluatorTests.StoreFixture();
         using var _ = temp;
@@ -75,5 +77,33 @@ print(json.dumps({"natural": natural, "robust": 1 - fooled.float().mean().item()
         var (code, _, stderr) = CliProcess.Run("attack", "--model", temp["run"], "--data", folder);
         Assert.Equal(1, code);
         Assert.Contains(temp["run"], stderr);
+        Assert.Contains("run.json", stderr);
+    }
+
+    /// <summary>A masked run folder written with the training code: attacked under the foreground threat by default.</summary>
+    [Fact]
+    public void AttacksAMaskedRunFolderUnderTheForegroundThreatByDefault()
+    {
+        var (temp, folder) = RobustnessEvaluatorTests.StoreFixture();
+        using var _ = temp;
+        var model = Maskbench.Models.ModelFactory.Create("smallcnn", 4, 8, masked: true);
+        var run = new Maskbench.Training.RunFolder(temp["run"]);
+        Directory.CreateDirectory(run.Path);
+        run.WriteInfo(new Maskbench.Training.RunInfo
+        {
+            Model = model.Spec,
+            Options = new Maskbench.Training.TrainingOptions { Masked = true },
+            Dataset = new Maskbench.Training.DatasetIdentity(folder, "0", "fixture"),
+        });
+        Maskbench.Training.Checkpoint.Save(run.Last, model, null, 1, []);
+        string result = temp["result.json"];
+        var (code, stdout, stderr) = CliProcess.Run("attack", "--model", run.Path, "--data", folder, "--attack", "apgd-ce", "--steps", "3",
+            "--eps-sweep", "0,8/255", "-n", "20", "--out", result);
+        Assert.True(code == 0, stderr + stdout);
+        var report = RobustnessReport.FromJson(File.ReadAllText(result));
+        Assert.Equal("foreground", report.Threat);
+        Assert.Equal(20, report.Count);
+        Assert.Equal(report.NaturalAccuracy, report.Sweep[0].RobustAccuracy);
+        Assert.True(report.Sweep[1].RobustAccuracy <= report.Sweep[0].RobustAccuracy);
     }
 }

@@ -62,3 +62,38 @@ public class CliTests
         Assert.Contains("frobnicate", stderr);
     }
 }
+
+public class CliHelpTests
+{
+    /// <summary>Command names listed under COMMANDS: in a help text.</summary>
+    static List<string> ListedCommands(string help) =>
+        help.Split('\n').SkipWhile(l => !l.StartsWith("COMMANDS:")).Skip(1)
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^    (\w[\w-]*)"))
+            .Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
+
+    [Fact]
+    public void EveryCommandAndSubcommandHasHelp()
+    {
+        var (code, top, _) = CliProcess.Run("--help");
+        Assert.Equal(0, code);
+        var commands = ListedCommands(top);
+        Assert.Contains("doctor", commands);
+        var checkedPaths = new List<string>();
+        foreach (var command in commands)
+        {
+            var (c, help, err) = CliProcess.Run(command, "--help");
+            Assert.True(c == 0, $"{command} --help exited {c}: {err}");
+            Assert.Contains("USAGE:", help);
+            var sub = ListedCommands(help);
+            foreach (var s in sub)
+            {
+                var (c2, help2, err2) = CliProcess.Run(command, s, "--help");
+                Assert.True(c2 == 0, $"{command} {s} --help exited {c2}: {err2}");
+                Assert.Contains("OPTIONS:", help2);
+                checkedPaths.Add($"{command} {s}");
+            }
+            checkedPaths.Add(command);
+        }
+        Assert.True(checkedPaths.Count >= 8, string.Join(", ", checkedPaths));
+    }
+}

@@ -9,6 +9,8 @@ using static TorchSharp.torch;
 
 namespace Maskbench.Tests.Evaluation;
 
+/// <summary>Shares the trained fixture model, which a bf16 attack converts in place: these classes run one at a time.</summary>
+[Collection(TrainedFixture.Collection)]
 public class RobustnessEvaluatorTests
 {
     /// <summary>The trained fixture's test images stored as a dataset, masks on the class's blob quadrant.</summary>

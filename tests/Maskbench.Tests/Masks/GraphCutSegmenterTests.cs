@@ -30,6 +30,19 @@ public class GraphCutSegmenterTests
     }
 
     [Fact]
+    public void Grabcut_rounds_soft_roi_prior_and_4_connectivity_also_segment()
+    {
+        var segmenter = new GraphCutSegmenter(new SegmenterOptions { ReestimationRounds = 2, ForceBackgroundOutsideRoi = false, Connectivity = 4, WorkingSize = 0 });
+        var summary = new IoUSummary();
+        for (int i = 300; i < 330; i++)
+        {
+            var (image, truth, roi, shape) = SyntheticSigns.Make(i);
+            summary.Add(shape, segmenter.Segment(image, i, roi), truth);
+        }
+        Assert.True(summary.Mean >= 0.88, $"mean IoU {summary.Mean:F3}");
+    }
+
+    [Fact]
     public void Same_seed_gives_the_same_mask_on_any_thread()
     {
         var segmenter = new GraphCutSegmenter();
@@ -55,6 +68,26 @@ public class GraphCutSegmenterTests
         // A flat image has nothing to find, yet the central seeds stay foreground.
         var flat = new Maskbench.Data.RgbImage(20, 20);
         Assert.True(segmenter.Segment(flat, 0).CountForeground() > 0);
+    }
+
+    [Fact]
+    public void Tiny_and_odd_images_and_rois_do_not_fail()
+    {
+        var segmenter = new GraphCutSegmenter();
+        var random = new Random(8);
+        foreach (var (w, h) in new[] { (1, 1), (1, 7), (9, 1), (2, 2), (3, 5), (15, 15), (250, 40), (64, 200) })
+        {
+            var pixels = new byte[w * h * 3];
+            random.NextBytes(pixels);
+            var image = new Maskbench.Data.RgbImage(w, h, pixels);
+            var rois = new Maskbench.Data.RoiBox?[] { null, new(0, 0, w - 1, h - 1), new(w / 2, h / 2, w / 2, h / 2) };
+            foreach (var roi in rois)
+            {
+                var mask = segmenter.Segment(image, 1, roi);
+                Assert.Equal((w, h), (mask.Width, mask.Height));
+                Assert.True(mask.CountForeground() > 0, $"{w}x{h} roi {roi}");
+            }
+        }
     }
 
     [Fact]

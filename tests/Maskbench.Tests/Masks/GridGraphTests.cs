@@ -92,4 +92,23 @@ public class GridGraphTests
             Assert.True(Math.Abs(CutOf(reused, matrix) - flow) <= 1e-9 * flow);
         }
     }
+
+    [Fact]
+    public void Reshaped_grids_match_fresh_grids()
+    {
+        var random = new Random(12);
+        var reused = new GridGraph(3, 3, 8);
+        for (int trial = 0; trial < 60; trial++)
+        {
+            int w = 1 + random.Next(12), h = 1 + random.Next(12), seed = random.Next();
+            reused.Reshape(w, h);
+            var matrix = Fill(reused, new Random(seed), 20, integer: true);
+            double flow = reused.MaxFlow();
+            var fresh = new GridGraph(w, h, 8);
+            Fill(fresh, new Random(seed), 20, integer: true);
+            Assert.Equal(fresh.MaxFlow(), flow);
+            Assert.Equal(ReferenceMaxFlow.EdmondsKarp(matrix, w * h, w * h + 1), flow);
+            Assert.Equal(flow, CutOf(reused, matrix));
+        }
+    }
 }

@@ -129,6 +129,37 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Loss_turning_infinite_after_a_resume_leaves_the_last_checkpoint_untouched()
+    {
+        var data = TrainingData.Squares(48, 32, seed: 9);
+        using var dir = new TempFolder();
+        var options = Tiny(TrainingMode.Natural);
+        using var cts = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => Run(options, data, dir["run"], cancellation: cts.Token, progress: new StopAfterEpoch(1, cts)));
+        // Blow up the classifier so that the next epoch's loss is not finite.
+        var (tensors, metadata) = SafeTensorsFile.Read(dir["run/last.ckpt"]);
+        var blown = tensors.Select(t => t.Name == "model.classifier.weight" ? (t.Name, t.Tensor * 1e38f) : t).ToList();
+        SafeTensorsFile.Write(dir["run/last.ckpt"], blown, metadata);
+        byte[] before = File.ReadAllBytes(dir["run/last.ckpt"]);
+        var e = Assert.Throws<MaskbenchException>(() => Run(options, data, dir["run"], resume: true));
+        Assert.Contains("epoch 2", e.Message);
+        Assert.Contains("last good checkpoint (epoch 1)", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(dir["run/last.ckpt"]));
+        Assert.Single(File.ReadAllLines(dir["run/metrics.jsonl"]));
+    }
+
+    [Fact]
+    public void Without_a_validation_slice_the_last_epoch_is_best()
+    {
+        var data = TrainingData.Squares(32, 32, seed: 10);
+        using var dir = new TempFolder();
+        var result = Run(Tiny(TrainingMode.Natural) with { ValidationCount = 0 }, data, dir["run"]);
+        Assert.Equal(2, result.BestEpoch);
+        Assert.True(double.IsNaN(EpochMetrics.Parse(File.ReadAllLines(dir["run/metrics.jsonl"])[1]).ValidationPgdAccuracy));
+        Assert.Equal("2", SafeTensorsFile.Read(dir["run/best.ckpt"]).Metadata["epoch"]);
+    }
+
+    [Fact]
     public void Refuses_to_overwrite_a_run_and_to_resume_with_other_options()
     {
         var data = TrainingData.Squares(40, 32, seed: 6);

@@ -60,15 +60,23 @@ public static class GtsrbMaskEvaluation
         var truths = new BinaryMask?[items.Count];
         int threads = workers > 0 ? workers : Environment.ProcessorCount;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
-        Parallel.For(0, items.Count, parallel, i =>
+        try
         {
-            images[i] = ImageFile.Load(items[i].ImagePath);
-            if (items[i].TruthPath is string t)
+            Parallel.For(0, items.Count, parallel, i =>
             {
-                if (!File.Exists(t)) throw new MaskbenchException($"{t}: true mask of {items[i].ImagePath} is missing");
-                truths[i] = ImageFile.LoadMask(t);
-            }
-        });
+                images[i] = ImageFile.Load(items[i].ImagePath);
+                if (items[i].TruthPath is string t)
+                {
+                    if (!File.Exists(t)) throw new MaskbenchException($"{t}: true mask of {items[i].ImagePath} is missing");
+                    truths[i] = ImageFile.LoadMask(t);
+                }
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions[0] is MaskbenchException first)
+        {
+            // A user's error (a corrupt image, a missing mask) reads as one line, not as a parallel-loop failure.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
         var segmenter = new GraphCutSegmenter(options);
         var masks = new BinaryMask[items.Count];
         var flowTicks = new long[items.Count];

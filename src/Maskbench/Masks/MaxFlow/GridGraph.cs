@@ -15,36 +15,50 @@ public enum GridNeighbour
 /// A W x H pixel grid with 4- or 8-connected neighbours, solved by the Boykov-Kolmogorov algorithm. Node
 /// <c>y * W + x</c> is pixel (x, y). The arc layout is computed once from the indices (no edge list, no sorting),
 /// so building a graph for an image is one pass over its pixels; capacities can be reset with <see cref="Clear"/> and
-/// the same topology solved again (GrabCut-style re-estimation rounds do that).
+/// the same topology solved again (GrabCut-style re-estimation rounds do that), or the grid reshaped for the next
+/// image with <see cref="Reshape"/> without allocating.
 /// </summary>
 public sealed class GridGraph
 {
     static readonly (int Dx, int Dy)[] Offsets = [(1, 0), (0, 1), (1, 1), (-1, 1), (-1, 0), (0, -1), (-1, -1), (1, -1)];
 
     readonly BoykovKolmogorovSolver _solver = new();
-    readonly int[] _forwardArc;     // node * forwardCount + neighbour -> arc index, or -1 outside the grid
-    readonly double[] _arcCapacity;
-    readonly double[] _source, _sink;
+    int[] _slot = [];               // node * connectivity + direction -> arc index, or -1 (scratch of Reshape)
+    int[] _forwardArc = [];         // node * forwardCount + neighbour -> arc index, or -1 outside the grid
+    double[] _arcCapacity = [];
+    double[] _source = [], _sink = [];
     readonly int _forwardCount;
+    int _arcCount;
     bool _solved;
 
-    public int Width { get; }
-    public int Height { get; }
+    public int Width { get; private set; }
+    public int Height { get; private set; }
     public int Connectivity { get; }
     public int NodeCount => Width * Height;
 
     public GridGraph(int width, int height, int connectivity = 8)
     {
-        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"grid {width}x{height} must be positive");
         if (connectivity is not (4 or 8)) throw new ArgumentOutOfRangeException(nameof(connectivity), "connectivity must be 4 or 8");
-        Width = width;
-        Height = height;
         Connectivity = connectivity;
         _forwardCount = connectivity / 2;
+        Reshape(width, height);
+    }
+
+    /// <summary>
+    /// Makes this a <paramref name="width"/> x <paramref name="height"/> grid with every capacity zero, reusing the
+    /// arrays when they are large enough (a segmenter thread keeps one grid for all its images).
+    /// </summary>
+    public void Reshape(int width, int height)
+    {
+        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"grid {width}x{height} must be positive");
+        int connectivity = Connectivity;
+        Width = width;
+        Height = height;
         int n = checked(width * height);
 
         // Directions 0..forwardCount-1 are the forward half; direction d + forwardCount is its opposite.
-        var slot = new int[n * connectivity];
+        if (_slot.Length < n * connectivity) _slot = new int[n * connectivity];
+        var slot = _slot;
         int arcs = 0;
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)
@@ -55,10 +69,10 @@ public sealed class GridGraph
                     slot[(y * width + x) * connectivity + d] = nx >= 0 && nx < width && ny >= 0 && ny < height ? arcs++ : -1;
                 }
         _solver.Allocate(n, arcs);
-        _arcCapacity = new double[arcs];
-        _forwardArc = new int[n * _forwardCount];
-        _source = new double[n];
-        _sink = new double[n];
+        _arcCount = arcs;
+        if (_arcCapacity.Length < arcs) _arcCapacity = new double[arcs];
+        if (_forwardArc.Length < n * _forwardCount) _forwardArc = new int[n * _forwardCount];
+        if (_source.Length < n) { _source = new double[n]; _sink = new double[n]; }
         var start = _solver.ArcStart;
         int arc = 0;
         for (int p = 0; p < n; p++)
@@ -80,6 +94,7 @@ public sealed class GridGraph
             }
         }
         start[n] = arc;
+        Clear();
     }
 
     /// <summary>Sets the capacities of pixel <paramref name="node"/>'s edge to a neighbour (ignored at the border).</summary>
@@ -109,9 +124,9 @@ public sealed class GridGraph
     /// <summary>Sets every capacity to zero, keeping the topology.</summary>
     public void Clear()
     {
-        Array.Clear(_arcCapacity);
-        Array.Clear(_source);
-        Array.Clear(_sink);
+        Array.Clear(_arcCapacity, 0, _arcCount);
+        Array.Clear(_source, 0, NodeCount);
+        Array.Clear(_sink, 0, NodeCount);
         _solved = false;
     }
 
@@ -119,7 +134,7 @@ public sealed class GridGraph
     public double MaxFlow()
     {
         int n = NodeCount;
-        Array.Copy(_arcCapacity, _solver.ResidualCapacity, _arcCapacity.Length);
+        Array.Copy(_arcCapacity, _solver.ResidualCapacity, _arcCount);
         double terminalFlow = 0;
         for (int v = 0; v < n; v++)
         {

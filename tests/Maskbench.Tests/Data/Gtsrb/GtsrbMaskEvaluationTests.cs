@@ -61,6 +61,17 @@ public class GtsrbMaskEvaluationTests
     }
 
     [Fact]
+    public void A_missing_true_mask_is_a_one_line_error()
+    {
+        using var temp = new TempFolder();
+        SyntheticGtsrb.Write(temp["syn"], new SyntheticGtsrbOptions(Classes: 1, TrainPerClass: 2, TestPerClass: 0, Seed: 7), NullProgress.Instance);
+        var items = GtsrbMaskEvaluation.Items(temp["syn"], temp["syn"]);
+        File.Delete(items[1].TruthPath!);
+        var e = Assert.Throws<MaskbenchException>(() => GtsrbMaskEvaluation.Segment(items, SegmenterOptions.Default, 0, 2, NullProgress.Instance));
+        Assert.Contains("true mask", e.Message);
+    }
+
+    [Fact]
     public void Cli_refuses_incomplete_options()
     {
         var (code, _, stderr) = CliProcess.Run("masks", "evaluate", "--dataset", "x");
