@@ -11,7 +11,7 @@ namespace Maskbench.Cli.Commands;
 public sealed class ReproduceMnistSettings : ReproduceSettings
 {
     [CommandOption("--idx <DIR>")]
-    [Description("Folder with MNIST's IDX files (t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]).")]
+    [Description("Folder with MNIST's IDX files: t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, gzip-compressed (.gz) or raw.")]
     public string Idx { get; init; } = "";
 
     [CommandOption("--eval-limit <N>")]
