@@ -60,12 +60,14 @@ public sealed class GridRunner
     /// <summary>The key of a training cell (known before it runs).</summary>
     public string TrainingKey(CellSpec cell) => CellKey.Compute(cell.Parameters(), TrainingInputs());
 
-    public CellResult EnsureTrained(CellSpec cell)
+    public CellResult EnsureTrained(CellSpec cell) => EnsureTrained(cell, countReuse: true);
+
+    CellResult EnsureTrained(CellSpec cell, bool countReuse)
     {
         var parameters = cell.Parameters();
         var inputs = TrainingInputs();
         string key = CellKey.Compute(parameters, inputs);
-        if (_store.TryLoad(key, out var cached)) { Reused++; return cached; }
+        if (_store.TryLoad(key, out var cached)) { if (countReuse) Reused++; return cached; }
 
         string runFolder = Path.Combine(_store.OutFolder, "runs", $"{cell.Model.Id}-{key}");
         var clock = Stopwatch.StartNew();
@@ -99,7 +101,7 @@ public sealed class GridRunner
 
     public CellResult EnsureEvaluated(CellSpec cell)
     {
-        var model = EnsureTrained(_plan.TrainingCellOf(cell));
+        var model = EnsureTrained(_plan.TrainingCellOf(cell), countReuse: false);
         var parameters = cell.Parameters();
         var inputs = EvaluationInputs(_plan.DatasetSha256, model);
         string key = CellKey.Compute(parameters, inputs);

@@ -28,6 +28,7 @@ public class GridRunnerTests
         var (second, backend2) = Runner(plan, tmp.Path);
         second.Run(CellSelection.All);
         Assert.Equal(0, second.Executed);
+        Assert.Equal(plan.Cells.Count, second.Reused);
         Assert.Equal(0, backend2.TrainCalls + backend2.EvaluateCalls);
     }
 
