@@ -36,12 +36,11 @@ public class ReproduceSettings : DeviceSettings
     public double? Width { get; init; }
 
     [CommandOption("--cells <SELECTION>")]
-    [Description("Run only these cells: indices and ranges (0,3-5; e.g. $SLURM_ARRAY_TASK_ID) or id patterns (train/*, eval/*masked*/pgd). --list shows them.")]
+    [Description("Run only these cells: indices and ranges (0,3-5; e.g. $SLURM_ARRAY_TASK_ID) or id patterns (train/*, eval/*masked*/pgd); --cells list prints the cells with their indices.")]
     public string? Cells { get; init; }
 
-    [CommandOption("--list")]
-    [Description("List the plan's cells with their indices and exit.")]
-    public bool List { get; init; }
+    /// <summary><c>--cells list</c> prints the plan instead of running it (a bool flag is not bound on a branch's default command).</summary>
+    public bool List => string.Equals(Cells, "list", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary><c>maskbench reproduce</c>: the paper's grid on one dataset, cached per cell, then the report.</summary>
