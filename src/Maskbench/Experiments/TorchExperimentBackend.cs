@@ -3,6 +3,7 @@ using Maskbench.Batching;
 using Maskbench.Data;
 using Maskbench.Models;
 using Maskbench.Progress;
+using Maskbench.Runtime;
 using Maskbench.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -75,9 +76,10 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
     }
 
     /// <summary>
-    /// Trains, continuing a run folder left by a killed grid from its last epoch. A libtorch error during training
-    /// (seen rarely on a loaded machine: an "integral tensor" error from an in-place add) is retried once from the last
-    /// checkpoint, which the trainer writes after every epoch; a second failure is reported.
+    /// Trains, continuing a run folder left by a killed grid from its last epoch. A libtorch error during training is
+    /// retried once from the last checkpoint, which the trainer writes after every epoch; a second failure is reported.
+    /// (The error once seen here, "For integral input tensors, argument alpha must not be a floating point number",
+    /// was a TorchSharp scalar freed by the finalizer mid-call; <see cref="Runtime.NoCollectionZone"/> now prevents it.)
     /// </summary>
     TrainingResult TrainResuming(TrainingOptions options, SplitArrays arrays, GridModel model, string runFolder, IProgressSink progress, int attempts)
     {
@@ -125,6 +127,7 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
         {
             int n = Math.Min(_evalBatch, rows.Length - start);
             var batchRows = rows[start..(start + n)];
+            using var zone = NoCollectionZone.Enter();
             using var scope = NewDisposeScope();
             using var batch = DatasetBatches.Gather(split, batchRows, _device);
             var trueMasks = batch.Masks;

@@ -3,6 +3,7 @@ using Maskbench.Batching;
 using Maskbench.Data;
 using Maskbench.Models;
 using Maskbench.Progress;
+using Maskbench.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -156,6 +157,8 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             // Stopping between batches leaves last.ckpt at the previous epoch's end, where --resume picks up.
             cancellation.ThrowIfCancellationRequested();
             int n = Math.Min(Options.BatchSize, order.Length - start);
+            // No garbage collection during the batch: see NoCollectionZone (TorchSharp scalars freed mid-call).
+            using var zone = NoCollectionZone.Enter();
             using var scope = NewDisposeScope();
             using var batch = builder.Build(new ArraySegment<int>(order, start, n), augmentations[start..(start + n)]);
             var outcome = step.Run(batch, epoch, ref iteration, iterationsPerEpoch);
@@ -180,6 +183,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         for (int start = 0; start < validation.Length; start += Options.BatchSize)
         {
             int n = Math.Min(Options.BatchSize, validation.Length - start);
+            using var zone = NoCollectionZone.Enter();
             using var scope = NewDisposeScope();
             using var batch = builder.Build(new ArraySegment<int>(validation, start, n));
             var mask = Options.Masked ? batch.Masks : null;
