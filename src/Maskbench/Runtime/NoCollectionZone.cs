@@ -37,8 +37,8 @@ public sealed class NoCollectionZone : IDisposable
     /// <summary>Zones whose batch allocated more than the budget, so that a collection ended them early.</summary>
     public static int Overflows => Volatile.Read(ref _overflows);
 
-    /// <summary>Off by default only in code that never calls libtorch; tests may turn it off to show the race.</summary>
-    public static bool Enabled { get; set; } = true;
+    /// <summary>On unless the environment sets MASKBENCH_NO_COLLECTION_ZONE=0 (for timing its cost; tests may switch it too).</summary>
+    public static bool Enabled { get; set; } = Environment.GetEnvironmentVariable("MASKBENCH_NO_COLLECTION_ZONE") != "0";
 
     NoCollectionZone(bool owner) => _owner = owner;
 

@@ -15,6 +15,8 @@ public sealed record EpochMetrics
     public double ValidationNaturalAccuracy { get; init; }
     public double ValidationPgdAccuracy { get; init; }
     public int TrainImages { get; init; }
+    /// <summary>Wall-clock time of the epoch; the one field that differs between repeated runs, so checkpoints leave it out (0, not written).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public double Seconds { get; init; }
     public bool Best { get; init; }
 
@@ -23,6 +25,9 @@ public sealed record EpochMetrics
     {
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
+
+    /// <summary>These metrics without the wall-clock time: what a checkpoint stores, so that equal runs give equal files.</summary>
+    public EpochMetrics WithoutTiming() => this with { Seconds = 0 };
 
     public string ToJsonLine() => JsonSerializer.Serialize(this, Compact);
     public static EpochMetrics Parse(string line) => JsonSerializer.Deserialize<EpochMetrics>(line, Compact)

@@ -57,13 +57,14 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         using var model = ModelFactory.Create(spec);
         model.to(device);
         using var optimizer = new SgdMomentum(model.named_parameters(), Options.Momentum, Options.WeightDecay);
-        var lines = new List<string>();
+        var history = new List<EpochMetrics>();
         int startEpoch = 0;
         if (resume)
         {
             var previous = run.ReadInfo();
             CheckResumable(run, previous, info);
-            (startEpoch, lines) = Checkpoint.Load(run.Last, model, optimizer);
+            (startEpoch, var checkpointLines) = Checkpoint.Load(run.Last, model, optimizer);
+            history = RestoreTimings(checkpointLines.Select(EpochMetrics.Parse), run);
             progress.Info($"resuming {runPath} after epoch {startEpoch}");
         }
         else
@@ -73,7 +74,6 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             Directory.CreateDirectory(runPath);
             run.WriteInfo(info);
         }
-        var history = lines.Select(EpochMetrics.Parse).ToList();
         var builder = new BatchBuilder(data, spec.Channels, device);
         var step = new TrainingStep(model, optimizer, Options);
         for (int epoch = startEpoch; epoch < Options.Epochs; epoch++)
@@ -92,14 +92,32 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             };
             metrics = metrics with { Best = Score(metrics) > best };
             history.Add(metrics);
-            lines.Add(metrics.ToJsonLine());
-            Checkpoint.Save(run.Last, model, optimizer, epoch + 1, lines);
+            // The checkpoint holds no wall-clock time, so that two runs with the same seed write identical files.
+            Checkpoint.Save(run.Last, model, optimizer, epoch + 1, history.Select(m => m.WithoutTiming().ToJsonLine()).ToList());
             if (metrics.Best) RunFolder.CopyAtomically(run.Last, run.Best);
-            run.WriteMetrics(lines);
+            run.WriteMetrics(history.Select(m => m.ToJsonLine()));
             progress.Info($"epoch {epoch + 1}/{Options.Epochs}: loss {loss:F4}, train acc {accuracy:P1}, val natural {natural:P1}, val PGD {robust:P1}{(metrics.Best ? " (best)" : "")}, {metrics.Seconds:F1} s, working set {Environment.WorkingSet / (1024 * 1024)} MiB");
         }
         int bestEpoch = history.Count == 0 ? 0 : history.MaxBy(Score)!.Epoch;
         return new TrainingResult(runPath, history, bestEpoch);
+    }
+
+    /// <summary>
+    /// The checkpoint's metrics with the epoch times of metrics.jsonl put back where that file agrees with the
+    /// checkpoint on everything else (a kill after the checkpoint but before metrics.jsonl was rewritten loses a time).
+    /// </summary>
+    static List<EpochMetrics> RestoreTimings(IEnumerable<EpochMetrics> fromCheckpoint, RunFolder run)
+    {
+        var timed = new Dictionary<EpochMetrics, double>();
+        if (File.Exists(run.Metrics))
+            foreach (var line in File.ReadLines(run.Metrics).Where(l => l.Length > 0))
+            {
+                EpochMetrics m;
+                try { m = EpochMetrics.Parse(line); }
+                catch (System.Text.Json.JsonException) { continue; }
+                timed[m.WithoutTiming()] = m.Seconds;
+            }
+        return fromCheckpoint.Select(m => timed.TryGetValue(m.WithoutTiming(), out var seconds) ? m with { Seconds = seconds } : m).ToList();
     }
 
     /// <summary>

@@ -59,6 +59,28 @@ public class TrainerTests
         AssertBitIdentical(dir["straight/last.ckpt"], dir["killed/last.ckpt"]);
         Assert.Equal(File.ReadAllLines(dir["straight/metrics.jsonl"]).Select(WithoutTimes), File.ReadAllLines(dir["killed/metrics.jsonl"]).Select(WithoutTimes));
         Assert.Equal(straight.Epochs[^1] with { Seconds = 0 }, resumed.Epochs[^1] with { Seconds = 0 });
+        // The checkpoint holds no times; the resumed run takes epoch 1's time back from metrics.jsonl.
+        Assert.All(File.ReadAllLines(dir["killed/metrics.jsonl"]), line => Assert.Contains("\"seconds\":", line));
+    }
+
+    [Fact]
+    public void Two_runs_with_the_same_seed_write_byte_identical_checkpoints()
+    {
+        var data = TrainingData.Squares(64, 32, seed: 3);
+        using var dir = new TempFolder();
+        var options = Tiny(TrainingMode.Pgd, masked: true);
+        Run(options, data, dir["a"]);
+        Run(options, data, dir["b"]);
+        foreach (var file in new[] { "last.ckpt", "best.ckpt" })
+            Assert.Equal(File.ReadAllBytes(dir["a/" + file]), File.ReadAllBytes(dir["b/" + file]));
+        Assert.DoesNotContain("seconds", System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(dir["a/last.ckpt"])));
+        var a = File.ReadAllLines(dir["a/metrics.jsonl"]);
+        Assert.Equal(2, a.Length);
+        Assert.All(a, line => Assert.Contains("\"seconds\":", line));
+        Assert.Equal(a.Select(WithoutTimes), File.ReadAllLines(dir["b/metrics.jsonl"]).Select(WithoutTimes));
+        // A different seed must change the weights (else the comparison above would prove nothing).
+        Run(options with { Seed = 8 }, data, dir["c"]);
+        Assert.NotEqual(File.ReadAllBytes(dir["a/last.ckpt"]), File.ReadAllBytes(dir["c/last.ckpt"]));
     }
 
     [Fact]
