@@ -54,6 +54,7 @@ public static class RobustnessEvaluator
         using var task = progress.Start($"{attack.Name} on {splitName}", n, "images");
         foreach (var batch in DatasetBatches.Sequential(split, options.BatchSize, options.Device, n))
         {
+            using var zone = Runtime.NoCollectionZone.Enter();
             using var scope = NewDisposeScope();
             using var _ = batch;
             var target = model.TargetFor(batch);

@@ -42,7 +42,8 @@ public sealed class NoCollectionZone : IDisposable
 
     NoCollectionZone(bool owner) => _owner = owner;
 
-    public static NoCollectionZone Enter()
+    /// <summary>Opens a zone for <see cref="BudgetBytes"/> plus <paramref name="extraBytes"/> (e.g. the batch's own managed arrays).</summary>
+    public static NoCollectionZone Enter(long extraBytes = 0)
     {
         if (!Enabled) return new NoCollectionZone(false);
         lock (Gate)
@@ -50,11 +51,17 @@ public sealed class NoCollectionZone : IDisposable
             if (GCSettings.LatencyMode == GCLatencyMode.NoGCRegion) return new NoCollectionZone(false);
             try
             {
-                return new NoCollectionZone(GC.TryStartNoGCRegion(BudgetBytes));
+                return new NoCollectionZone(GC.TryStartNoGCRegion(BudgetBytes + Math.Max(0, extraBytes)));
             }
             catch (InvalidOperationException)
             {
                 // Another thread started a region between the check and the call: run inside it.
+                return new NoCollectionZone(false);
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                // More than the runtime can set aside (larger than its ephemeral space): run unprotected.
+                Interlocked.Increment(ref _overflows);
                 return new NoCollectionZone(false);
             }
         }

@@ -34,6 +34,9 @@ public sealed class BatchBuilder(SplitArrays set, int channels, Device device)
         return result;
     }
 
+    /// <summary>Managed bytes <see cref="Build"/> allocates for <paramref name="count"/> images (pixels, mask, labels).</summary>
+    public long ManagedBytes(int count) => (long)count * (set.ImageSize * set.ImageSize * (channels + 1) * sizeof(float) + sizeof(long));
+
     public TensorBatch Build(IReadOnlyList<int> indices, Augmentation[]? augmentations = null)
     {
         int n = indices.Count, s = set.ImageSize, plane = s * s;

@@ -17,6 +17,8 @@ public sealed record RunInfo
     public IReadOnlyList<string> ClassNames { get; init; } = [];
     public int TrainCount { get; init; }
     public int ValidationCount { get; init; }
+    /// <summary>libtorch's intra-op threads on a CPU run: float sums are split per thread, so the weights depend on it.</summary>
+    public int? Threads { get; init; }
 }
 
 /// <summary>

@@ -52,6 +52,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         {
             Model = spec, Options = Options, Dataset = dataset, ClassNames = classNames,
             TrainCount = train.Length, ValidationCount = validation.Length,
+            Threads = device.type == DeviceType.CPU ? get_num_threads() : null,
         };
         manual_seed(Options.Seed);
         using var model = ModelFactory.Create(spec);
@@ -138,6 +139,9 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             throw new MaskbenchException(Problem("the model"));
         if (previous.Options with { Epochs = 0 } != now.Options with { Epochs = 0 }) throw new MaskbenchException(Problem("a training option"));
         if (previous.Dataset.Sha256 != now.Dataset.Sha256) throw new MaskbenchException(Problem("the dataset"));
+        if (previous.Threads is int before && now.Threads is int threads && before != threads)
+            progress.Info($"note: the run used {before} libtorch threads and this process uses {threads} (--threads); " +
+                "it continues correctly but not bit-identically to an uninterrupted run");
         if (previous.Options.Epochs != now.Options.Epochs)
         {
             progress.Info($"extending the run from {previous.Options.Epochs} to {now.Options.Epochs} epochs");
@@ -176,7 +180,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             cancellation.ThrowIfCancellationRequested();
             int n = Math.Min(Options.BatchSize, order.Length - start);
             // No garbage collection during the batch: see NoCollectionZone (TorchSharp scalars freed mid-call).
-            using var zone = NoCollectionZone.Enter();
+            using var zone = NoCollectionZone.Enter(builder.ManagedBytes(n));
             using var scope = NewDisposeScope();
             using var batch = builder.Build(new ArraySegment<int>(order, start, n), augmentations[start..(start + n)]);
             var outcome = step.Run(batch, epoch, ref iteration, iterationsPerEpoch);
@@ -201,7 +205,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         for (int start = 0; start < validation.Length; start += Options.BatchSize)
         {
             int n = Math.Min(Options.BatchSize, validation.Length - start);
-            using var zone = NoCollectionZone.Enter();
+            using var zone = NoCollectionZone.Enter(builder.ManagedBytes(n));
             using var scope = NewDisposeScope();
             using var batch = builder.Build(new ArraySegment<int>(validation, start, n));
             var mask = Options.Masked ? batch.Masks : null;

@@ -101,6 +101,7 @@ public static class MnistBaseline
         for (long start = 0; start < x.shape[0]; start += batch)
         {
             long n = Math.Min(batch, x.shape[0] - start);
+            using var zone = Runtime.NoCollectionZone.Enter();
             using var scope = NewDisposeScope();
             var attack = new PgdAttack { Steps = options.Steps, Seed = options.Seed };
             using var result = attack.Run(target, x.narrow(0, start, n), y.narrow(0, start, n), ThreatModel.Linf(epsilon));
