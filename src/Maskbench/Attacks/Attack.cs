@@ -40,7 +40,7 @@ public abstract class Attack : IAttack
         using var scope = NewDisposeScope();
         var inputs = x.to_type(ScalarType.Float32).detach();
         var labels = y.to_type(ScalarType.Int64);
-        var ledger = new AttackLedger(inputs, labels, exclude);
+        using var ledger = new AttackLedger(inputs, labels, exclude);
         using (target.Prepare(Precision.Fp32))
         {
             using (no_grad()) ledger.Observe(ledger.All, inputs, target.Logits(inputs), step: 0, countForward: true);
@@ -48,10 +48,15 @@ public abstract class Attack : IAttack
                 if (threat.Epsilon > 0) Search(new AttackContext(target, inputs, labels, threat, ledger, this, Precision));
             if (Precision != Precision.Fp32 && threat.Epsilon > 0) SearchAgainWhereFloat32Disagrees(target, inputs, labels, threat, ledger);
 
-            // The decision that counts: the float32 model at the kept input.
+            // The decision that counts: the float32 model at the kept input. A float32 search observed exactly those
+            // logits when it kept the input; a low-precision search needs a float32 forward pass.
             Tensor logits;
-            using (no_grad()) logits = target.Logits(ledger.Best);
-            ledger.ForwardEvaluations += inputs.shape[0];
+            if (Precision == Precision.Fp32 && ledger.BestLogits is not null) logits = ledger.BestLogits;
+            else
+            {
+                using (no_grad()) logits = target.Logits(ledger.Best);
+                ledger.ForwardEvaluations += inputs.shape[0];
+            }
             var problems = threat.Check(inputs, ledger.Best);
             if (problems.Count > 0) throw new InvalidOperationException($"{Name} produced inputs outside the threat model: {string.Join("; ", problems)}");
             var records = Records(ledger, logits, labels);

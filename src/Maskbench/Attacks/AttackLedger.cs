@@ -6,13 +6,15 @@ namespace Maskbench.Attacks;
 /// The kept input per example: the first iterate that fooled the model, or else the iterate with the smallest margin
 /// z_y − max_{j≠y} z_j. Because every iterate passes through here, early stop changes the cost, never the outcome.
 /// </summary>
-internal sealed class AttackLedger
+internal sealed class AttackLedger : IDisposable
 {
     public Tensor Inputs { get; }
     public Tensor Labels { get; }
     public Tensor All { get; }
     public Tensor Best { get; }
     public Tensor BestMargin { get; }
+    /// <summary>The logits observed at <see cref="Best"/> (created at the first observation).</summary>
+    public Tensor? BestLogits { get; private set; }
     public Tensor Fooled { get; }
     public Tensor Steps { get; }
     public long GradientEvaluations { get; set; }
@@ -51,6 +53,13 @@ internal sealed class AttackLedger
         old.Dispose();
     }
 
+    /// <summary>Frees the logits kept outside any dispose scope (they are created lazily, deep inside a search).</summary>
+    public void Dispose()
+    {
+        BestLogits?.Dispose();
+        BestLogits = null;
+    }
+
     /// <summary>Records iterate <paramref name="step"/> of rows <paramref name="rows"/>; returns which of them it newly fooled (local bool).</summary>
     public Tensor Observe(Tensor rows, Tensor iterate, Tensor logits, int step, bool countForward)
     {
@@ -65,6 +74,8 @@ internal sealed class AttackLedger
         {
             var keep = rows.masked_select(better);
             Best.index_copy_(0, keep, iterate.detach()[better].to_type(ScalarType.Float32));
+            BestLogits ??= zeros(new[] { Inputs.shape[0], logits.shape[1] }, ScalarType.Float32, Inputs.device).DetachFromDisposeScope();
+            BestLogits.index_copy_(0, keep, logits.detach()[better].to_type(ScalarType.Float32));
             BestMargin.index_copy_(0, keep, margin.masked_select(better));
         }
         if (newly.any().item<bool>())
