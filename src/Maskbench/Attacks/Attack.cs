@@ -46,12 +46,15 @@ public abstract class Attack : IAttack
             using (no_grad()) ledger.Observe(ledger.All, inputs, target.Logits(inputs), step: 0, countForward: true);
             using (target.Prepare(Precision))
                 if (threat.Epsilon > 0) Search(new AttackContext(target, inputs, labels, threat, ledger, this, Precision));
-            if (Precision != Precision.Fp32 && threat.Epsilon > 0) SearchAgainWhereFloat32Disagrees(target, inputs, labels, threat, ledger);
+            Tensor? checkedLogits = null;
+            if (Precision != Precision.Fp32 && threat.Epsilon > 0) checkedLogits = SearchAgainWhereFloat32Disagrees(target, inputs, labels, threat, ledger);
 
             // The decision that counts: the float32 model at the kept input. A float32 search observed exactly those
-            // logits when it kept the input; a low-precision search needs a float32 forward pass.
+            // logits when it kept the input, and a low-precision search whose float32 check agreed has them already;
+            // otherwise a float32 forward pass gives them.
             Tensor logits;
             if (Precision == Precision.Fp32 && ledger.BestLogits is not null) logits = ledger.BestLogits;
+            else if (checkedLogits is not null) logits = checkedLogits;
             else
             {
                 using (no_grad()) logits = target.Logits(ledger.Best);
@@ -77,16 +80,18 @@ public abstract class Attack : IAttack
     /// the float32 model is not fooled by the kept input, those rows are searched again in float32 (usually a handful),
     /// so that bf16 changes the speed, not the robust accuracy.
     /// </summary>
-    void SearchAgainWhereFloat32Disagrees(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger)
+    /// <returns>The float32 logits at the kept inputs when no row had to be searched again, else null.</returns>
+    Tensor? SearchAgainWhereFloat32Disagrees(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger)
     {
         using var scope = NewDisposeScope();
         Tensor logits;
         using (no_grad()) logits = target.Logits(ledger.Best);
         ledger.ForwardEvaluations += inputs.shape[0];
         var disagree = ledger.Fooled.logical_and(AttackObjectives.Misclassified(logits, labels).logical_not());
-        if (!disagree.any().item<bool>()) return;
+        if (!disagree.any().item<bool>()) return logits.MoveToOuterDisposeScope();
         ledger.Reopen(disagree);
         Search(new AttackContext(target, inputs, labels, threat, ledger, this, Precision.Fp32));
+        return null;
     }
 
     ExampleRecord[] Records(AttackLedger ledger, Tensor logits, Tensor labels)
