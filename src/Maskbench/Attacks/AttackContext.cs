@@ -49,7 +49,9 @@ public sealed class AttackContext
     }
 
     /// <summary>A generator for this attack run, derived from the seed and a purpose number so that streams differ.</summary>
-    public Generator Generator(int stream) => new Generator((ulong)(uint)Seed * 1_000_003UL + (ulong)stream, Inputs.device);
+    /// <remarks>A CPU generator whatever the device: random starts are drawn on the CPU (<see cref="ThreatModel.RandomStart"/>),
+    /// so the same seed gives the same start on CPU and CUDA.</remarks>
+    public Generator Generator(int stream) => new Generator((ulong)(uint)Seed * 1_000_003UL + (ulong)stream, CPU);
 
     /// <summary>
     /// Gradient of the per-example <paramref name="loss"/> at <paramref name="iterate"/> with respect to the input

@@ -30,10 +30,32 @@ static class TrainingAdversary
     }
 
     /// <summary>
-    /// Madry et al. 2018 PGD with random start, run by the attack library's <see cref="PgdAttack"/> on the model as
-    /// seen through <see cref="ModuleTarget"/> (which applies the input mask). No early stop: every example gets all
-    /// steps, and the iterate with the lowest margin is returned (detached). The attack frame puts the model in eval
-    /// mode while it searches and restores train mode afterwards; <paramref name="seed"/> fixes the random start.
+    /// The training adversary of Madry et al. 2018: a uniform random start in the threat set (foreground only when
+    /// masked), <paramref name="steps"/> signed gradient steps of size <paramref name="stepSize"/>, each projected by the
+    /// <see cref="ThreatModel"/>, and the LAST iterate returned (detached), as in their training code. The model stays in
+    /// train mode, as in Madry et al.'s and Rice et al.'s code. This is a training algorithm; evaluation uses
+    /// <see cref="PgdAttack"/>, which keeps the first fooling iterate and records every example.
+    /// </summary>
+    public static Tensor MadryPgd(ImageClassifier model, Tensor x, Tensor labels, Tensor? mask, double epsilon, int steps, double stepSize, int seed)
+    {
+        using var scope = NewDisposeScope();
+        var threat = Threat(epsilon, mask);
+        using var generator = new Generator((ulong)(uint)seed, CPU);
+        var adversarial = threat.RandomStart(x, generator);
+        for (int k = 0; k < steps; k++)
+        {
+            var point = adversarial.detach().requires_grad_(true);
+            var loss = F.cross_entropy(model.forward(mask is null ? point : point * mask), labels);
+            var grad = autograd.grad([loss], [point])[0];
+            using (no_grad()) adversarial = threat.Project(point.detach() + grad.sign() * stepSize, x);
+        }
+        return adversarial.detach().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// PGD as an evaluation (validation accuracy under attack): the attack library's <see cref="PgdAttack"/> on the
+    /// model as seen through <see cref="ModuleTarget"/> (which applies the input mask), no early stop, the first
+    /// fooling (else lowest-margin) iterate returned; the attack puts the model in eval mode while it searches.
     /// </summary>
     public static Tensor Pgd(ImageClassifier model, Tensor x, Tensor labels, Tensor? mask, double epsilon, int steps, double stepSize, int seed)
     {

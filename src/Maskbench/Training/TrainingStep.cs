@@ -11,8 +11,7 @@ public readonly record struct StepOutcome(double Loss, long Correct);
 
 /// <summary>
 /// One optimizer update (or, for free training, a batch's replays) in each training mode. The model is in train mode
-/// for every update and while fast and free training build their examples (as in those papers' code); PGD examples
-/// are searched by the attack library, which uses eval mode (batch-norm running statistics) during the search.
+/// for every update and while PGD, fast and free training build their examples (as in those papers' code).
 /// Public so that the `train` benchmark times exactly the code the trainer runs.
 /// </summary>
 public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, TrainingOptions options)
@@ -36,7 +35,7 @@ public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, T
                 return Update(batch.Images, batch.Labels, mask, LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
             case TrainingMode.Pgd:
             {
-                var adversarial = TrainingAdversary.Pgd(model, batch.Images, batch.Labels, mask, options.Epsilon, options.Steps, options.StepSize,
+                var adversarial = TrainingAdversary.MadryPgd(model, batch.Images, batch.Labels, mask, options.Epsilon, options.Steps, options.StepSize,
                     Trainer.EpochSeed(options.Seed, epoch) ^ (iteration * 7919));
                 return Update(adversarial, batch.Labels, mask, LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
             }
