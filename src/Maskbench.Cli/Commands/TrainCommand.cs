@@ -54,6 +54,11 @@ sealed class TrainSettings : DeviceSettings
     [DefaultValue("8/255")]
     public string Eps { get; init; } = "8/255";
 
+    [CommandOption("--eps-warmup <E>")]
+    [Description("Epochs over which the training ε grows linearly to --eps (0: full ε from the start).")]
+    [DefaultValue(0)]
+    public int EpsWarmup { get; init; }
+
     [CommandOption("--steps <K>")]
     [Description("PGD steps when --mode pgd.")]
     [DefaultValue(7)]
@@ -127,7 +132,7 @@ sealed class TrainCommand : Command<TrainSettings>
             Mode = ParseEnum<TrainingMode>(settings.Mode, "--mode"),
             Epochs = settings.Epochs, BatchSize = settings.Batch, LearningRate = settings.Lr,
             Schedule = ParseEnum<LearningRateSchedule>(settings.Schedule, "--schedule"),
-            Epsilon = ParseFraction(settings.Eps, "--eps"), Steps = settings.Steps,
+            Epsilon = ParseFraction(settings.Eps, "--eps"), EpsilonWarmupEpochs = settings.EpsWarmup, Steps = settings.Steps,
             StepSize = ParseFraction(settings.StepSize, "--step-size"), FreeReplays = settings.FreeReplays,
             Seed = settings.Seed, Masked = settings.Masked, LimitTrain = settings.LimitTrain,
             ValidationCount = settings.Val, ValidationSteps = settings.ValSteps,

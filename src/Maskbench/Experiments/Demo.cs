@@ -19,12 +19,12 @@ public static class Demo
 
     /// <summary>
     /// The demo's grid: the cpu profile with 1,600 training images (fewer leave the natural models near chance on
-    /// the eight look-alike speed-limit designs), 15 epochs and 2-step PGD training, so that data, segmentation, six
+    /// the eight look-alike speed-limit designs), 15 epochs and 2-step PGD training with ε ramped up over the first 8, so that data, segmentation, six
     /// models and all evaluations fit in about five minutes on 2 cores.
     /// </summary>
     public static ExperimentProfile Profile { get; } = ExperimentProfile.Cpu with
     {
-        Name = "demo", Epochs = 15, TrainSteps = 2, TestLimit = 200, SquareQueries = 100, ValidationCount = 100,
+        Name = "demo", Epochs = 15, TrainSteps = 2, TrainEpsilonWarmup = 8, TestLimit = 200, SquareQueries = 100, ValidationCount = 100,
     };
 
     public static Outcome Run(string outFolder, Settings settings, Device device, IProgressSink progress)

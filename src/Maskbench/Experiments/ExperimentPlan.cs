@@ -71,7 +71,8 @@ public sealed class ExperimentPlan
         bool adversarial = training == GridModel.Adversarial;
         double eps = adversarial ? ExperimentProfile.PaperEpsilon : 0;
         return new GridModel($"{training}-{input}", training, input, p.Arch, p.Width, p.Epochs, p.BatchSize, p.LearningRate,
-            p.TrainLimit, eps, adversarial ? p.StepFor(eps, p.TrainSteps) : 0, adversarial ? p.TrainSteps : 0, p.Seed);
+            p.TrainLimit, eps, adversarial ? p.StepFor(eps, p.TrainSteps) : 0, adversarial ? p.TrainSteps : 0, p.Seed,
+            adversarial ? p.TrainEpsilonWarmup : 0);
     }
 
     public CellSpec TrainingCellOf(CellSpec evaluation) =>

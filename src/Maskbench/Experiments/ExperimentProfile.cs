@@ -27,7 +27,8 @@ public sealed record ExperimentProfile(
     bool RandomMaskControl,
     int Seed,
     int ValidationCount = 500,
-    int ValidationSteps = 10)
+    int ValidationSteps = 10,
+    int TrainEpsilonWarmup = 0)
 {
     /// <summary>ε of the paper's PGD: 8/255 (L∞, pixels in [0, 1]).</summary>
     public const double PaperEpsilon = 8.0 / 255;
@@ -47,7 +48,7 @@ public sealed record ExperimentProfile(
         "cpu", "vgg11", Width: 0.125, Epochs: 12, BatchSize: 64, LearningRate: 0.05,
         TrainLimit: 2000, TestLimit: 200, TrainSteps: 1, PgdSteps: 10, Restarts: 2, ApgdSteps: 10,
         SquareQueries: 100, StrongSuite: true, Sweep: true, RandomMaskControl: true, Seed: 0,
-        ValidationCount: 50, ValidationSteps: 2);
+        ValidationCount: 50, ValidationSteps: 2, TrainEpsilonWarmup: 6);
 
     public static ExperimentProfile Named(string name) => name.ToLowerInvariant() switch
     {

@@ -20,7 +20,8 @@ public sealed record GridModel(
     double TrainEpsilon,
     double TrainStepSize,
     int TrainSteps,
-    int Seed)
+    int Seed,
+    int TrainEpsilonWarmup = 0)
 {
     public const string Natural = "natural";
     public const string Adversarial = "adversarial";
@@ -49,6 +50,7 @@ public sealed record GridModel(
         ["model.trainStepSize"] = Format(TrainStepSize),
         ["model.trainSteps"] = Format(TrainSteps),
         ["model.seed"] = Format(Seed),
+        ["model.trainEpsilonWarmup"] = Format(TrainEpsilonWarmup),
     };
 
     internal static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);

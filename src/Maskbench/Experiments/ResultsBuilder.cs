@@ -80,7 +80,7 @@ public static class ResultsBuilder
         ? $"Measured with the paper profile: {p.Arch} at full width, {p.Epochs} epochs, all training and test images, PGD with {p.PgdSteps} steps."
         : $"Measured with the '{p.Name}' profile, NOT the paper's scale: {p.Arch} at width x{p.Width}, {p.Epochs} epochs, "
           + $"{(p.TrainLimit > 0 ? $"at most {p.TrainLimit}" : "all")} training and {(p.TestLimit > 0 ? $"{p.TestLimit}" : "all")} test images, "
-          + $"PGD with {p.PgdSteps} steps (the paper: 20), adversarial training with {p.TrainSteps}-step PGD. "
+          + $"PGD with {p.PgdSteps} steps (the paper: 20), adversarial training with {p.TrainSteps}-step PGD" + (p.TrainEpsilonWarmup > 0 ? $", ε ramped up over its first {p.TrainEpsilonWarmup} epochs" : "") + ". "
           + "Compare the pattern across rows with the paper, not the absolute numbers.";
 
     static double? Difference(double? ours, double? paper) => ours is double o && paper is double q ? Math.Round(o - q, 2) : null;

@@ -60,7 +60,7 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
         {
             Mode = model.IsAdversarial ? TrainingMode.Pgd : TrainingMode.Natural,
             Epochs = model.Epochs, BatchSize = model.BatchSize, LearningRate = model.LearningRate,
-            Epsilon = model.TrainEpsilon, Steps = Math.Max(1, model.TrainSteps), StepSize = model.IsAdversarial ? model.TrainStepSize : 1.0 / 255,
+            Epsilon = model.TrainEpsilon, EpsilonWarmupEpochs = model.TrainEpsilonWarmup, Steps = Math.Max(1, model.TrainSteps), StepSize = model.IsAdversarial ? model.TrainStepSize : 1.0 / 255,
             Seed = model.Seed, Masked = model.UsesMask, LimitTrain = model.TrainLimit > 0 ? model.TrainLimit : null,
             ValidationCount = _validationCount, ValidationSteps = _validationSteps,
             HorizontalFlip = _dataset.Manifest.HorizontalFlipPreservesLabels,

@@ -42,12 +42,21 @@ static class TrainingAdversary
         var threat = Threat(epsilon, mask);
         using var generator = new Generator((ulong)(uint)seed, CPU);
         var adversarial = threat.RandomStart(x, generator);
-        for (int k = 0; k < steps; k++)
+        bool training = model.training;
+        model.eval();
+        try
         {
-            var point = adversarial.detach().requires_grad_(true);
-            var loss = F.cross_entropy(model.forward(mask is null ? point : point * mask), labels);
-            var grad = autograd.grad([loss], [point])[0];
-            using (no_grad()) adversarial = threat.Project(point.detach() + grad.sign() * stepSize, x);
+            for (int k = 0; k < steps; k++)
+            {
+                var point = adversarial.detach().requires_grad_(true);
+                var loss = F.cross_entropy(model.forward(mask is null ? point : point * mask), labels);
+                var grad = autograd.grad([loss], [point])[0];
+                using (no_grad()) adversarial = threat.Project(point.detach() + grad.sign() * stepSize, x);
+            }
+        }
+        finally
+        {
+            if (training) model.train();
         }
         return adversarial.detach().MoveToOuterDisposeScope();
     }

@@ -36,6 +36,17 @@ public sealed record TrainingOptions
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Multistep;
     /// <summary>L∞ radius of the training (and validation) adversary, in [0,1] pixel units.</summary>
     public double Epsilon { get; init; } = 8.0 / 255;
+    /// <summary>
+    /// Epochs over which the training adversary's ε (and PGD step) grows linearly to <see cref="Epsilon"/>; 0 trains at
+    /// full ε from the start. A ramp is the usual remedy when a small model cannot fit full-strength adversarial
+    /// examples from random weights (as in Gowal et al. 2018); validation always uses the full ε.
+    /// </summary>
+    public int EpsilonWarmupEpochs { get; init; }
+
+    /// <summary>The training adversary's ε in epoch <paramref name="epoch"/> (0-based).</summary>
+    public double EpsilonAt(int epoch) =>
+        EpsilonWarmupEpochs <= 0 ? Epsilon : Epsilon * Math.Min(1.0, (epoch + 1.0) / EpsilonWarmupEpochs);
+
     /// <summary>PGD steps for <see cref="TrainingMode.Pgd"/> training.</summary>
     public int Steps { get; init; } = 7;
     public double StepSize { get; init; } = 2.0 / 255;
@@ -63,6 +74,7 @@ public sealed record TrainingOptions
         if (BatchSize < 1) throw new MaskbenchException($"--batch must be at least 1, got {BatchSize}");
         if (!(LearningRate > 0)) throw new MaskbenchException($"--lr must be positive, got {LearningRate}");
         if (!(Epsilon >= 0) || Epsilon > 1) throw new MaskbenchException($"--eps must be in [0, 1], got {Epsilon}");
+        if (EpsilonWarmupEpochs < 0) throw new MaskbenchException($"--eps-warmup must be at least 0, got {EpsilonWarmupEpochs}");
         if (Steps < 1) throw new MaskbenchException($"--steps must be at least 1, got {Steps}");
         if (!(StepSize > 0)) throw new MaskbenchException($"--step-size must be positive, got {StepSize}");
         if (FreeReplays < 1) throw new MaskbenchException($"free-training replays must be at least 1, got {FreeReplays}");

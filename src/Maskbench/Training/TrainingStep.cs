@@ -35,13 +35,14 @@ public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, T
                 return Update(batch.Images, batch.Labels, mask, LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
             case TrainingMode.Pgd:
             {
-                var adversarial = TrainingAdversary.MadryPgd(model, batch.Images, batch.Labels, mask, options.Epsilon, options.Steps, options.StepSize,
+                double scale = options.EpsilonAt(epoch) / Math.Max(options.Epsilon, double.Epsilon);
+                var adversarial = TrainingAdversary.MadryPgd(model, batch.Images, batch.Labels, mask, options.EpsilonAt(epoch), options.Steps, options.StepSize * scale,
                     Trainer.EpochSeed(options.Seed, epoch) ^ (iteration * 7919));
                 return Update(adversarial, batch.Labels, mask, LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
             }
             case TrainingMode.Fast:
             {
-                var adversarial = TrainingAdversary.Fgsm(model, batch.Images, batch.Labels, mask, options.Epsilon, options.FastStepFactor * options.Epsilon);
+                var adversarial = TrainingAdversary.Fgsm(model, batch.Images, batch.Labels, mask, options.EpsilonAt(epoch), options.FastStepFactor * options.EpsilonAt(epoch));
                 return Update(adversarial, batch.Labels, mask, LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
             }
             case TrainingMode.Free:
@@ -75,7 +76,8 @@ public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, T
             freeDelta?.Dispose();
             freeDelta = zeros_like(x).DetachFromDisposeScope();
         }
-        var threat = TrainingAdversary.Threat(options.Epsilon, mask);
+        double epsilon = options.EpsilonAt(epoch);
+        var threat = TrainingAdversary.Threat(epsilon, mask);
         StepOutcome outcome = default;
         for (int replay = 0; replay < options.FreeReplays; replay++)
         {
@@ -89,7 +91,7 @@ public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, T
             optimizer.Step(LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
             using (no_grad())
             {
-                var stepped = threat.Project(adversarial.detach() + adversarial.grad!.sign() * options.Epsilon, x);
+                var stepped = threat.Project(adversarial.detach() + adversarial.grad!.sign() * epsilon, x);
                 delta.copy_(stepped - x);
             }
             outcome = new StepOutcome(loss.item<float>(), logits.argmax(1).eq(batch.Labels).sum().item<long>());
