@@ -32,8 +32,9 @@ static class TrainingAdversary
     /// <summary>
     /// The training adversary of Madry et al. 2018: a uniform random start in the threat set (foreground only when
     /// masked), <paramref name="steps"/> signed gradient steps of size <paramref name="stepSize"/>, each projected by the
-    /// <see cref="ThreatModel"/>, and the LAST iterate returned (detached), as in their training code. The model stays in
-    /// train mode, as in Madry et al.'s and Rice et al.'s code. This is a training algorithm; evaluation uses
+    /// <see cref="ThreatModel"/>, and the LAST iterate returned (detached), as in their training code. The search runs in
+    /// eval mode (batch-norm running statistics), so its passes neither see nor move the batch statistics that the
+    /// update then uses. This is a training algorithm; evaluation uses
     /// <see cref="PgdAttack"/>, which keeps the first fooling iterate and records every example.
     /// </summary>
     public static Tensor MadryPgd(ImageClassifier model, Tensor x, Tensor labels, Tensor? mask, double epsilon, int steps, double stepSize, int seed)

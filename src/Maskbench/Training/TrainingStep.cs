@@ -11,7 +11,8 @@ public readonly record struct StepOutcome(double Loss, long Correct);
 
 /// <summary>
 /// One optimizer update (or, for free training, a batch's replays) in each training mode. The model is in train mode
-/// for every update and while PGD, fast and free training build their examples (as in those papers' code).
+/// for every update and while fast and free training build their examples (as in those papers' code); the PGD search
+/// runs in eval mode (see <see cref="TrainingAdversary.MadryPgd"/>).
 /// Public so that the `train` benchmark times exactly the code the trainer runs.
 /// </summary>
 public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, TrainingOptions options)
