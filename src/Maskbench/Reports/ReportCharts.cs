@@ -7,69 +7,46 @@ public static class ReportCharts
 {
     const int Width = 720, Height = 420;
 
-    static Plot NewPlot()
+    /// <summary>One labelled line of a chart.</summary>
+    sealed record Series(string Label, double[] X, double[] Y);
+
+    /// <summary>Accuracy against ε (in 1/255) per model: the sweep.</summary>
+    public static byte[]? Sweep(ExperimentResults results) =>
+        Lines(results.Models.Where(m => m.Sweep.Count > 0)
+                .Select(m => new Series(m.Id, m.Sweep.Select(s => s.Epsilon255).ToArray(), m.Sweep.Select(s => s.Accuracy).ToArray())),
+            "PGD accuracy against the budget", "ε (× 1/255, L∞)", "accuracy (%)", percent: true);
+
+    /// <summary>One curve per model of a field of its training log (for example "loss").</summary>
+    public static byte[]? Training(ExperimentResults results, string field, string title) =>
+        Lines(results.Models.Where(m => m.Curve.Any(e => e.ContainsKey(field))).Select(m =>
+            {
+                var points = m.Curve.Select((e, i) => (X: e.TryGetValue("epoch", out double x) ? x : i + 1, Y: e.GetValueOrDefault(field, double.NaN)))
+                    .Where(p => !double.IsNaN(p.Y)).ToList();
+                return new Series(m.Id, points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
+            }),
+            title, "epoch", field, percent: false);
+
+    /// <summary>PGD accuracy against the foreground fraction (bin midpoints) per model: control (c).</summary>
+    public static byte[]? Foreground(ExperimentResults results) =>
+        Lines(results.ForegroundBins
+                .Select(row => (row.Model, Bins: row.Bins.Where(b => b.Pgd is not null).ToList()))
+                .Where(r => r.Bins.Count > 0)
+                .Select(r => new Series(r.Model, r.Bins.Select(b => (b.Low + b.High) / 2.0).ToArray(), r.Bins.Select(b => b.Pgd!.Value).ToArray())),
+            "PGD accuracy against the foreground fraction", "foreground (% of the image, bin midpoint)", "PGD accuracy (%)", percent: true);
+
+    /// <summary>A line chart of the series, or null when there is none; percentages get a 0–100 axis.</summary>
+    static byte[]? Lines(IEnumerable<Series> series, string title, string xLabel, string yLabel, bool percent)
     {
+        var list = series.ToList();
+        if (list.Count == 0) return null;
         ChartFonts.Ensure();
         var plot = new Plot();
         plot.Font.Set(ScottPlot.Fonts.Default);
-        return plot;
-    }
-
-    /// <summary>Accuracy against ε (in 1/255) per model: the sweep.</summary>
-    public static byte[]? Sweep(ExperimentResults results)
-    {
-        var models = results.Models.Where(m => m.Sweep.Count > 0).ToList();
-        if (models.Count == 0) return null;
-        var plot = NewPlot();
-        foreach (var m in models)
-        {
-            var line = plot.Add.Scatter(m.Sweep.Select(s => s.Epsilon255).ToArray(), m.Sweep.Select(s => s.Accuracy).ToArray());
-            line.LegendText = m.Id;
-        }
-        plot.Title("PGD accuracy against the budget");
-        plot.XLabel("ε (× 1/255, L∞)");
-        plot.YLabel("accuracy (%)");
-        plot.Axes.SetLimitsY(0, 100);
-        plot.ShowLegend(Alignment.UpperRight);
-        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
-    }
-
-    /// <summary>One curve per model of a field of its training log (for example "loss").</summary>
-    public static byte[]? Training(ExperimentResults results, string field, string title)
-    {
-        var models = results.Models.Where(m => m.Curve.Any(e => e.ContainsKey(field))).ToList();
-        if (models.Count == 0) return null;
-        var plot = NewPlot();
-        foreach (var m in models)
-        {
-            var points = m.Curve.Select((e, i) => (X: e.TryGetValue("epoch", out double x) ? x : i + 1, Y: e.GetValueOrDefault(field, double.NaN)))
-                .Where(p => !double.IsNaN(p.Y)).ToList();
-            var line = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
-            line.LegendText = m.Id;
-        }
+        foreach (var s in list) plot.Add.Scatter(s.X, s.Y).LegendText = s.Label;
         plot.Title(title);
-        plot.XLabel("epoch");
-        plot.YLabel(field);
-        plot.ShowLegend(Alignment.UpperRight);
-        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
-    }
-
-    /// <summary>PGD accuracy against the foreground fraction (bin midpoints) per model: control (c).</summary>
-    public static byte[]? Foreground(ExperimentResults results)
-    {
-        if (results.ForegroundBins.Count == 0) return null;
-        var plot = NewPlot();
-        foreach (var row in results.ForegroundBins)
-        {
-            var bins = row.Bins.Where(b => b.Pgd is not null).ToList();
-            if (bins.Count == 0) continue;
-            var line = plot.Add.Scatter(bins.Select(b => (b.Low + b.High) / 2.0).ToArray(), bins.Select(b => b.Pgd!.Value).ToArray());
-            line.LegendText = row.Model;
-        }
-        plot.Title("PGD accuracy against the foreground fraction");
-        plot.XLabel("foreground (% of the image, bin midpoint)");
-        plot.YLabel("PGD accuracy (%)");
-        plot.Axes.SetLimitsY(0, 100);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        if (percent) plot.Axes.SetLimitsY(0, 100);
         plot.ShowLegend(Alignment.UpperRight);
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
