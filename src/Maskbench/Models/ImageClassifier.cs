@@ -37,6 +37,12 @@ public abstract class ImageClassifier : nn.Module<Tensor, Tensor>
         return Classify(normalized).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// An evaluation-mode copy of this classifier's function in <paramref name="dtype"/>, batch norms folded, for
+    /// attacks (<see cref="FrozenClassifier"/>); null where the architecture has no such form (then attacks run the module).
+    /// </summary>
+    public virtual FrozenClassifier? Freeze(ScalarType dtype) => null;
+
     /// <summary>Logits of normalized input.</summary>
     protected abstract Tensor Classify(Tensor normalized);
 

@@ -39,5 +39,15 @@ public sealed class SmallCnn : ImageClassifier
 
     public override IReadOnlyList<string> Layers => layers;
 
+    public override FrozenClassifier Freeze(ScalarType dtype)
+    {
+        var conv = features.children().OfType<Conv2d>().ToArray();
+        var linear = classifier.children().OfType<Linear>().ToArray();
+        return new FrozenClassifier.Builder(this, dtype)
+            .Convolution(conv[0], null, padding: 2).Relu().MaxPool(2)
+            .Convolution(conv[1], null, padding: 2).Relu().MaxPool(2)
+            .Flatten().Linear(linear[0]).Relu().Linear(linear[1]).Build();
+    }
+
     protected override Tensor Classify(Tensor normalized) => classifier.forward(features.forward(normalized).flatten(1));
 }

@@ -63,5 +63,27 @@ public sealed class Vgg : ImageClassifier
 
     public override IReadOnlyList<string> Layers => layers;
 
+    public override FrozenClassifier Freeze(ScalarType dtype)
+    {
+        var frozen = new FrozenClassifier.Builder(this, dtype);
+        var modules = features.children().ToList();
+        for (int i = 0; i < modules.Count; i++)
+        {
+            switch (modules[i])
+            {
+                case MaxPool2d:
+                    frozen.MaxPool(2);
+                    break;
+                case Conv2d conv:
+                    frozen.Convolution(conv, (BatchNorm2d)modules[i + 1], padding: 1).Relu();
+                    i += 2;   // the batch norm and ReLU just folded in
+                    break;
+                default:
+                    throw new InvalidOperationException($"unexpected layer {modules[i].GetName()} in {GetName()}");
+            }
+        }
+        return frozen.Flatten().Linear(classifier).Build();
+    }
+
     protected override Tensor Classify(Tensor normalized) => classifier.forward(features.forward(normalized).flatten(1));
 }

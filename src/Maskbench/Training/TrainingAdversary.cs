@@ -43,21 +43,25 @@ static class TrainingAdversary
         var threat = Threat(epsilon, mask);
         using var generator = new Generator((ulong)(uint)seed, CPU);
         var adversarial = threat.RandomStart(x, generator);
+        // The search runs the model's frozen form (batch norm folded, see FrozenClassifier) where it has one: the same
+        // eval-mode function, cheaper per step. The copy is made per batch, since the weights change between batches.
+        using var frozen = model.Freeze(x.dtype);
         bool training = model.training;
-        model.eval();
+        if (frozen is null) model.eval();
         try
         {
             for (int k = 0; k < steps; k++)
             {
                 var point = adversarial.detach().requires_grad_(true);
-                var loss = F.cross_entropy(model.forward(mask is null ? point : point * mask), labels);
+                var seen = mask is null ? point : point * mask;
+                var loss = F.cross_entropy(frozen is null ? model.forward(seen) : frozen.Forward(seen), labels);
                 var grad = autograd.grad([loss], [point])[0];
                 using (no_grad()) adversarial = threat.Project(point.detach() + grad.sign() * stepSize, x);
             }
         }
         finally
         {
-            if (training) model.train();
+            if (training && frozen is null) model.train();
         }
         return adversarial.detach().MoveToOuterDisposeScope();
     }

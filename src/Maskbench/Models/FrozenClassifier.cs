@@ -1,0 +1,141 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Maskbench.Models;
+
+/// <summary>
+/// An evaluation-mode copy of a feed-forward classifier's function, for attacks: the same normalization, layers and
+/// weights, with each batch norm folded into the convolution before it (in evaluation mode batch norm is a fixed
+/// per-channel affine map, so conv∘BN is one convolution with weight W·s and bias (b − μ)·s + β, s = γ/√(σ² + ε)).
+/// Folding removes two memory-bound passes per layer from every forward and backward pass. The copy holds its own
+/// tensors (computed in float64, stored in the asked dtype), so the model itself is never modified, and it is
+/// a snapshot: later changes to the model's weights do not reach it.
+/// </summary>
+public sealed class FrozenClassifier : IDisposable
+{
+    readonly List<Layer> layers;
+    readonly Tensor mean;
+    readonly Tensor std;
+
+    public ScalarType DType { get; }
+
+    FrozenClassifier(Tensor mean, Tensor std, List<Layer> layers, ScalarType dtype)
+    {
+        this.mean = mean;
+        this.std = std;
+        this.layers = layers;
+        DType = dtype;
+    }
+
+    /// <summary>Logits (in <see cref="DType"/>) of images in [0,1]; the input is converted to <see cref="DType"/> first.</summary>
+    public Tensor Forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = (input.to_type(DType) - mean).div_(std);
+        foreach (var layer in layers) x = layer.Apply(x);
+        return x.MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        mean.Dispose();
+        std.Dispose();
+        foreach (var layer in layers) layer.Dispose();
+    }
+
+    /// <summary>Collects the layers of a frozen copy, folding as it goes; <see cref="Build"/> hands them over.</summary>
+    internal sealed class Builder(ImageClassifier model, ScalarType dtype)
+    {
+        readonly List<Layer> layers = [];
+
+        // Always a copy (to_type returns the same tensor when the dtype already matches), so the form is a snapshot.
+        Tensor Take(Tensor t) => (t.dtype == dtype ? t.detach().clone() : t.detach().to_type(dtype)).contiguous().DetachFromDisposeScope();
+
+        /// <summary>A convolution followed by <paramref name="batchNorm"/> (or none), folded into one.</summary>
+        public Builder Convolution(Conv2d conv, BatchNorm2d? batchNorm, long padding)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var weight = conv.weight!.detach().to_type(ScalarType.Float64);
+            var bias = conv.bias is null ? zeros(weight.shape[0], ScalarType.Float64, weight.device) : conv.bias.detach().to_type(ScalarType.Float64);
+            if (batchNorm is not null)
+            {
+                var scale = batchNorm.weight!.detach().to_type(ScalarType.Float64)
+                    / (batchNorm.running_var!.to_type(ScalarType.Float64) + batchNorm.eps).sqrt();
+                weight = weight * scale.view(-1, 1, 1, 1);
+                bias = (bias - batchNorm.running_mean!.to_type(ScalarType.Float64)) * scale + batchNorm.bias!.detach().to_type(ScalarType.Float64);
+            }
+            layers.Add(new Layer.Convolution(Take(weight), Take(bias), padding));
+            return this;
+        }
+
+        public Builder Relu()
+        {
+            layers.Add(new Layer.Relu());
+            return this;
+        }
+
+        public Builder MaxPool(long size)
+        {
+            layers.Add(new Layer.MaxPool(size));
+            return this;
+        }
+
+        public Builder Flatten()
+        {
+            layers.Add(new Layer.Flatten());
+            return this;
+        }
+
+        public Builder Linear(Linear linear)
+        {
+            using var noGrad = no_grad();
+            layers.Add(new Layer.Affine(Take(linear.weight!), linear.bias is null ? null : Take(linear.bias)));
+            return this;
+        }
+
+        public FrozenClassifier Build()
+        {
+            var device = model.parameters().First().device;
+            var spec = model.Spec;
+            var mean = tensor(spec.Mean).reshape(1, spec.Channels, 1, 1).to(dtype, device).DetachFromDisposeScope();
+            var std = tensor(spec.Std).reshape(1, spec.Channels, 1, 1).to(dtype, device).DetachFromDisposeScope();
+            return new FrozenClassifier(mean, std, layers, dtype);
+        }
+    }
+
+    internal abstract class Layer : IDisposable
+    {
+        public abstract Tensor Apply(Tensor x);
+        public virtual void Dispose() { }
+
+        public sealed class Convolution(Tensor weight, Tensor bias, long padding) : Layer
+        {
+            public override Tensor Apply(Tensor x) => nn.functional.conv2d(x, weight, bias, padding: [padding, padding]);
+            public override void Dispose() { weight.Dispose(); bias.Dispose(); }
+        }
+
+        public sealed class Relu : Layer
+        {
+            // In place: the convolution's output is not needed by its own backward pass (only its input is).
+            public override Tensor Apply(Tensor x) => x.relu_();
+        }
+
+        public sealed class MaxPool(long size) : Layer
+        {
+            public override Tensor Apply(Tensor x) => nn.functional.max_pool2d(x, size, size);
+        }
+
+        public sealed class Flatten : Layer
+        {
+            public override Tensor Apply(Tensor x) => x.flatten(1);
+        }
+
+        public sealed class Affine(Tensor weight, Tensor? bias) : Layer
+        {
+            public override Tensor Apply(Tensor x) => nn.functional.linear(x, weight, bias);
+            public override void Dispose() { weight.Dispose(); bias?.Dispose(); }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using Maskbench.Models;
+using Maskbench.Runtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Maskbench.Tests.Models;
+
+public class FrozenClassifierTests
+{
+    /// <summary>A model whose batch norms are far from the identity: random affine parameters and running statistics.</summary>
+    static ImageClassifier WithRandomBatchNorms(string arch, int seed, int inputSize, int channels = 3)
+    {
+        TorchRuntime.EnsureLoaded();
+        manual_seed(seed);
+        var model = ModelFactory.Create(arch, classes: 7, inputSize: inputSize, width: 1.0 / 8, channels: channels);
+        using (no_grad())
+            foreach (var module in model.modules().OfType<BatchNorm2d>())
+            {
+                module.weight!.uniform_(0.5, 2.0);
+                module.bias!.normal_(0, 0.5);
+                module.running_mean!.normal_(0, 0.5);
+                module.running_var!.uniform_(0.2, 3.0);
+            }
+        model.eval();
+        return model;
+    }
+
+    /// <summary>Logits and the input gradient of the summed cross-entropy, through <paramref name="forward"/>.</summary>
+    static (Tensor Logits, Tensor Gradient) LogitsAndGradient(Func<Tensor, Tensor> forward, Tensor x, Tensor y)
+    {
+        var point = x.detach().clone().requires_grad_(true);
+        var logits = forward(point).to_type(ScalarType.Float32);
+        var loss = nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum);
+        var gradient = autograd.grad([loss], [point])[0];
+        return (logits.detach(), gradient);
+    }
+
+    [Theory]
+    [InlineData("vgg11", 32)]
+    [InlineData("vgg19", 64)]
+    [InlineData("smallcnn", 28)]
+    public void Frozen_float32_form_computes_the_eval_mode_function_and_its_input_gradient(string arch, int size)
+    {
+        using var scope = NewDisposeScope();
+        int channels = arch == "smallcnn" ? 1 : 3;
+        using var model = WithRandomBatchNorms(arch, 3, size, channels);
+        using var frozen = model.Freeze(ScalarType.Float32);
+        Assert.NotNull(frozen);
+        var x = rand(new long[] { 6, channels, size, size }, generator: new Generator(5));
+        var y = randint(0, 7, new long[] { 6 }, generator: new Generator(6));
+        var (expected, expectedGradient) = LogitsAndGradient(model.call, x, y);
+        var (actual, gradient) = LogitsAndGradient(frozen!.Forward, x, y);
+        // Folding reorders float32 arithmetic only: differences are rounding-sized relative to the values' scale.
+        double scale = expected.abs().max().item<float>();
+        Assert.True((actual - expected).abs().max().item<float>() <= 1e-5 * scale, $"logits differ by {(actual - expected).abs().max().item<float>()} at scale {scale}");
+        double gradientScale = expectedGradient.abs().max().item<float>();
+        Assert.True(gradientScale > 0);
+        Assert.True((gradient - expectedGradient).abs().max().item<float>() <= 1e-4 * gradientScale);
+        Assert.Equal(expected.argmax(1).data<long>().ToArray(), actual.argmax(1).data<long>().ToArray());
+    }
+
+    [Fact]
+    public void Freezing_leaves_the_model_alone_and_later_weight_changes_do_not_reach_the_copy()
+    {
+        using var scope = NewDisposeScope();
+        using var model = WithRandomBatchNorms("vgg11", 4, 32);
+        model.train();
+        var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        var x = rand(new long[] { 3, 3, 32, 32 }, generator: new Generator(7));
+        using var frozen = model.Freeze(ScalarType.Float32)!;
+        Tensor first;
+        using (no_grad()) first = frozen.Forward(x);
+        Assert.True(model.training);
+        foreach (var (key, value) in model.state_dict()) Assert.True(value.eq(before[key]).all().item<bool>(), key);
+        using (no_grad())
+            foreach (var p in model.parameters()) p.mul_(1.5);
+        using (no_grad()) Assert.True(frozen.Forward(x).eq(first).all().item<bool>());
+    }
+
+    [Fact]
+    public void Bfloat16_form_runs_in_bfloat16_and_stays_close_to_float32()
+    {
+        using var scope = NewDisposeScope();
+        using var model = WithRandomBatchNorms("vgg11", 8, 32);
+        using var fp32 = model.Freeze(ScalarType.Float32)!;
+        using var bf16 = model.Freeze(ScalarType.BFloat16)!;
+        Assert.Equal(ScalarType.BFloat16, bf16.DType);
+        Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+        var x = rand(new long[] { 8, 3, 32, 32 }, generator: new Generator(9));
+        using var noGrad = no_grad();
+        var low = bf16.Forward(x);
+        Assert.Equal(ScalarType.BFloat16, low.dtype);
+        var high = fp32.Forward(x);
+        // bfloat16 keeps 8 significant bits; over eight layers the logits stay within a few percent of their scale.
+        double scale = high.abs().max().item<float>();
+        Assert.True((low.to_type(ScalarType.Float32) - high).abs().max().item<float>() <= 0.1 * scale);
+    }
+
+    [Fact]
+    public void Architectures_without_a_feed_forward_form_are_not_frozen()
+    {
+        using var model = WithRandomBatchNorms("preactresnet18", 1, 32);
+        Assert.Null(model.Freeze(ScalarType.Float32));
+    }
+}
