@@ -75,8 +75,17 @@ public sealed class Vgg : ImageClassifier
                     frozen.MaxPool(2);
                     break;
                 case Conv2d conv:
-                    frozen.Convolution(conv, (BatchNorm2d)modules[i + 1], padding: 1).Relu();
-                    i += 2;   // the batch norm and ReLU just folded in
+                    frozen.Convolution(conv, (BatchNorm2d)modules[i + 1], padding: 1);
+                    i += 2;   // the batch norm (folded) and the ReLU
+                    // ReLU then 2x2 max pooling equals pooling then ReLU, values and gradients alike (max commutes with a
+                    // monotone map; where the window's max is ≤ 0 both give zero gradient), and the ReLU then runs on a
+                    // quarter of the elements.
+                    if (i + 1 < modules.Count && modules[i + 1] is MaxPool2d)
+                    {
+                        frozen.MaxPool(2).Relu();
+                        i++;
+                    }
+                    else frozen.Relu();
                     break;
                 default:
                     throw new InvalidOperationException($"unexpected layer {modules[i].GetName()} in {GetName()}");
