@@ -3,11 +3,16 @@ using static TorchSharp.torch;
 namespace Maskbench.Attacks;
 
 /// <summary>
-/// Square Attack, L∞ (Andriushchenko, Croce, Flammarion and Hein 2020): a score-based random search that uses logits
-/// only, never gradients. It starts from vertical stripes of ±ε, then at iteration i redraws one s×s window of δ to
-/// ±ε per channel (s² ≈ p_i·H·W, p_i halving on the paper's schedule) and keeps the change if the margin
-/// z_y − max_{j≠y} z_j drops. With a perturbation mask each window is placed to contain a randomly chosen mask pixel,
-/// so the search spends its queries where δ may be non-zero (the projection zeroes the rest).
+/// Square Attack (Andriushchenko, Croce, Flammarion and Hein 2020): a score-based random search that uses logits
+/// only, never gradients, and keeps a proposal when it lowers the margin z_y − max_{j≠y} z_j. The window side s
+/// follows s² ≈ p_i·H·W, p_i halving on the paper's schedule.
+/// L∞: starts from vertical stripes of ±ε; each proposal redraws one s×s window of δ to ±ε per channel.
+/// L2: starts from a grid of <see cref="SquarePattern"/> tiles scaled to ‖δ‖₂ = ε; each proposal moves the mass of a
+/// second window into the first (the second is zeroed, the first gets the pattern plus its old content, rescaled so
+/// the window holds the freed budget) and rescales δ to the sphere of radius ε.
+/// With a perturbation mask each window is placed to contain a randomly chosen mask pixel, so the search spends its
+/// queries where δ may be non-zero, and δ is masked before it is scaled, so the budget goes to the foreground.
+/// Every row draws from its own random stream, so a row's search does not depend on which other rows are active.
 /// </summary>
 public sealed class SquareAttack : Attack
 {
@@ -27,15 +32,31 @@ public sealed class SquareAttack : Attack
 
     protected override void Search(AttackContext context)
     {
-        if (context.Threat.Norm != Norm.Linf) throw new MaskbenchException("square attack is implemented for the L∞ threat model only");
         using var set = context.Begin();
         if (set.IsEmpty) return;
         long n = context.BatchSize;
-        int channels = (int)context.Inputs.shape[1], height = (int)context.Inputs.shape[2], width = (int)context.Inputs.shape[3];
-        var allowed = AllowedPixels(context.Threat.Mask, n, height, width);
-        // One random stream per row of the batch: a row's search does not depend on which other rows are active.
+        var allowed = AllowedPixels(context.Threat.Mask, n, (int)context.Inputs.shape[2], (int)context.Inputs.shape[3]);
         var streams = new Random[n];
         for (int i = 0; i < n; i++) streams[i] = new Random(unchecked(context.Seed * 7919 + i * 104729 + 17));
+        if (context.Threat.Norm == Norm.Linf) SearchLinf(context, set, allowed, streams);
+        else SearchL2(context, set, allowed, streams);
+    }
+
+    /// <summary>
+    /// A window's top-left corner for side <paramref name="s"/>: uniform over the image, or (with a mask) uniform among
+    /// the positions whose window contains a pixel drawn from the allowed ones. Null when no pixel may move.
+    /// </summary>
+    static (int Top, int Left)? PlaceWindow(Random rng, int[]? pixels, int s, int height, int width)
+    {
+        if (pixels is { Length: 0 }) return null;
+        if (pixels is null) return (rng.Next(height - s + 1), rng.Next(width - s + 1));
+        int pixel = pixels[rng.Next(pixels.Length)], py = pixel / width, px = pixel % width;
+        return (rng.Next(Math.Max(0, py - s + 1), Math.Min(py, height - s) + 1), rng.Next(Math.Max(0, px - s + 1), Math.Min(px, width - s) + 1));
+    }
+
+    void SearchLinf(AttackContext context, ActiveSet set, int[]?[] allowed, Random[] streams)
+    {
+        int channels = (int)context.Inputs.shape[1], height = (int)context.Inputs.shape[2], width = (int)context.Inputs.shape[3];
         double eps = context.Threat.Epsilon;
 
         Tensor newly;
@@ -67,20 +88,7 @@ public sealed class SquareAttack : Attack
                 {
                     var rng = streams[rows[r]];
                     for (int c = 0; c < channels; c++) signs[r * channels + c] = rng.Next(2) == 0 ? -1f : 1f;
-                    var pixels = allowed[rows[r]];
-                    if (pixels is { Length: 0 }) continue;   // nothing may move
-                    int top, left;
-                    if (pixels is null)
-                    {
-                        top = rng.Next(height - s + 1);
-                        left = rng.Next(width - s + 1);
-                    }
-                    else
-                    {
-                        int pixel = pixels[rng.Next(pixels.Length)], py = pixel / width, px = pixel % width;
-                        top = rng.Next(Math.Max(0, py - s + 1), Math.Min(py, height - s) + 1);
-                        left = rng.Next(Math.Max(0, px - s + 1), Math.Min(px, width - s) + 1);
-                    }
+                    if (PlaceWindow(rng, allowed[rows[r]], s, height, width) is not var (top, left)) continue;   // nothing may move
                     for (int yy = top; yy < top + s; yy++)
                         for (int xx = left; xx < left + s; xx++) windows[(r * height + yy) * width + xx] = 1f;
                 }
@@ -99,6 +107,106 @@ public sealed class SquareAttack : Attack
             set.DropIfEarlyStop(newly);
             newly.Dispose();
         }
+    }
+
+    void SearchL2(AttackContext context, ActiveSet set, int[]?[] allowed, Random[] streams)
+    {
+        int channels = (int)context.Inputs.shape[1], height = (int)context.Inputs.shape[2], width = (int)context.Inputs.shape[3];
+        double eps = context.Threat.Epsilon;
+
+        Tensor newly;
+        using (var scope = NewDisposeScope())
+        {
+            // A grid of tiles of side min(H, W)/5, centred, each the pattern with one random sign per channel.
+            var rows = set.Rows.cpu().data<long>().ToArray();
+            int tile = Math.Max(1, Math.Min(height, width) / 5);
+            int tilesDown = height / tile, tilesAcross = width / tile;
+            int top0 = (height - tilesDown * tile) / 2, left0 = (width - tilesAcross * tile) / 2;
+            var start = new float[rows.Length * channels * height * width];
+            for (int r = 0; r < rows.Length; r++)
+            {
+                var rng = streams[rows[r]];
+                var pattern = SquarePattern.Create(tile, transpose: false);
+                for (int ty = 0; ty < tilesDown; ty++)
+                    for (int tx = 0; tx < tilesAcross; tx++)
+                        for (int c = 0; c < channels; c++)
+                        {
+                            float sign = rng.Next(2) == 0 ? -1f : 1f;
+                            for (int y = 0; y < tile; y++)
+                                for (int x = 0; x < tile; x++)
+                                    start[((r * channels + c) * height + top0 + ty * tile + y) * width + left0 + tx * tile + x] = sign * pattern[y * tile + x];
+                        }
+            }
+            var delta = tensor(start).reshape(rows.Length, channels, height, width).to(set.Inputs.device);
+            set["x"] = set.Threat.Project(set.Inputs + OnSphere(delta, set.Threat.Mask, eps), set.Inputs);
+            var (logits, fooled) = context.Evaluate(set, set["x"], step: 0);
+            set["margin"] = AttackObjectives.Margin(logits, set.Labels);
+            newly = fooled.MoveToOuterDisposeScope();
+        }
+        set.DropIfEarlyStop(newly);
+        newly.Dispose();
+
+        for (int iteration = 1; iteration <= Steps && !set.IsEmpty; iteration++)
+        {
+            double p = WindowFraction(InitialFraction, iteration - 1, Steps);
+            int s = Math.Max((int)Math.Round(Math.Sqrt(p * height * width)), 3);
+            if (s % 2 == 0) s++;
+            s = Math.Min(s, Math.Min(height, width));
+            using (var scope = NewDisposeScope())
+            {
+                var rows = set.Rows.cpu().data<long>().ToArray();
+                var first = new float[rows.Length * height * width];
+                var second = new float[rows.Length * height * width];
+                var bump = new float[rows.Length * height * width];
+                var signs = new float[rows.Length * channels];
+                for (int r = 0; r < rows.Length; r++)
+                {
+                    var rng = streams[rows[r]];
+                    for (int c = 0; c < channels; c++) signs[r * channels + c] = rng.Next(2) == 0 ? -1f : 1f;
+                    var pattern = SquarePattern.Create(s, transpose: rng.Next(2) == 0);
+                    if (PlaceWindow(rng, allowed[rows[r]], s, height, width) is not var (top, left)) continue;   // nothing may move
+                    var (top2, left2) = PlaceWindow(rng, allowed[rows[r]], s, height, width)!.Value;
+                    for (int y = 0; y < s; y++)
+                        for (int x = 0; x < s; x++)
+                        {
+                            first[(r * height + top + y) * width + left + x] = 1f;
+                            bump[(r * height + top + y) * width + left + x] = pattern[y * s + x];
+                            second[(r * height + top2 + y) * width + left2 + x] = 1f;
+                        }
+                }
+                var device = set.Inputs.device;
+                var window = tensor(first).reshape(rows.Length, 1, height, width).to(device);
+                var window2 = tensor(second).reshape(rows.Length, 1, height, width).to(device);
+                var both = maximum(window, window2);
+                var sign = tensor(signs).reshape(rows.Length, channels, 1, 1).to(device);
+                var delta = set["x"] - set.Inputs;
+                var inWindow = delta * window;
+                var windowNorm = inWindow.square().sum([2, 3], keepdim: true).sqrt();                 // per channel
+                var imageNorm = delta.square().sum([1, 2, 3], keepdim: true);                        // squared, per row
+                var bothNorm = (delta * both).square().sum([1, 2, 3], keepdim: true);               // squared, per row
+                var content = tensor(bump).reshape(rows.Length, 1, height, width).to(device) * sign + inWindow / (windowNorm + 1e-12);
+                var budget = ((eps * eps - imageNorm).clamp_min(0) / channels + bothNorm).sqrt();
+                content = content / (content.square().sum([2, 3], keepdim: true).sqrt() + 1e-12) * budget;
+                var moved = delta * (1 - both) + content;
+                var proposal = set.Threat.Project(set.Inputs + OnSphere(moved, set.Threat.Mask, eps), set.Inputs);
+                var (logits, fooled) = context.Evaluate(set, proposal, step: iteration);
+                var margin = AttackObjectives.Margin(logits, set.Labels);
+                var accept = margin.lt(set["margin"]);
+                set["x"] = where(accept.reshape(-1, 1, 1, 1), proposal, set["x"]);
+                set["margin"] = where(accept, margin, set["margin"]);
+                newly = fooled.MoveToOuterDisposeScope();
+            }
+            set.DropIfEarlyStop(newly);
+            newly.Dispose();
+        }
+    }
+
+    /// <summary>δ masked (where a mask is given) and scaled to L2 norm ε per row; rows with nothing left stay zero.</summary>
+    static Tensor OnSphere(Tensor delta, Tensor? mask, double eps)
+    {
+        var masked = mask is null ? delta : delta * mask;
+        var norm = masked.square().sum([1, 2, 3], keepdim: true).sqrt();
+        return masked * (eps / norm.clamp_min(1e-12)) * norm.gt(0);
     }
 
     /// <summary>Per row, the flat indices of pixels the mask lets move (null: every pixel).</summary>

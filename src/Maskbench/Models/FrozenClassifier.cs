@@ -32,8 +32,18 @@ public sealed class FrozenClassifier : IDisposable
     public Tensor Forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = (input.to_type(DType) - mean).div_(std);
-        foreach (var layer in layers) x = layer.Apply(x);
+        var converted = input.to_type(DType);
+        var x = (converted - mean).div_(std);
+        if (!ReferenceEquals(converted, input)) converted.Dispose();
+        // Each layer's input handle is released as soon as the next output exists: what backward needs, autograd holds
+        // itself, and the rest goes back to the allocator at once instead of at the end of the step, which keeps the
+        // peak footprint (and the fresh pages the kernel must fault in and zero) near that of one layer pair.
+        foreach (var layer in layers)
+        {
+            var next = layer.Apply(x);
+            if (!ReferenceEquals(next, x)) x.Dispose();
+            x = next;
+        }
         return x.MoveToOuterDisposeScope();
     }
 

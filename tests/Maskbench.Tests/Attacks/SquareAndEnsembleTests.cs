@@ -58,6 +58,64 @@ public class SquareAndEnsembleTests
         Assert.True(stopping.ForwardEvaluations < full.ForwardEvaluations);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(6)]
+    [InlineData(7)]
+    public void SquarePatternHasUnitNormOppositeHalvesAndItsPeaksAtTheHalvesCentres(int s)
+    {
+        var pattern = SquarePattern.Create(s, transpose: false);
+        Assert.Equal(1.0, Math.Sqrt(pattern.Sum(v => (double)v * v)), 5);
+        int upper = s / 2;
+        for (int r = 0; r < s; r++)
+            for (int c = 0; c < s; c++)
+                Assert.True(r < upper ? pattern[r * s + c] > 0 : pattern[r * s + c] < 0, $"cell ({r}, {c}) of {s}");
+        // The largest magnitude of the lower half sits at its centre; rings fall off outward along the centre row.
+        int lower = s - upper, centreRow = upper + lower / 2, centre = s / 2;
+        float peak = pattern.Skip(upper * s).Min();
+        Assert.Equal(peak, pattern[centreRow * s + centre]);
+        for (int c = centre; c + 1 < s; c++) Assert.True(pattern[centreRow * s + c] <= pattern[centreRow * s + c + 1]);
+        var transposed = SquarePattern.Create(s, transpose: true);
+        for (int r = 0; r < s; r++)
+            for (int c = 0; c < s; c++) Assert.Equal(pattern[r * s + c], transposed[c * s + r]);
+    }
+
+    [Fact]
+    public void SquareL2LowersAccuracyWithoutGradientsAndStaysInTheBall()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var (model, x, y) = TrainedFixture.Get();
+        var target = new CountingTarget(new ModuleTarget(model));
+        var threat = ThreatModel.L2(3.0);   // on these 8x8 images PGD-L2 needs about 2 to fool all
+        using var result = new SquareAttack { Steps = 200, Seed = 2 }.Run(target, x, y, threat);
+        double natural = AttackFixtures.Labels(model, x).eq(y).to_type(ScalarType.Float64).mean().item<double>();
+        Assert.True(result.RobustAccuracy < natural - 0.2, $"square L2: {result.RobustAccuracy} vs natural {natural}");
+        Assert.Equal(0, target.GradientCalls);
+        Assert.Equal(0, result.GradientEvaluations);
+        Assert.Empty(threat.Check(x, result.Adversarial));
+        double largest = (result.Adversarial - x).reshape(x.shape[0], -1).norm(1, keepdim: false, p: 2).max().item<float>();
+        Assert.True(largest <= 3.0 + 1e-5, $"largest L2 norm {largest}");
+    }
+
+    [Fact]
+    public void SquareL2WithAMaskChangesOnlyMaskPixelsAndEarlyStopKeepsTheOutcome()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var (model, x, y) = TrainedFixture.Get();
+        var mask = AttackFixtures.Masks(8, (int)x.shape[0]);
+        var threat = ThreatModel.L2(4.0, mask);
+        using var stopping = new SquareAttack { Steps = 100, Seed = 5 }.Run(new ModuleTarget(model), x, y, threat);
+        using var full = new SquareAttack { Steps = 100, Seed = 5, EarlyStop = false }.Run(new ModuleTarget(model), x, y, threat);
+        Assert.Empty(threat.Check(x, stopping.Adversarial));
+        Assert.Equal(0f, ((stopping.Adversarial - x) * (1 - mask)).abs().max().item<float>());
+        Assert.True(stopping.FooledCount > 0);
+        Assert.Equal(full.Examples.Select(e => e.Fooled), stopping.Examples.Select(e => e.Fooled));
+        Assert.True(stopping.ForwardEvaluations < full.ForwardEvaluations);
+    }
+
     [Fact]
     public void EnsembleIsNeverWeakerThanAnyMemberAndKeepsTheWorstCase()
     {
