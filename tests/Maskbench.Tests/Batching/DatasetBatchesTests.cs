@@ -38,4 +38,28 @@ public class DatasetBatchesTests
         Assert.NotEqual(Enumerable.Range(0, 10), seen);
         Assert.Equal(DatasetBatches.Permutation(Enumerable.Range(0, 10).ToArray(), 3), seen);
     }
+
+    [Fact]
+    public void EveryByteValueBecomesExactlyTheScalarFormulaInChannelsFirstOrder()
+    {
+        TorchRuntime.EnsureLoaded();
+        const int n = 3, size = 8, px = size * size;
+        var rng = new Random(4);
+        var images = new byte[n * px * 3];
+        for (int i = 0; i < images.Length; i++) images[i] = (byte)(i < 256 ? i : rng.Next(256));   // every value appears
+        var masks = new byte[n * px];
+        for (int i = 0; i < masks.Length; i++) masks[i] = (byte)rng.Next(2);
+        using var batch = DatasetBatches.FromBytes(images, masks, [0, 1, 2], size, [0, 1, 2], torch.CPU);
+        var actual = batch.Images.data<float>().ToArray();
+        var actualMasks = batch.Masks.data<float>().ToArray();
+        // The oracle: a plain loop over NHWC bytes with the same float32 formula.
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < 3; c++)
+                for (int p = 0; p < px; p++)
+                {
+                    float expected = images[(i * px + p) * 3 + c] * (1f / 255f);
+                    Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(actual[(i * 3 + c) * px + p]));
+                }
+        for (int i = 0; i < masks.Length; i++) Assert.Equal(masks[i], actualMasks[i]);
+    }
 }
