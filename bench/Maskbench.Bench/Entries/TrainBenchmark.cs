@@ -11,7 +11,8 @@ namespace Maskbench.Bench.Entries;
 /// Training throughput (images per second) of VGG-19 (batch norm, 32x32, 10 classes, batch 128) for natural and
 /// PGD-7 adversarial training steps, timed through <see cref="TrainingStep"/> (the trainer's own code: SGD update,
 /// and for PGD the attack library's PgdAttack), against a PyTorch eager loop doing the same work with the same
-/// threads (reference/train_reference.py). Data is a fixed random batch, so only the training step is timed.
+/// threads (reference/train_reference.py). Data is a fixed random batch, so only the training step is timed; each side's
+/// fastest step over two interleaved rounds counts.
 /// </summary>
 public sealed class TrainBenchmark : IBenchmark
 {
@@ -24,21 +25,32 @@ public sealed class TrainBenchmark : IBenchmark
         int naturalIterations = context.Quick ? 2 : 6;
         int pgdIterations = context.Quick ? 1 : 3;
         var result = new BenchmarkResult();
-        double natural = Measure(TrainingMode.Natural, batch, size, classes, naturalIterations, context);
-        double pgd = Measure(TrainingMode.Pgd, batch, size, classes, pgdIterations, context);
-        result.Add("natural", natural, "images/s");
-        result.Add("PGD-7", pgd, "images/s");
-        var reference = PythonReference.Run("train_reference.py",
-            [batch.ToString(), size.ToString(), classes.ToString(), naturalIterations.ToString(), pgdIterations.ToString(), get_num_threads().ToString()], out string? note);
-        if (reference is null) result.Notes.Add(note ?? "no reference");
+        // Two rounds, each the reference then ours; every side's fastest step counts, so a burst of load on the shared
+        // machine disturbs both sides alike instead of favouring either.
+        double natural = 0, pgd = 0, theirNatural = 0, theirPgd = 0;
+        string? note = null, torchVersion = null;
+        for (int round = 0; round < 2; round++)
+        {
+            var reference = PythonReference.Run("train_reference.py",
+                [batch.ToString(), size.ToString(), classes.ToString(), naturalIterations.ToString(), pgdIterations.ToString(), get_num_threads().ToString()], out note);
+            if (reference is not null)
+            {
+                theirNatural = Math.Max(theirNatural, reference["natural"]!.GetValue<double>());
+                theirPgd = Math.Max(theirPgd, reference["pgd"]!.GetValue<double>());
+                torchVersion = reference["torch"]?.ToString();
+            }
+            natural = Math.Max(natural, Measure(TrainingMode.Natural, batch, size, classes, naturalIterations, context));
+            pgd = Math.Max(pgd, Measure(TrainingMode.Pgd, batch, size, classes, pgdIterations, context));
+        }
+        result.Add("natural", natural, "images/s", $"fastest of {2 * naturalIterations} steps");
+        result.Add("PGD-7", pgd, "images/s", $"fastest of {2 * pgdIterations} steps");
+        if (theirNatural == 0) result.Notes.Add(note ?? "no reference");
         else
         {
-            double theirNatural = reference["natural"]!.GetValue<double>();
-            double theirPgd = reference["pgd"]!.GetValue<double>();
-            result.Add("PyTorch natural", theirNatural, "images/s", $"torch {reference["torch"]}");
+            result.Add("PyTorch natural", theirNatural, "images/s", $"torch {torchVersion}");
             result.Add("PyTorch PGD-7", theirPgd, "images/s");
-            result.Add("natural ours / PyTorch", natural / theirNatural, "x");
-            result.Add("PGD-7 ours / PyTorch", pgd / theirPgd, "x");
+            result.Add("natural ours / PyTorch", natural / theirNatural, "x", "target ≥ 1");
+            result.Add("PGD-7 ours / PyTorch", pgd / theirPgd, "x", "target ≥ 1");
         }
         return result;
     }
@@ -57,15 +69,15 @@ public sealed class TrainBenchmark : IBenchmark
         model.train();
         using var task = context.Progress.Start($"train {mode.ToString().ToLowerInvariant()}", iterations + 1, "steps");
         int iteration = 0;
-        double seconds = 0;
+        double fastest = double.MaxValue;
         for (int i = 0; i <= iterations; i++)   // the first step warms up
         {
             using var scope = NewDisposeScope();
             var watch = Stopwatch.StartNew();
             step.Run(data, 0, ref iteration, iterations + 1);
-            if (i > 0) seconds += watch.Elapsed.TotalSeconds;
+            if (i > 0) fastest = Math.Min(fastest, watch.Elapsed.TotalSeconds);
             task.Advance();
         }
-        return batch * iterations / seconds;
+        return batch / fastest;
     }
 }
