@@ -69,7 +69,10 @@ public static class GtsrbDatasetBuilder
             ClassNames = [.. classNames],
             ImageSize = options.ImageSize,
             Source = (syntheticNames is null ? "GTSRB (official layout)" : "synthetic GTSRB (maskbench synth gtsrb)")
-                + $" at {layout.Root}; test split: {testSource}; masks by graph cut",
+                // The root's folder name only, not its full path, so that the manifest (and with it every hash and cache
+                // key derived from it) does not depend on where the data lies; rows' paths relative to the root are in
+                // build_parameters.sources.
+                + $" from a folder named {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(layout.Root)))}; test split: {testSource}; masks by graph cut",
             HorizontalFlipPreservesLabels = false,
             BuildParameters = Parameters(options, trainRead, testRead, testSource, skipped, reader.RescaledCount, layout.Root),
         };

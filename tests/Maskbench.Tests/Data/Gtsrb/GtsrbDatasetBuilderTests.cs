@@ -46,6 +46,21 @@ public class GtsrbDatasetBuilderTests
     }
 
     [Fact]
+    public void The_same_source_in_another_place_gives_a_byte_identical_dataset()
+    {
+        using var temp = new TempFolder();
+        var synthetic = new SyntheticGtsrbOptions(Classes: 3, TrainPerClass: 4, TestPerClass: 1, Seed: 3, TrackLength: 2);
+        string here = Path.Combine(temp["a"], "gtsrb"), there = Path.Combine(temp["b"], "deeper", "gtsrb");
+        SyntheticGtsrb.Write(here, synthetic, NullProgress.Instance);
+        SyntheticGtsrb.Write(there, synthetic, NullProgress.Instance);
+        var options = new GtsrbBuildOptions { ImageSize = 16, Seed = 5 };
+        GtsrbDatasetBuilder.Build(here, Path.Combine(temp["out1"], "ds"), options, NullProgress.Instance);
+        GtsrbDatasetBuilder.Build(there, Path.Combine(temp["out2"], "elsewhere", "ds"), options, NullProgress.Instance);
+        foreach (var file in new[] { "dataset.json", "train/images.npy", "train/masks.npy", "test/labels.npy" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(temp["out1"], "ds", file)), File.ReadAllBytes(Path.Combine(temp["out2"], "elsewhere", "ds", file)));
+    }
+
+    [Fact]
     public void Test_fraction_holds_out_whole_tracks_of_every_class()
     {
         using var temp = new TempFolder();
