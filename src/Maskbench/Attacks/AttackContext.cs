@@ -60,6 +60,8 @@ public sealed class AttackContext
     /// </summary>
     public (Tensor Gradient, Tensor Loss, Tensor NewlyFooled) Gradient(ActiveSet set, Tensor iterate, Func<Tensor, Tensor, Tensor> loss, int step)
     {
+        // Between steps no native call of this search is in flight: the place to let the collector run.
+        Runtime.NoCollectionZone.SafePoint();
         using var scope = NewDisposeScope();
         var point = iterate.detach().requires_grad_(true);
         Tensor logits, values, gradient;
@@ -80,6 +82,7 @@ public sealed class AttackContext
     /// <summary>A forward pass at <paramref name="iterate"/> (no gradient), recorded as step <paramref name="step"/>. Returns logits and newly fooled rows.</summary>
     public (Tensor Logits, Tensor NewlyFooled) Evaluate(ActiveSet set, Tensor iterate, int step)
     {
+        Runtime.NoCollectionZone.SafePoint();
         using var scope = NewDisposeScope();
         Tensor logits;
         using (no_grad()) logits = set.Target.Logits(iterate);

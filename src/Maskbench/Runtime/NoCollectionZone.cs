@@ -22,7 +22,10 @@ namespace Maskbench.Runtime;
 /// native call is in flight. The region is process-wide: a nested zone, or one opened while another thread holds the
 /// region, simply runs inside it. If the batch allocates more than <see cref="BudgetBytes"/> of managed memory the
 /// runtime collects anyway and ends the region (counted in <see cref="Overflows"/>); the zone then protects nothing
-/// for the rest of that batch, which is no worse than without it.
+/// for the rest of that batch, which is no worse than without it. Long searches (thousands of Square queries in one
+/// batch) allocate more than that, so attacks call <see cref="SafePoint"/> between steps: there, with no native call
+/// of theirs in flight, the region is renewed once half its budget is used (or after a collection ended it), letting
+/// the collector run at that moment instead of in the middle of a native call.
 /// </para>
 /// </summary>
 public sealed class NoCollectionZone : IDisposable
@@ -32,6 +35,8 @@ public sealed class NoCollectionZone : IDisposable
 
     static readonly object Gate = new();
     static int _overflows;
+    static NoCollectionZone? _current;
+    static long _allocatedAtStart;
     readonly bool _owner;
 
     /// <summary>Zones whose batch allocated more than the budget, so that a collection ended them early.</summary>
@@ -51,7 +56,13 @@ public sealed class NoCollectionZone : IDisposable
             if (GCSettings.LatencyMode == GCLatencyMode.NoGCRegion) return new NoCollectionZone(false);
             try
             {
-                return new NoCollectionZone(GC.TryStartNoGCRegion(BudgetBytes + Math.Max(0, extraBytes)));
+                var zone = new NoCollectionZone(GC.TryStartNoGCRegion(BudgetBytes + Math.Max(0, extraBytes)));
+                if (zone._owner)
+                {
+                    _current = zone;
+                    _allocatedAtStart = GC.GetTotalAllocatedBytes(false);
+                }
+                return zone;
             }
             catch (InvalidOperationException)
             {
@@ -67,11 +78,43 @@ public sealed class NoCollectionZone : IDisposable
         }
     }
 
+    /// <summary>
+    /// Called between steps of a long search, where no native call of the caller is in flight: when a zone is open and
+    /// has used half its budget, or a collection has already ended it, the region ends here (the collector may run now)
+    /// and a new one starts. Outside a zone, or with zones disabled, nothing happens.
+    /// </summary>
+    public static void SafePoint()
+    {
+        if (!Enabled || Volatile.Read(ref _current) is null) return;
+        lock (Gate)
+        {
+            if (_current is null) return;
+            bool active = GCSettings.LatencyMode == GCLatencyMode.NoGCRegion;
+            if (active && GC.GetTotalAllocatedBytes(false) - _allocatedAtStart < BudgetBytes / 2) return;
+            if (active)
+            {
+                try { GC.EndNoGCRegion(); }
+                catch (InvalidOperationException) { }
+            }
+            else Interlocked.Increment(ref _overflows);
+            try
+            {
+                if (!GC.TryStartNoGCRegion(BudgetBytes)) _current = null;
+            }
+            catch (InvalidOperationException)
+            {
+                _current = null;
+            }
+            _allocatedAtStart = GC.GetTotalAllocatedBytes(false);
+        }
+    }
+
     public void Dispose()
     {
         if (!_owner) return;
         lock (Gate)
         {
+            if (ReferenceEquals(_current, this)) _current = null;
             if (GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
             {
                 try { GC.EndNoGCRegion(); }

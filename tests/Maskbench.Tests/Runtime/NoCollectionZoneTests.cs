@@ -66,4 +66,37 @@ public class NoCollectionZoneTests
         // Another test class may hold a region at this moment (tests run in parallel); otherwise the mode is restored.
         Assert.True(System.Runtime.GCSettings.LatencyMode == before || System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion);
     }
+
+    [SkippableFact]
+    public void Safe_points_keep_a_zone_alive_through_more_allocation_than_its_budget()
+    {
+        var keep = new List<byte[]>();
+        using (NoCollectionZone.Enter())
+        {
+            Skip.IfNot(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion, "another test holds the process-wide region");
+            int collections = GC.CollectionCount(0);
+            // Three budgets' worth in 1 MiB pieces (most of it garbage at once), a safe point after each piece.
+            for (long allocated = 0; allocated < 3 * NoCollectionZone.BudgetBytes; allocated += 1 << 20)
+            {
+                var piece = new byte[1 << 20];
+                piece[^1] = 1;
+                if (keep.Count < 4) keep.Add(piece);
+                NoCollectionZone.SafePoint();
+            }
+            Assert.Equal(System.Runtime.GCLatencyMode.NoGCRegion, System.Runtime.GCSettings.LatencyMode);
+            Assert.True(GC.CollectionCount(0) > collections, "the collector should have run at the safe points");
+        }
+        // Without safe points the same allocation ends the region: what the safe points prevent.
+        using (NoCollectionZone.Enter())
+        {
+            Skip.IfNot(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion, "another test holds the process-wide region");
+            for (long allocated = 0; allocated < 3 * NoCollectionZone.BudgetBytes; allocated += 1 << 20)
+            {
+                var piece = new byte[1 << 20];
+                piece[^1] = 1;
+            }
+            Assert.NotEqual(System.Runtime.GCLatencyMode.NoGCRegion, System.Runtime.GCSettings.LatencyMode);
+        }
+        Assert.Equal(4, keep.Count);
+    }
 }
