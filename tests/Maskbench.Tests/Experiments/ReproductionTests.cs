@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace Maskbench.Tests.Experiments;
 
 /// <summary>The whole grid with the real trainer and attacks, on a tiny dataset and a tiny model (seconds).</summary>
+[Collection(TorchThreadsCollection.Name)]
 public class ReproductionTests
 {
     /// <summary>8×8 images: a square foreground whose colour channel is the class, on noise.</summary>
@@ -45,6 +46,7 @@ public class ReproductionTests
     public void TinyGridRunsEndToEndAndRerunsFromTheCache()
     {
         Maskbench.Runtime.TorchRuntime.EnsureLoaded();
+        TorchSharp.torch.set_num_threads(1);   // the grid's numbers below are those of one libtorch thread
         using var tmp = new TempFolder();
         WriteDataset(tmp["data"]);
         var first = Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.All, CPU, NullProgress.Instance);

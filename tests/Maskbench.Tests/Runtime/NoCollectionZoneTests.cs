@@ -3,6 +3,14 @@ using static TorchSharp.torch;
 
 namespace Maskbench.Tests.Runtime;
 
+/// <summary>The no-GC region is process-wide, so these tests run alone: another test's allocations would spend its budget.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessWideGcCollection
+{
+    public const string Name = "process-wide GC region";
+}
+
+[Collection(ProcessWideGcCollection.Name)]
 public class NoCollectionZoneTests
 {
     /// <summary>

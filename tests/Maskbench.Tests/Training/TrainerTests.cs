@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace Maskbench.Tests.Training;
 
+[Collection(TorchThreadsCollection.Name)]
 public class TrainerTests
 {
     static readonly DatasetIdentity Identity = new("synthetic", "0123", "squares");
