@@ -34,12 +34,176 @@ public sealed class SquareAttack : Attack
     {
         using var set = context.Begin();
         if (set.IsEmpty) return;
-        long n = context.BatchSize;
-        var allowed = AllowedPixels(context.Threat.Mask, n, (int)context.Inputs.shape[2], (int)context.Inputs.shape[3]);
-        var streams = new Random[n];
-        for (int i = 0; i < n; i++) streams[i] = new Random(unchecked(context.Seed * 7919 + i * 104729 + 17));
-        if (context.Threat.Norm == Norm.Linf) SearchLinf(context, set, allowed, streams);
-        else SearchL2(context, set, allowed, streams);
+        var search = new SearchState(context, Steps, InitialFraction);
+        bool linf = context.Threat.Norm == Norm.Linf;
+        // Iteration 0 is the start, taken as it is; later iterations are proposals, kept where they lower the margin.
+        for (int iteration = 0; iteration <= Steps && !set.IsEmpty; iteration++)
+        {
+            Tensor newly;
+            using (var scope = NewDisposeScope())
+            {
+                var rows = set.Rows.cpu().data<long>().ToArray();
+                var candidate = (linf, iteration) switch
+                {
+                    (true, 0) => search.LinfStart(set, rows),
+                    (true, _) => search.LinfProposal(set, rows, iteration),
+                    (false, 0) => search.L2Start(set, rows),
+                    (false, _) => search.L2Proposal(set, rows, iteration),
+                };
+                var (logits, fooled) = context.Evaluate(set, candidate, step: iteration);
+                var margin = AttackObjectives.Margin(logits, set.Labels);
+                if (iteration == 0)
+                {
+                    set["x"] = candidate;
+                    set["margin"] = margin;
+                }
+                else
+                {
+                    var accept = margin.lt(set["margin"]);
+                    set["x"] = where(accept.reshape(-1, 1, 1, 1), candidate, set["x"]);
+                    set["margin"] = where(accept, margin, set["margin"]);
+                }
+                newly = fooled.MoveToOuterDisposeScope();
+            }
+            set.DropIfEarlyStop(newly);
+            newly.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// What one run of the search draws from: the image geometry, ε, the pixels each row's mask lets move, and one
+    /// random stream per row of the batch (so a row's search does not depend on which other rows are active).
+    /// </summary>
+    sealed class SearchState
+    {
+        readonly int steps, channels, height, width;
+        readonly double eps, initialFraction;
+        readonly int[]?[] allowed;
+        readonly Random[] streams;
+
+        public SearchState(AttackContext context, int steps, double initialFraction)
+        {
+            this.steps = steps;
+            this.initialFraction = initialFraction;
+            channels = (int)context.Inputs.shape[1];
+            height = (int)context.Inputs.shape[2];
+            width = (int)context.Inputs.shape[3];
+            eps = context.Threat.Epsilon;
+            long n = context.BatchSize;
+            allowed = AllowedPixels(context.Threat.Mask, n, height, width);
+            streams = new Random[n];
+            for (int i = 0; i < n; i++) streams[i] = new Random(unchecked(context.Seed * 7919 + i * 104729 + 17));
+        }
+
+        double Fraction(int iteration) => WindowFraction(initialFraction, iteration - 1, steps);
+
+        void Signs(Random rng, float[] into, int offset)
+        {
+            for (int c = 0; c < channels; c++) into[offset + c] = rng.Next(2) == 0 ? -1f : 1f;
+        }
+
+        Tensor PerRowSigns(float[] signs, int rows, ActiveSet set) => tensor(signs).reshape(rows, channels, 1, 1).to(set.Inputs.device);
+
+        Tensor PerRowPlane(float[] values, int rows, ActiveSet set) => tensor(values).reshape(rows, 1, height, width).to(set.Inputs.device);
+
+        /// <summary>L∞ start: vertical stripes of ±ε, one sign per row, channel and column.</summary>
+        public Tensor LinfStart(ActiveSet set, long[] rows)
+        {
+            var stripes = new float[rows.Length * channels * width];
+            for (int r = 0; r < rows.Length; r++)
+                for (int j = 0; j < channels * width; j++) stripes[r * channels * width + j] = streams[rows[r]].Next(2) == 0 ? -1f : 1f;
+            var delta = tensor(stripes).reshape(rows.Length, channels, 1, width).expand(rows.Length, channels, height, width) * eps;
+            return set.Threat.Project(set.Inputs + delta.to(set.Inputs.device), set.Inputs);
+        }
+
+        /// <summary>L∞ proposal: one s×s window of δ redrawn to ±ε, one sign per channel.</summary>
+        public Tensor LinfProposal(ActiveSet set, long[] rows, int iteration)
+        {
+            int s = Math.Clamp((int)Math.Round(Math.Sqrt(Fraction(iteration) * height * width)), 1, Math.Max(1, Math.Min(height, width) - 1));
+            var windows = new float[rows.Length * height * width];
+            var signs = new float[rows.Length * channels];
+            for (int r = 0; r < rows.Length; r++)
+            {
+                var rng = streams[rows[r]];
+                Signs(rng, signs, r * channels);
+                if (PlaceWindow(rng, allowed[rows[r]], s, height, width) is not var (top, left)) continue;   // nothing may move
+                for (int yy = top; yy < top + s; yy++)
+                    for (int xx = left; xx < left + s; xx++) windows[(r * height + yy) * width + xx] = 1f;
+            }
+            var window = PerRowPlane(windows, rows.Length, set);
+            var sign = PerRowSigns(signs, rows.Length, set);
+            var delta = set["x"] - set.Inputs;
+            return set.Threat.Project(set.Inputs + delta * (1 - window) + sign * window * eps, set.Inputs);
+        }
+
+        /// <summary>L2 start: a centred grid of tiles of side min(H, W)/5, each the pattern with one random sign per channel, on the ε-sphere.</summary>
+        public Tensor L2Start(ActiveSet set, long[] rows)
+        {
+            int tile = Math.Max(1, Math.Min(height, width) / 5);
+            int tilesDown = height / tile, tilesAcross = width / tile;
+            int top0 = (height - tilesDown * tile) / 2, left0 = (width - tilesAcross * tile) / 2;
+            var pattern = SquarePattern.Create(tile, transpose: false);
+            var start = new float[rows.Length * channels * height * width];
+            for (int r = 0; r < rows.Length; r++)
+            {
+                var rng = streams[rows[r]];
+                for (int ty = 0; ty < tilesDown; ty++)
+                    for (int tx = 0; tx < tilesAcross; tx++)
+                        for (int c = 0; c < channels; c++)
+                        {
+                            float sign = rng.Next(2) == 0 ? -1f : 1f;
+                            for (int y = 0; y < tile; y++)
+                                for (int x = 0; x < tile; x++)
+                                    start[((r * channels + c) * height + top0 + ty * tile + y) * width + left0 + tx * tile + x] = sign * pattern[y * tile + x];
+                        }
+            }
+            var delta = tensor(start).reshape(rows.Length, channels, height, width).to(set.Inputs.device);
+            return set.Threat.Project(set.Inputs + OnSphere(delta, set.Threat.Mask, eps), set.Inputs);
+        }
+
+        /// <summary>
+        /// L2 proposal: a second window's mass moves into the first (the second is zeroed; the first gets the pattern
+        /// with random signs per channel plus its old content, scaled to hold the freed budget), then δ goes back on
+        /// the ε-sphere. s is odd and at least 3.
+        /// </summary>
+        public Tensor L2Proposal(ActiveSet set, long[] rows, int iteration)
+        {
+            int s = Math.Max((int)Math.Round(Math.Sqrt(Fraction(iteration) * height * width)), 3);
+            if (s % 2 == 0) s++;
+            s = Math.Min(s, Math.Min(height, width));
+            var first = new float[rows.Length * height * width];
+            var second = new float[rows.Length * height * width];
+            var bump = new float[rows.Length * height * width];
+            var signs = new float[rows.Length * channels];
+            for (int r = 0; r < rows.Length; r++)
+            {
+                var rng = streams[rows[r]];
+                Signs(rng, signs, r * channels);
+                var pattern = SquarePattern.Create(s, transpose: rng.Next(2) == 0);
+                if (PlaceWindow(rng, allowed[rows[r]], s, height, width) is not var (top, left)) continue;   // nothing may move
+                var (top2, left2) = PlaceWindow(rng, allowed[rows[r]], s, height, width)!.Value;
+                for (int y = 0; y < s; y++)
+                    for (int x = 0; x < s; x++)
+                    {
+                        first[(r * height + top + y) * width + left + x] = 1f;
+                        bump[(r * height + top + y) * width + left + x] = pattern[y * s + x];
+                        second[(r * height + top2 + y) * width + left2 + x] = 1f;
+                    }
+            }
+            var window = PerRowPlane(first, rows.Length, set);
+            var both = maximum(window, PerRowPlane(second, rows.Length, set));
+            var sign = PerRowSigns(signs, rows.Length, set);
+            var delta = set["x"] - set.Inputs;
+            var inWindow = delta * window;
+            var windowNorm = inWindow.square().sum([2, 3], keepdim: true).sqrt();                 // per channel
+            var imageNorm = delta.square().sum([1, 2, 3], keepdim: true);                        // squared, per row
+            var bothNorm = (delta * both).square().sum([1, 2, 3], keepdim: true);               // squared, per row
+            var content = PerRowPlane(bump, rows.Length, set) * sign + inWindow / (windowNorm + 1e-12);
+            var budget = ((eps * eps - imageNorm).clamp_min(0) / channels + bothNorm).sqrt();
+            content = content / (content.square().sum([2, 3], keepdim: true).sqrt() + 1e-12) * budget;
+            var moved = delta * (1 - both) + content;
+            return set.Threat.Project(set.Inputs + OnSphere(moved, set.Threat.Mask, eps), set.Inputs);
+        }
     }
 
     /// <summary>
@@ -52,153 +216,6 @@ public sealed class SquareAttack : Attack
         if (pixels is null) return (rng.Next(height - s + 1), rng.Next(width - s + 1));
         int pixel = pixels[rng.Next(pixels.Length)], py = pixel / width, px = pixel % width;
         return (rng.Next(Math.Max(0, py - s + 1), Math.Min(py, height - s) + 1), rng.Next(Math.Max(0, px - s + 1), Math.Min(px, width - s) + 1));
-    }
-
-    void SearchLinf(AttackContext context, ActiveSet set, int[]?[] allowed, Random[] streams)
-    {
-        int channels = (int)context.Inputs.shape[1], height = (int)context.Inputs.shape[2], width = (int)context.Inputs.shape[3];
-        double eps = context.Threat.Epsilon;
-
-        Tensor newly;
-        using (var scope = NewDisposeScope())
-        {
-            var rows = set.Rows.cpu().data<long>().ToArray();
-            var stripes = new float[rows.Length * channels * width];
-            for (int r = 0; r < rows.Length; r++)
-                for (int j = 0; j < channels * width; j++) stripes[r * channels * width + j] = streams[rows[r]].Next(2) == 0 ? -1f : 1f;
-            var delta = tensor(stripes).reshape(rows.Length, channels, 1, width).expand(rows.Length, channels, height, width) * eps;
-            set["x"] = set.Threat.Project(set.Inputs + delta.to(set.Inputs.device), set.Inputs);
-            var (logits, fooled) = context.Evaluate(set, set["x"], step: 0);
-            set["margin"] = AttackObjectives.Margin(logits, set.Labels);
-            newly = fooled.MoveToOuterDisposeScope();
-        }
-        set.DropIfEarlyStop(newly);
-        newly.Dispose();
-
-        for (int iteration = 1; iteration <= Steps && !set.IsEmpty; iteration++)
-        {
-            double p = WindowFraction(InitialFraction, iteration - 1, Steps);
-            int s = Math.Clamp((int)Math.Round(Math.Sqrt(p * height * width)), 1, Math.Max(1, Math.Min(height, width) - 1));
-            using (var scope = NewDisposeScope())
-            {
-                var rows = set.Rows.cpu().data<long>().ToArray();
-                var windows = new float[rows.Length * height * width];
-                var signs = new float[rows.Length * channels];
-                for (int r = 0; r < rows.Length; r++)
-                {
-                    var rng = streams[rows[r]];
-                    for (int c = 0; c < channels; c++) signs[r * channels + c] = rng.Next(2) == 0 ? -1f : 1f;
-                    if (PlaceWindow(rng, allowed[rows[r]], s, height, width) is not var (top, left)) continue;   // nothing may move
-                    for (int yy = top; yy < top + s; yy++)
-                        for (int xx = left; xx < left + s; xx++) windows[(r * height + yy) * width + xx] = 1f;
-                }
-                var device = set.Inputs.device;
-                var window = tensor(windows).reshape(rows.Length, 1, height, width).to(device);
-                var sign = tensor(signs).reshape(rows.Length, channels, 1, 1).to(device);
-                var delta = set["x"] - set.Inputs;
-                var proposal = set.Threat.Project(set.Inputs + delta * (1 - window) + sign * window * eps, set.Inputs);
-                var (logits, fooled) = context.Evaluate(set, proposal, step: iteration);
-                var margin = AttackObjectives.Margin(logits, set.Labels);
-                var accept = margin.lt(set["margin"]);
-                set["x"] = where(accept.reshape(-1, 1, 1, 1), proposal, set["x"]);
-                set["margin"] = where(accept, margin, set["margin"]);
-                newly = fooled.MoveToOuterDisposeScope();
-            }
-            set.DropIfEarlyStop(newly);
-            newly.Dispose();
-        }
-    }
-
-    void SearchL2(AttackContext context, ActiveSet set, int[]?[] allowed, Random[] streams)
-    {
-        int channels = (int)context.Inputs.shape[1], height = (int)context.Inputs.shape[2], width = (int)context.Inputs.shape[3];
-        double eps = context.Threat.Epsilon;
-
-        Tensor newly;
-        using (var scope = NewDisposeScope())
-        {
-            // A grid of tiles of side min(H, W)/5, centred, each the pattern with one random sign per channel.
-            var rows = set.Rows.cpu().data<long>().ToArray();
-            int tile = Math.Max(1, Math.Min(height, width) / 5);
-            int tilesDown = height / tile, tilesAcross = width / tile;
-            int top0 = (height - tilesDown * tile) / 2, left0 = (width - tilesAcross * tile) / 2;
-            var start = new float[rows.Length * channels * height * width];
-            for (int r = 0; r < rows.Length; r++)
-            {
-                var rng = streams[rows[r]];
-                var pattern = SquarePattern.Create(tile, transpose: false);
-                for (int ty = 0; ty < tilesDown; ty++)
-                    for (int tx = 0; tx < tilesAcross; tx++)
-                        for (int c = 0; c < channels; c++)
-                        {
-                            float sign = rng.Next(2) == 0 ? -1f : 1f;
-                            for (int y = 0; y < tile; y++)
-                                for (int x = 0; x < tile; x++)
-                                    start[((r * channels + c) * height + top0 + ty * tile + y) * width + left0 + tx * tile + x] = sign * pattern[y * tile + x];
-                        }
-            }
-            var delta = tensor(start).reshape(rows.Length, channels, height, width).to(set.Inputs.device);
-            set["x"] = set.Threat.Project(set.Inputs + OnSphere(delta, set.Threat.Mask, eps), set.Inputs);
-            var (logits, fooled) = context.Evaluate(set, set["x"], step: 0);
-            set["margin"] = AttackObjectives.Margin(logits, set.Labels);
-            newly = fooled.MoveToOuterDisposeScope();
-        }
-        set.DropIfEarlyStop(newly);
-        newly.Dispose();
-
-        for (int iteration = 1; iteration <= Steps && !set.IsEmpty; iteration++)
-        {
-            double p = WindowFraction(InitialFraction, iteration - 1, Steps);
-            int s = Math.Max((int)Math.Round(Math.Sqrt(p * height * width)), 3);
-            if (s % 2 == 0) s++;
-            s = Math.Min(s, Math.Min(height, width));
-            using (var scope = NewDisposeScope())
-            {
-                var rows = set.Rows.cpu().data<long>().ToArray();
-                var first = new float[rows.Length * height * width];
-                var second = new float[rows.Length * height * width];
-                var bump = new float[rows.Length * height * width];
-                var signs = new float[rows.Length * channels];
-                for (int r = 0; r < rows.Length; r++)
-                {
-                    var rng = streams[rows[r]];
-                    for (int c = 0; c < channels; c++) signs[r * channels + c] = rng.Next(2) == 0 ? -1f : 1f;
-                    var pattern = SquarePattern.Create(s, transpose: rng.Next(2) == 0);
-                    if (PlaceWindow(rng, allowed[rows[r]], s, height, width) is not var (top, left)) continue;   // nothing may move
-                    var (top2, left2) = PlaceWindow(rng, allowed[rows[r]], s, height, width)!.Value;
-                    for (int y = 0; y < s; y++)
-                        for (int x = 0; x < s; x++)
-                        {
-                            first[(r * height + top + y) * width + left + x] = 1f;
-                            bump[(r * height + top + y) * width + left + x] = pattern[y * s + x];
-                            second[(r * height + top2 + y) * width + left2 + x] = 1f;
-                        }
-                }
-                var device = set.Inputs.device;
-                var window = tensor(first).reshape(rows.Length, 1, height, width).to(device);
-                var window2 = tensor(second).reshape(rows.Length, 1, height, width).to(device);
-                var both = maximum(window, window2);
-                var sign = tensor(signs).reshape(rows.Length, channels, 1, 1).to(device);
-                var delta = set["x"] - set.Inputs;
-                var inWindow = delta * window;
-                var windowNorm = inWindow.square().sum([2, 3], keepdim: true).sqrt();                 // per channel
-                var imageNorm = delta.square().sum([1, 2, 3], keepdim: true);                        // squared, per row
-                var bothNorm = (delta * both).square().sum([1, 2, 3], keepdim: true);               // squared, per row
-                var content = tensor(bump).reshape(rows.Length, 1, height, width).to(device) * sign + inWindow / (windowNorm + 1e-12);
-                var budget = ((eps * eps - imageNorm).clamp_min(0) / channels + bothNorm).sqrt();
-                content = content / (content.square().sum([2, 3], keepdim: true).sqrt() + 1e-12) * budget;
-                var moved = delta * (1 - both) + content;
-                var proposal = set.Threat.Project(set.Inputs + OnSphere(moved, set.Threat.Mask, eps), set.Inputs);
-                var (logits, fooled) = context.Evaluate(set, proposal, step: iteration);
-                var margin = AttackObjectives.Margin(logits, set.Labels);
-                var accept = margin.lt(set["margin"]);
-                set["x"] = where(accept.reshape(-1, 1, 1, 1), proposal, set["x"]);
-                set["margin"] = where(accept, margin, set["margin"]);
-                newly = fooled.MoveToOuterDisposeScope();
-            }
-            set.DropIfEarlyStop(newly);
-            newly.Dispose();
-        }
     }
 
     /// <summary>δ masked (where a mask is given) and scaled to L2 norm ε per row; rows with nothing left stay zero.</summary>
