@@ -142,6 +142,6 @@ public sealed class ApgdAttack : Attack
             set.DropIfEarlyStop(newly);
             newly.Dispose();
         }
-        if (!set.IsEmpty) context.Evaluate(set, set["x"], step: Steps).NewlyFooled.Dispose();
+        if (!set.IsEmpty) context.Conclude(set, set["x"], step: Steps);
     }
 }

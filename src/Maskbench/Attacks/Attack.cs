@@ -43,22 +43,19 @@ public abstract class Attack : IAttack
         using var ledger = new AttackLedger(inputs, labels, exclude);
         using (target.Prepare(Precision.Fp32))
         {
-            using (no_grad()) ledger.Observe(ledger.All, inputs, target.Logits(inputs), step: 0, countForward: true);
+            using (no_grad()) ledger.Observe(ledger.All, inputs, target.Logits(inputs), step: 0, countForward: true, exact: true);
+            AttackContext? context = null;
             using (target.Prepare(Precision))
-                if (threat.Epsilon > 0) Search(new AttackContext(target, inputs, labels, threat, ledger, this, Precision));
-            Tensor? checkedLogits = null;
-            if (Precision != Precision.Fp32 && threat.Epsilon > 0) checkedLogits = SearchAgainWhereFloat32Disagrees(target, inputs, labels, threat, ledger);
+                if (threat.Epsilon > 0) Search(context = new AttackContext(target, inputs, labels, threat, ledger, this, Precision));
+            // Back in float32: the search's last iterate, if it left one, is judged by the float32 model.
+            context?.ConcludePending(exact: true);
 
-            // The decision that counts: the float32 model at the kept input. A float32 search observed exactly those
-            // logits when it kept the input, and a low-precision search whose float32 check agreed has them already;
-            // otherwise a float32 forward pass gives them.
-            Tensor logits;
-            if (Precision == Precision.Fp32 && ledger.BestLogits is not null) logits = ledger.BestLogits;
-            else if (checkedLogits is not null) logits = checkedLogits;
-            else
+            // The decision that counts: the float32 model at the kept input (logits a float32 observation gave are reused).
+            var logits = ledger.Float32LogitsAtBest(target);
+            if (Precision != Precision.Fp32 && threat.Epsilon > 0 && SearchAgainWhereFloat32Disagrees(target, inputs, labels, threat, ledger, logits))
             {
-                using (no_grad()) logits = target.Logits(ledger.Best);
-                ledger.ForwardEvaluations += inputs.shape[0];
+                logits.Dispose();
+                logits = ledger.Float32LogitsAtBest(target);
             }
             var problems = threat.Check(inputs, ledger.Best);
             if (problems.Count > 0) throw new InvalidOperationException($"{Name} produced inputs outside the threat model: {string.Join("; ", problems)}");
@@ -77,21 +74,18 @@ public abstract class Attack : IAttack
 
     /// <summary>
     /// A low-precision search decides "fooled" with low-precision logits, and early stop then drops the example. Where
-    /// the float32 model is not fooled by the kept input, those rows are searched again in float32 (usually a handful),
-    /// so that bf16 changes the speed, not the robust accuracy.
+    /// the float32 model is not fooled by the kept input (<paramref name="float32Logits"/>), those rows are searched
+    /// again in float32 (usually a handful), so that bf16 changes the speed, not the robust accuracy.
     /// </summary>
-    /// <returns>The float32 logits at the kept inputs when no row had to be searched again, else null.</returns>
-    Tensor? SearchAgainWhereFloat32Disagrees(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger)
+    /// <returns>Whether any row was searched again.</returns>
+    bool SearchAgainWhereFloat32Disagrees(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger, Tensor float32Logits)
     {
         using var scope = NewDisposeScope();
-        Tensor logits;
-        using (no_grad()) logits = target.Logits(ledger.Best);
-        ledger.ForwardEvaluations += inputs.shape[0];
-        var disagree = ledger.Fooled.logical_and(AttackObjectives.Misclassified(logits, labels).logical_not());
-        if (!disagree.any().item<bool>()) return logits.MoveToOuterDisposeScope();
+        var disagree = ledger.Fooled.logical_and(AttackObjectives.Misclassified(float32Logits, labels).logical_not());
+        if (!disagree.any().item<bool>()) return false;
         ledger.Reopen(disagree);
         Search(new AttackContext(target, inputs, labels, threat, ledger, this, Precision.Fp32));
-        return null;
+        return true;
     }
 
     ExampleRecord[] Records(AttackLedger ledger, Tensor logits, Tensor labels)

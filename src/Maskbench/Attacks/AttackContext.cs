@@ -41,6 +41,8 @@ public sealed class AttackContext
     /// </summary>
     public ActiveSet Begin()
     {
+        // A search that begins again (a restart) may look at what its last iterates did: judge them now.
+        ConcludePending(exact: Precision == Precision.Fp32);
         // Built outside any inner dispose scope: the set's views (threat mask, model masks) must outlive this call.
         Tensor rows;
         using (var open = EarlyStop ? Ledger.Fooled.logical_or(Ledger.Excluded).logical_not() : Ledger.Excluded.logical_not())
@@ -75,7 +77,7 @@ public sealed class AttackContext
         Tensor exact;
         if (set.Target.GradientLogitsAreExact) exact = logits.detach();
         else using (no_grad()) exact = set.Target.Logits(iterate);
-        var newly = Ledger.Observe(set.Rows, iterate, exact, step, countForward: !set.Target.GradientLogitsAreExact);
+        var newly = Ledger.Observe(set.Rows, iterate, exact, step, countForward: !set.Target.GradientLogitsAreExact, exact: Precision == Precision.Fp32);
         return (gradient.detach().MoveToOuterDisposeScope(), values.detach().MoveToOuterDisposeScope(), newly.MoveToOuterDisposeScope());
     }
 
@@ -86,7 +88,50 @@ public sealed class AttackContext
         using var scope = NewDisposeScope();
         Tensor logits;
         using (no_grad()) logits = set.Target.Logits(iterate);
-        var newly = Ledger.Observe(set.Rows, iterate, logits, step, countForward: true);
+        var newly = Ledger.Observe(set.Rows, iterate, logits, step, countForward: true, exact: Precision == Precision.Fp32);
         return (logits.MoveToOuterDisposeScope(), newly.MoveToOuterDisposeScope());
+    }
+
+    (Tensor Rows, Tensor Iterate, int Step)? _pending;
+
+    /// <summary>
+    /// Records a search's last iterate, whose outcome the search itself does not use. A float32 search evaluates it at
+    /// once. A lower-precision search leaves it to the float32 model, which judges the kept inputs after the search
+    /// anyway: the last iterate then costs one float32 forward pass instead of a low-precision pass followed, where it
+    /// is kept, by a float32 one.
+    /// </summary>
+    public void Conclude(ActiveSet set, Tensor iterate, int step)
+    {
+        if (Precision == Precision.Fp32)
+        {
+            var (logits, newly) = Evaluate(set, iterate, step);
+            logits.Dispose();
+            newly.Dispose();
+            return;
+        }
+        ConcludePending(exact: false);
+        _pending = (set.Rows.clone().DetachFromDisposeScope(), iterate.detach().clone().DetachFromDisposeScope(), step);
+    }
+
+    /// <summary>
+    /// Evaluates the iterate left by <see cref="Conclude"/>, if any, with the target as it runs now (float32 once the
+    /// search's precision has been left: <paramref name="exact"/>). Rows already fooled are skipped: an observation
+    /// cannot change what the ledger keeps for them.
+    /// </summary>
+    internal void ConcludePending(bool exact)
+    {
+        if (_pending is not { } pending) return;
+        _pending = null;
+        using var scope = NewDisposeScope();
+        using var pendingRows = pending.Rows;
+        using var pendingIterate = pending.Iterate;
+        var open = Ledger.Fooled.index_select(0, pendingRows).logical_not();
+        if (!open.any().item<bool>()) return;
+        var rows = pendingRows.masked_select(open);
+        var iterate = pendingIterate[open];
+        var target = Target.Select(rows);
+        Tensor logits;
+        using (no_grad()) logits = target.Logits(iterate);
+        Ledger.Observe(rows, iterate, logits, pending.Step, countForward: true, exact: exact);
     }
 }

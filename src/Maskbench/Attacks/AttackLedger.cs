@@ -15,6 +15,8 @@ internal sealed class AttackLedger : IDisposable
     public Tensor BestMargin { get; }
     /// <summary>The logits observed at <see cref="Best"/> (created at the first observation).</summary>
     public Tensor? BestLogits { get; private set; }
+    /// <summary>True where <see cref="BestLogits"/> came from the float32 model (not a lower-precision search).</summary>
+    public Tensor BestExact { get; }
     public Tensor Fooled { get; }
     public Tensor Steps { get; }
     public long GradientEvaluations { get; set; }
@@ -32,6 +34,7 @@ internal sealed class AttackLedger : IDisposable
         Best = inputs.clone();
         BestMargin = full(new[] { n }, float.PositiveInfinity, ScalarType.Float32, inputs.device);
         Fooled = zeros(new[] { n }, ScalarType.Bool, inputs.device);
+        BestExact = zeros(new[] { n }, ScalarType.Bool, inputs.device);
         Steps = full(new[] { n }, -1L, ScalarType.Int64, inputs.device);
         Excluded = exclude is null ? zeros(new[] { n }, ScalarType.Bool, inputs.device) : exclude.to_type(ScalarType.Bool).to(inputs.device).clone();
     }
@@ -47,10 +50,32 @@ internal sealed class AttackLedger : IDisposable
         Fooled.index_fill_(0, index, false);
         Steps.index_fill_(0, index, -1L);
         BestMargin.index_fill_(0, index, float.PositiveInfinity);
+        BestExact.index_fill_(0, index, false);
         Best.index_copy_(0, index, Inputs.index_select(0, index));
         var old = Excluded;
         Excluded = old.logical_or(rows.logical_not()).DetachFromDisposeScope();
         old.Dispose();
+    }
+
+    /// <summary>
+    /// The float32 model's logits at every kept input: those observed in float32 as they are, the others computed by
+    /// <paramref name="target"/>, which must be running in float32 (counted as forward evaluations), and recorded, so
+    /// each is computed once.
+    /// </summary>
+    public Tensor Float32LogitsAtBest(IAttackTarget target)
+    {
+        using var scope = NewDisposeScope();
+        var missing = BestLogits is null ? All : All.masked_select(BestExact.logical_not());
+        if (missing.shape[0] > 0)
+        {
+            Tensor logits;
+            using (no_grad()) logits = target.Select(missing).Logits(Best.index_select(0, missing)).to_type(ScalarType.Float32);
+            ForwardEvaluations += missing.shape[0];
+            BestLogits ??= zeros(new[] { Inputs.shape[0], logits.shape[1] }, ScalarType.Float32, Inputs.device).DetachFromDisposeScope();
+            BestLogits.index_copy_(0, missing, logits);
+            BestExact.index_fill_(0, missing, true);
+        }
+        return BestLogits!.clone().MoveToOuterDisposeScope();
     }
 
     /// <summary>Frees the logits kept outside any dispose scope (they are created lazily, deep inside a search).</summary>
@@ -60,8 +85,11 @@ internal sealed class AttackLedger : IDisposable
         BestLogits = null;
     }
 
-    /// <summary>Records iterate <paramref name="step"/> of rows <paramref name="rows"/>; returns which of them it newly fooled (local bool).</summary>
-    public Tensor Observe(Tensor rows, Tensor iterate, Tensor logits, int step, bool countForward)
+    /// <summary>
+    /// Records iterate <paramref name="step"/> of rows <paramref name="rows"/>, whose <paramref name="logits"/> the
+    /// float32 model gave when <paramref name="exact"/>; returns which of them it newly fooled (local bool).
+    /// </summary>
+    public Tensor Observe(Tensor rows, Tensor iterate, Tensor logits, int step, bool countForward, bool exact)
     {
         using var scope = NewDisposeScope();
         if (countForward) ForwardEvaluations += rows.shape[0];
@@ -77,6 +105,7 @@ internal sealed class AttackLedger : IDisposable
             BestLogits ??= zeros(new[] { Inputs.shape[0], logits.shape[1] }, ScalarType.Float32, Inputs.device).DetachFromDisposeScope();
             BestLogits.index_copy_(0, keep, logits.detach()[better].to_type(ScalarType.Float32));
             BestMargin.index_copy_(0, keep, margin.masked_select(better));
+            BestExact.index_fill_(0, keep, exact);
         }
         if (newly.any().item<bool>())
         {

@@ -21,6 +21,6 @@ public sealed class FgsmAttack : Attack
             var step = SteepestAscent.Direction(gradient, set.Threat.Norm) * set.Threat.Epsilon;
             set["x"] = set.Threat.Project(set.Inputs + step, set.Inputs);
         }
-        context.Evaluate(set, set["x"], step: 1).NewlyFooled.Dispose();
+        context.Conclude(set, set["x"], step: 1);
     }
 }

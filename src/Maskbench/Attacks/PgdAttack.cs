@@ -52,7 +52,7 @@ public sealed class PgdAttack : Attack
                 set.DropIfEarlyStop(newly);
                 newly.Dispose();
             }
-            if (!set.IsEmpty) context.Evaluate(set, set["x"], step: Steps).NewlyFooled.Dispose();
+            if (!set.IsEmpty) context.Conclude(set, set["x"], step: Steps);
         }
     }
 }

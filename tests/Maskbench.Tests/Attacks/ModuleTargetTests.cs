@@ -60,4 +60,30 @@ public class ModuleTargetTests
         // After the attack the target runs the module again, in float32.
         using (no_grad()) Assert.True(target.Logits(x).eq(model.call(x)).all().item<bool>());
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_masked_bf16_attack_with_restarts_reports_the_float32_verdict_at_each_kept_input(bool earlyStop)
+    {
+        // bf16 searches leave their last iterate to the float32 model and reuse float32 logits where they have them;
+        // whatever path each row took, its record must be what the float32 module says at the returned input.
+        using var scope = NewDisposeScope();
+        var (model, x, _) = Fixture(14, 24);
+        using var owned = model;
+        var mask = (rand(new long[] { 24, 1, 32, 32 }, generator: new Generator(15)) > 0.4).to_type(ScalarType.Float32);
+        Tensor y;
+        using (no_grad()) y = model.call(x * mask).argmax(1);   // the masked model's own predictions: all correct when clean
+        var threat = ThreatModel.Linf(0.25 / 255, mask);
+        using var result = new PgdAttack { Steps = 4, Restarts = 2, Seed = 5, EarlyStop = earlyStop, Precision = Precision.Bf16 }
+            .Run(new ModuleTarget(model, mask), x, y, threat);
+        Assert.Empty(threat.Check(x, result.Adversarial));
+        Tensor logits;
+        using (no_grad()) logits = model.call(result.Adversarial * mask);
+        var fooled = logits.argmax(1).ne(y).data<bool>().ToArray();
+        Assert.Equal(fooled, result.Examples.Select(e => e.Fooled).ToArray());
+        Assert.InRange(result.FooledCount, 1, 23);
+        var margins = AttackObjectives.Margin(logits, y).to_type(ScalarType.Float64).data<double>().ToArray();
+        for (int i = 0; i < margins.Length; i++) Assert.Equal(margins[i], result.Examples[i].Margin, 1e-4);
+    }
 }

@@ -30,34 +30,54 @@ public class FrozenClassifierTests
     static (Tensor Logits, Tensor Gradient) LogitsAndGradient(Func<Tensor, Tensor> forward, Tensor x, Tensor y)
     {
         var point = x.detach().clone().requires_grad_(true);
-        var logits = forward(point).to_type(ScalarType.Float32);
+        var logits = forward(point).to_type(ScalarType.Float64);
         var loss = nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum);
         var gradient = autograd.grad([loss], [point])[0];
-        return (logits.detach(), gradient);
+        return (logits.detach(), gradient.to_type(ScalarType.Float64));
     }
 
     [Theory]
-    [InlineData("vgg11", 32)]
-    [InlineData("vgg19", 64)]
+    [InlineData("vgg11", 32)]    // the last block's 2x2 maps run as dense matrices
+    [InlineData("vgg19", 32)]
+    [InlineData("vgg19", 64)]    // every map at least 4x4: convolutions only
     [InlineData("smallcnn", 28)]
-    public void Frozen_float32_form_computes_the_eval_mode_function_and_its_input_gradient(string arch, int size)
+    [InlineData("smallcnn", 4)]  // the 5x5 kernel's window spans the second layer's 2x2 map: dense
+    public void Frozen_form_computes_the_eval_mode_function_and_its_input_gradient(string arch, int size)
     {
         using var scope = NewDisposeScope();
         int channels = arch == "smallcnn" ? 1 : 3;
         using var model = WithRandomBatchNorms(arch, 3, size, channels);
-        using var frozen = model.Freeze(ScalarType.Float32);
-        Assert.NotNull(frozen);
-        var x = rand(new long[] { 6, channels, size, size }, generator: new Generator(5));
+        using var frozen32 = model.Freeze(ScalarType.Float32);
+        using var frozen64 = model.Freeze(ScalarType.Float64);
+        Assert.NotNull(frozen32);
+        var x = rand(new long[] { 6, channels, size, size }, ScalarType.Float64, generator: new Generator(5));
         var y = randint(0, 7, new long[] { 6 }, generator: new Generator(6));
+        // The oracle: the module itself, unfolded, in float64 (in float32 its own rounding error on a 16-layer net's
+        // small input gradients is larger than the folded form's).
+        model.to(ScalarType.Float64);
         var (expected, expectedGradient) = LogitsAndGradient(model.call, x, y);
-        var (actual, gradient) = LogitsAndGradient(frozen!.Forward, x, y);
-        // Folding reorders float32 arithmetic only: differences are rounding-sized relative to the values' scale.
-        double scale = expected.abs().max().item<float>();
-        Assert.True((actual - expected).abs().max().item<float>() <= 1e-5 * scale, $"logits differ by {(actual - expected).abs().max().item<float>()} at scale {scale}");
-        double gradientScale = expectedGradient.abs().max().item<float>();
+        double scale = expected.abs().max().item<double>(), gradientScale = expectedGradient.abs().max().item<double>();
         Assert.True(gradientScale > 0);
-        Assert.True((gradient - expectedGradient).abs().max().item<float>() <= 1e-4 * gradientScale);
+        // In float64, folding and the dense matrices change only the order of exact-to-2^-53 arithmetic.
+        var (exact, exactGradient) = LogitsAndGradient(frozen64!.Forward, x, y);
+        Assert.True((exact - expected).abs().max().item<double>() <= 1e-12 * scale, $"float64 logits differ by {(exact - expected).abs().max().item<double>()} at scale {scale}");
+        Assert.True((exactGradient - expectedGradient).abs().max().item<double>() <= 1e-10 * gradientScale);
+        // In float32: rounding-sized differences.
+        var (actual, gradient) = LogitsAndGradient(frozen32!.Forward, x.to_type(ScalarType.Float32), y);
+        Assert.True((actual - expected).abs().max().item<double>() <= 1e-5 * scale, $"logits differ by {(actual - expected).abs().max().item<double>()} at scale {scale}");
+        Assert.True((gradient - expectedGradient).abs().max().item<double>() <= 1e-4 * gradientScale, $"gradients differ by {(gradient - expectedGradient).abs().max().item<double>()} at scale {gradientScale}");
         Assert.Equal(expected.argmax(1).data<long>().ToArray(), actual.argmax(1).data<long>().ToArray());
+    }
+
+    [Fact]
+    public void A_frozen_form_refuses_maps_of_another_size_than_it_was_built_for()
+    {
+        using var scope = NewDisposeScope();
+        using var model = WithRandomBatchNorms("vgg11", 2, 32);
+        using var frozen = model.Freeze(ScalarType.Float32)!;
+        using var noGrad = no_grad();
+        var error = Assert.Throws<ArgumentException>(() => frozen.Forward(rand(2, 3, 64, 64)));
+        Assert.Contains("2x2", error.Message);
     }
 
     [Fact]
