@@ -94,8 +94,14 @@ public sealed class PgdBenchmark : IBenchmark
         using var scope = NewDisposeScope();
         manual_seed(1);
         var model = ModelFactory.Create("vgg19", Classes, 32, width: width);
-        model.eval();
         var x = rand(batch, 3, 32, 32);
+        // Batch-norm statistics from the batch itself (momentum 1: the running statistics become the batch's): a fresh
+        // network's logits otherwise vary by 1e-7 across inputs, every row gets one class and no step fools any, which
+        // is nothing like a model under attack. Calibrated, predictions spread over the classes and PGD fools them.
+        foreach (var batchNorm in model.modules().OfType<TorchSharp.Modules.BatchNorm2d>()) batchNorm.momentum = 1.0;
+        model.train();
+        using (no_grad()) model.call(x).Dispose();
+        model.eval();
         // Labels are the model's own predictions, as in an evaluation of correctly classified examples: every row is
         // attacked and judged (random labels would leave most rows fooled before the first step, their verdict known).
         Tensor y;

@@ -21,7 +21,7 @@ public sealed class AttackContext
     /// <summary>The precision the model runs in during this search.</summary>
     public Precision Precision { get; }
 
-    internal AttackContext(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger, Attack attack, Precision precision)
+    internal AttackContext(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger, Attack attack, Precision precision, bool? earlyStop = null)
     {
         Precision = precision;
         Target = target;
@@ -30,7 +30,7 @@ public sealed class AttackContext
         Threat = threat;
         Ledger = ledger;
         Seed = attack.Seed;
-        EarlyStop = attack.EarlyStop;
+        EarlyStop = earlyStop ?? attack.EarlyStop;
     }
 
     /// <summary>True where the example has been fooled by some iterate so far (global rows, bool N).</summary>

@@ -4,7 +4,8 @@ namespace Maskbench.Attacks;
 
 /// <summary>
 /// The kept input per example: the first iterate that fooled the model, or else the iterate with the smallest margin
-/// z_y − max_{j≠y} z_j. Because every iterate passes through here, early stop changes the cost, never the outcome.
+/// z_y − max_{j≠y} z_j among those the float32 model evaluated (in a bf16 search: the clean input and the last
+/// iterate). Because every iterate passes through here, early stop changes the cost, never the outcome.
 /// </summary>
 internal sealed class AttackLedger : IDisposable
 {
@@ -97,7 +98,9 @@ internal sealed class AttackLedger : IDisposable
         var margin = AttackObjectives.Margin(logits.detach(), labels);
         var already = Fooled.index_select(0, rows);
         var newly = AttackObjectives.Misclassified(logits.detach(), labels).logical_and(already.logical_not());
-        var better = already.logical_not().logical_and(newly.logical_or(margin.lt(BestMargin.index_select(0, rows))));
+        // Margins are compared between float32 observations only: a low-precision margin is off by its rounding, and
+        // the iterate it would keep must then be judged again in float32. A low-precision search keeps what fools.
+        var better = already.logical_not().logical_and(exact ? newly.logical_or(margin.lt(BestMargin.index_select(0, rows))) : newly);
         if (better.any().item<bool>())
         {
             var keep = rows.masked_select(better);
