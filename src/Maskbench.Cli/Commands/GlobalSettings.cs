@@ -15,9 +15,10 @@ public class GlobalSettings : CommandSettings
     [Description("libtorch intra-op threads (default: one per core).")]
     public int Threads { get; init; }
 
-    /// <summary>Applies --threads; call before tensor work.</summary>
+    /// <summary>Applies --threads and the allocator's thresholds (<see cref="NativeHeap"/>); call before tensor work.</summary>
     public void ApplyRuntime()
     {
+        NativeHeap.RetainFreedMemory();
         TorchRuntime.EnsureLoaded();
         TorchRuntime.SetThreads(Threads);
     }

@@ -122,6 +122,7 @@ public static class TorchRuntime
             ("logical cores", Environment.ProcessorCount.ToString()),
             ("CUDA", torch.cuda.is_available() ? $"available, {torch.cuda.device_count()} device(s)" : "not available"),
             ("default device", SelectDevice("auto").ToString()),
+            ("native heap", NativeHeap.Describe()),
         };
         string? libstdcxx = ElfWeakLink.FindSystemLibStdCxx();
         bool hasVersion = libstdcxx is not null && ElfWeakLink.LibStdCxxHasVersion(libstdcxx);
