@@ -30,12 +30,14 @@ public abstract class Attack : IAttack
     /// Rows where <paramref name="exclude"/> (bool N) is true are left at their clean input and cost nothing; the other
     /// rows get exactly the search they would get without it (random draws are made for the whole batch).
     /// </summary>
-    public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null)
+    public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null, Tensor? cleanLogits = null)
     {
         if (x.dim() != 4) throw new ArgumentException($"inputs must be N x C x H x W, got [{string.Join(", ", x.shape)}]", nameof(x));
         if (y.dim() != 1 || y.shape[0] != x.shape[0]) throw new ArgumentException("labels must be a vector with one entry per input", nameof(y));
         if (threat.Mask is not null && (threat.Mask.shape[0] != x.shape[0] || threat.Mask.shape[2] != x.shape[2] || threat.Mask.shape[3] != x.shape[3]))
             throw new ArgumentException($"threat mask [{string.Join(", ", threat.Mask.shape)}] does not fit inputs [{string.Join(", ", x.shape)}]", nameof(threat));
+        if (cleanLogits is not null && (cleanLogits.dim() != 2 || cleanLogits.shape[0] != x.shape[0]))
+            throw new ArgumentException($"clean logits [{string.Join(", ", cleanLogits.shape)}] do not fit {x.shape[0]} inputs", nameof(cleanLogits));
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         var inputs = x.to_type(ScalarType.Float32).detach();
@@ -43,7 +45,8 @@ public abstract class Attack : IAttack
         using var ledger = new AttackLedger(inputs, labels, exclude);
         using (target.Prepare(Precision.Fp32))
         {
-            using (no_grad()) ledger.Observe(ledger.All, inputs, target.Logits(inputs), step: 0, countForward: true, exact: true);
+            using (no_grad())
+                ledger.Observe(ledger.All, inputs, cleanLogits?.detach().to_type(ScalarType.Float32) ?? target.Logits(inputs), step: 0, countForward: cleanLogits is null, exact: true);
             AttackContext? context = null;
             using (target.Prepare(Precision))
                 if (threat.Epsilon > 0) Search(context = new AttackContext(target, inputs, labels, threat, ledger, this, Precision));

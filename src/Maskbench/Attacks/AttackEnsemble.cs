@@ -14,7 +14,7 @@ public sealed class AttackEnsemble(string name, IReadOnlyList<IAttack> members) 
     public string Name { get; } = name;
     public IReadOnlyList<IAttack> Members { get; } = members;
 
-    public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null)
+    public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null, Tensor? cleanLogits = null)
     {
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
@@ -23,10 +23,18 @@ public sealed class AttackEnsemble(string name, IReadOnlyList<IAttack> members) 
         var decided = exclude is null ? zeros(new[] { n }, ScalarType.Bool) : exclude.to_type(ScalarType.Bool).cpu().clone();
         var records = new ExampleRecord?[n];
         long gradients = 0, forwards = 0;
+        // One clean pass for all members (each would otherwise make its own).
+        if (cleanLogits is null)
+        {
+            using (target.Prepare(Precision.Fp32))
+            using (no_grad())
+                cleanLogits = target.Logits(x.to_type(ScalarType.Float32));
+            forwards += n;
+        }
         foreach (var member in Members)
         {
             if (decided.all().item<bool>()) break;
-            using var result = member.Run(target, x, y, threat, decided);
+            using var result = member.Run(target, x, y, threat, decided.to(x.device), cleanLogits);
             gradients += result.GradientEvaluations;
             forwards += result.ForwardEvaluations;
             var open = decided.logical_not().data<bool>().ToArray();

@@ -9,7 +9,9 @@ public interface IAttack
 
     /// <summary>
     /// Attacks inputs <paramref name="x"/> with labels <paramref name="y"/> under <paramref name="threat"/>; rows where
-    /// <paramref name="exclude"/> is true are left alone.
+    /// <paramref name="exclude"/> is true are left alone. <paramref name="cleanLogits"/>, when the caller has them, are
+    /// the float32 target's logits at <paramref name="x"/> (N x K); the attack then skips its own clean pass (an ε
+    /// sweep or an ensemble computes them once instead of once per ε or member).
     /// </summary>
-    AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null);
+    AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null, Tensor? cleanLogits = null);
 }

@@ -59,10 +59,12 @@ public static class RobustnessEvaluator
             using var _ = batch;
             var target = model.TargetFor(batch);
             var mask = options.Region == ThreatRegion.Foreground ? batch.Masks : null;
-            long[] predictions;
+            // One clean pass per batch, shared by every ε's attack.
+            Tensor cleanLogits;
             using (target.Prepare(Precision.Fp32))
             using (no_grad())
-                predictions = target.Logits(batch.Images).argmax(1).cpu().data<long>().ToArray();
+                cleanLogits = target.Logits(batch.Images);
+            var predictions = cleanLogits.argmax(1).cpu().data<long>().ToArray();
             var labels = batch.Labels.cpu().data<long>().ToArray();
             int count = batch.Count;
             var firstFooling = new double?[count];
@@ -73,7 +75,7 @@ public static class RobustnessEvaluator
             for (int e = 0; e < epsilons.Length; e++)
             {
                 var threat = new ThreatModel(options.Norm, epsilons[e], mask);
-                using var result = attack.Run(target, batch.Images, batch.Labels, threat, decided.to(batch.Images.device));
+                using var result = attack.Run(target, batch.Images, batch.Labels, threat, decided.to(batch.Images.device), cleanLogits);
                 gradients[e] += result.GradientEvaluations;
                 forwards[e] += result.ForwardEvaluations;
                 seconds[e] += result.Elapsed.TotalSeconds;

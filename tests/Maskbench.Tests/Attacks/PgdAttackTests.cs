@@ -202,4 +202,26 @@ public class PgdAttackTests
             Assert.True(target.Select(rows).Logits(x.index_select(0, rows)).allclose(model.call((x * mask).index_select(0, rows))));
         }
     }
+
+    [Fact]
+    public void Given_the_clean_logits_an_attack_skips_its_clean_pass_and_finds_exactly_the_same()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var (model, x, y) = TrainedFixture.Get();
+        var threat = ThreatModel.Linf(0.12);
+        var target = new ModuleTarget(model);
+        Tensor clean;
+        using (target.Prepare(Precision.Fp32))
+        using (no_grad())
+            clean = target.Logits(x);
+        var exclude = arange(x.shape[0]).remainder(5).eq(0);   // an ε sweep passes rows decided earlier
+        using var own = new PgdAttack { Steps = 5, Seed = 4 }.Run(target, x, y, threat, exclude);
+        using var given = new PgdAttack { Steps = 5, Seed = 4 }.Run(target, x, y, threat, exclude, clean);
+        Assert.True(own.Adversarial.eq(given.Adversarial).all().item<bool>());
+        Assert.Equal(own.Examples, given.Examples);
+        Assert.Equal(own.GradientEvaluations, given.GradientEvaluations);
+        Assert.Equal(own.ForwardEvaluations - x.shape[0], given.ForwardEvaluations);
+        Assert.Throws<ArgumentException>(() => new PgdAttack { Steps = 1 }.Run(target, x, y, threat, null, clean.narrow(0, 0, 3)));
+    }
 }
