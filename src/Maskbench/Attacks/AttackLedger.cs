@@ -66,17 +66,23 @@ internal sealed class AttackLedger : IDisposable
     public Tensor Float32LogitsAtBest(IAttackTarget target)
     {
         using var scope = NewDisposeScope();
-        var missing = BestLogits is null ? All : All.masked_select(BestExact.logical_not());
+        var missing = All.masked_select(BestExact.logical_not());
         if (missing.shape[0] > 0)
         {
             Tensor logits;
-            using (no_grad()) logits = target.Select(missing).Logits(Best.index_select(0, missing)).to_type(ScalarType.Float32);
+            using (no_grad()) logits = target.Select(missing).Logits(Best.index_select(0, missing));
             ForwardEvaluations += missing.shape[0];
-            BestLogits ??= zeros(new[] { Inputs.shape[0], logits.shape[1] }, ScalarType.Float32, Inputs.device).DetachFromDisposeScope();
-            BestLogits.index_copy_(0, missing, logits);
-            BestExact.index_fill_(0, missing, true);
+            KeepLogits(missing, logits, exact: true);
         }
         return BestLogits!.clone().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Stores <paramref name="logits"/> as those at the kept inputs of <paramref name="rows"/> (global int64).</summary>
+    void KeepLogits(Tensor rows, Tensor logits, bool exact)
+    {
+        BestLogits ??= zeros(new[] { Inputs.shape[0], logits.shape[1] }, ScalarType.Float32, Inputs.device).DetachFromDisposeScope();
+        BestLogits.index_copy_(0, rows, logits.to_type(ScalarType.Float32));
+        BestExact.index_fill_(0, rows, exact);
     }
 
     /// <summary>Frees the logits kept outside any dispose scope (they are created lazily, deep inside a search).</summary>
@@ -105,10 +111,8 @@ internal sealed class AttackLedger : IDisposable
         {
             var keep = rows.masked_select(better);
             Best.index_copy_(0, keep, iterate.detach()[better].to_type(ScalarType.Float32));
-            BestLogits ??= zeros(new[] { Inputs.shape[0], logits.shape[1] }, ScalarType.Float32, Inputs.device).DetachFromDisposeScope();
-            BestLogits.index_copy_(0, keep, logits.detach()[better].to_type(ScalarType.Float32));
+            KeepLogits(keep, logits.detach()[better], exact);
             BestMargin.index_copy_(0, keep, margin.masked_select(better));
-            BestExact.index_fill_(0, keep, exact);
         }
         if (newly.any().item<bool>())
         {

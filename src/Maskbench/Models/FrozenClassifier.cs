@@ -181,8 +181,7 @@ public sealed class FrozenClassifier : IDisposable
                 using var flat = rows.reshape(x.shape[0], -1);
                 using var y = nn.functional.linear(flat, weight, bias);
                 using var nhwc = y.view(x.shape[0], side, side, -1);
-                var map = nhwc.permute(0, 3, 1, 2);
-                return map;
+                return nhwc.permute(0, 3, 1, 2);
             }
 
             public override void Dispose() { weight.Dispose(); bias.Dispose(); }
