@@ -157,6 +157,7 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         foreach (var s in report.Sweep)
             table.AddRow($"{s.Epsilon:0.#####} ({s.Epsilon * 255:0.##}/255)", s.RobustAccuracy.ToString("P2"), s.GradientEvaluations.ToString("N0"), s.Seconds.ToString("0.0"));
         AnsiConsole.Write(table);
+        if (report.Kernels is { } kernels) AnsiConsole.MarkupLine($"kernels: {Markup.Escape(kernels.Summary)}");
         if (settings.Out is not null)
         {
             report.Save(settings.Out);

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Maskbench.Kernels;
 using Maskbench.Runtime;
 using Spectre.Console.Cli;
 
@@ -15,12 +16,17 @@ public class GlobalSettings : CommandSettings
     [Description("libtorch intra-op threads (default: one per core).")]
     public int Threads { get; init; }
 
-    /// <summary>Applies --threads and the allocator's thresholds (<see cref="NativeHeap"/>); call before tensor work.</summary>
+    [CommandOption("--kernel-route <POLICY>")]
+    [Description("Convolution kernels: auto (libtorch's own where it agrees with float64, else a route that does), reroute (never libtorch's own), float64. Default: MASKBENCH_KERNEL_ROUTE or auto.")]
+    public string? KernelRoute { get; init; }
+
+    /// <summary>Applies --threads, --kernel-route and the allocator's thresholds (<see cref="NativeHeap"/>); call before tensor work.</summary>
     public void ApplyRuntime()
     {
         NativeHeap.RetainFreedMemory();
         TorchRuntime.EnsureLoaded();
         TorchRuntime.SetThreads(Threads);
+        if (KernelRoute is not null) KernelChecks.Policy = KernelChecks.ParsePolicy(KernelRoute);
     }
 }
 

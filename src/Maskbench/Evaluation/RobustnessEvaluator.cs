@@ -41,6 +41,7 @@ public static class RobustnessEvaluator
         IProgressSink progress, Precision precision = Precision.Fp32, int seed = 0)
     {
         var clock = Stopwatch.StartNew();
+        using var kernels = Kernels.KernelChecks.Record();
         var epsilons = options.Epsilons.Distinct().OrderBy(e => e).ToArray();
         if (epsilons.Length == 0) throw new MaskbenchException("no ε to evaluate");
         if (epsilons[0] < 0) throw new MaskbenchException($"ε must be ≥ 0, got {epsilons[0]}");
@@ -119,6 +120,7 @@ public static class RobustnessEvaluator
             Sweep = epsilons.Select((eps, e) => new EpsilonOutcome(eps, n == 0 ? double.NaN : (double)robust[e] / n, robust[e], gradients[e], forwards[e], seconds[e])).ToArray(),
             Examples = examples,
             Seconds = clock.Elapsed.TotalSeconds,
+            Kernels = kernels.Provenance(),
         };
     }
 }

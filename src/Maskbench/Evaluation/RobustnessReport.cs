@@ -31,6 +31,8 @@ public sealed class RobustnessReport
     public double Seconds { get; init; }
     /// <summary>Free-form settings (steps, step size, restarts, dataset path) echoed for reproducibility.</summary>
     public Dictionary<string, string> Settings { get; init; } = [];
+    /// <summary>How the convolutions were computed: libtorch's kernels as checked against float64, and the routes taken.</summary>
+    public Kernels.KernelProvenance? Kernels { get; init; }
 
     static readonly JsonSerializerOptions Options = new()
     {

@@ -11,6 +11,8 @@ public sealed class CellResult
     public double Seconds { get; init; }
     public TrainingRecord? Training { get; init; }
     public EvaluationRecord? Evaluation { get; init; }
+    /// <summary>How the cell's convolutions were computed: libtorch's kernels as checked against float64, and the routes taken.</summary>
+    public Kernels.KernelProvenance? Kernels { get; init; }
 }
 
 /// <summary>A trained model: its checkpoint (relative to the output folder) and the curve from its metrics.jsonl.</summary>

@@ -72,10 +72,16 @@ public sealed class GridRunner
         string runFolder = Path.Combine(_store.OutFolder, "runs", $"{cell.Model.Id}-{key}");
         var clock = Stopwatch.StartNew();
         _progress.Info($"training {cell.Model.Id} ({cell.Model.Arch} x{cell.Model.Width}, {cell.Model.Epochs} epochs)");
-        var trained = _backend.Train(cell.Model, runFolder, _progress);
+        TrainedModel trained;
+        Kernels.KernelProvenance kernels;
+        using (var record = Kernels.KernelChecks.Record())
+        {
+            trained = _backend.Train(cell.Model, runFolder, _progress);
+            kernels = record.Provenance();
+        }
         var result = new CellResult
         {
-            Key = key, Id = cell.Id, Kind = cell.Kind, Parameters = parameters, Inputs = inputs, Seconds = clock.Elapsed.TotalSeconds,
+            Key = key, Id = cell.Id, Kind = cell.Kind, Parameters = parameters, Inputs = inputs, Seconds = clock.Elapsed.TotalSeconds, Kernels = kernels,
             Training = new TrainingRecord
             {
                 Checkpoint = Path.GetRelativePath(_store.OutFolder, trained.CheckpointPath),
@@ -109,7 +115,13 @@ public sealed class GridRunner
 
         var clock = Stopwatch.StartNew();
         var trained = new TrainedModel(Path.Combine(_store.OutFolder, model.Training!.Checkpoint), model.Training.Curve);
-        var outcome = _backend.Evaluate(cell.Model, trained, cell.Evaluation!, _progress);
+        EvaluationOutcome outcome;
+        Kernels.KernelProvenance kernels;
+        using (var record = Kernels.KernelChecks.Record())
+        {
+            outcome = _backend.Evaluate(cell.Model, trained, cell.Evaluation!, _progress);
+            kernels = record.Provenance();
+        }
         if (outcome.Correct.Length != outcome.Indices.Length || outcome.Labels.Length != outcome.Indices.Length
             || outcome.ForegroundFractions.Length != outcome.Indices.Length)
             throw new InvalidOperationException($"backend returned ragged per-example arrays for {cell.Id}");
@@ -121,7 +133,7 @@ public sealed class GridRunner
         }
         var result = new CellResult
         {
-            Key = key, Id = cell.Id, Kind = cell.Kind, Parameters = parameters, Inputs = inputs, Seconds = clock.Elapsed.TotalSeconds,
+            Key = key, Id = cell.Id, Kind = cell.Kind, Parameters = parameters, Inputs = inputs, Seconds = clock.Elapsed.TotalSeconds, Kernels = kernels,
             Evaluation = new EvaluationRecord
             {
                 Indices = outcome.Indices, Labels = outcome.Labels, ForegroundFractions = outcome.ForegroundFractions,

@@ -44,6 +44,9 @@ public static class ResultsBuilder
             if (cell.Kind == CellSpec.Train) trained[cell.Model.Id] = found; else evaluations[cell.Id] = found;
         }
 
+        var provenance = trained.Values.Concat(evaluations.Values).Select(c => c.Kernels).OfType<Kernels.KernelProvenance>().ToList();
+        if (provenance.Count > 0) results.Kernels = Kernels.KernelProvenance.Merge(provenance);
+
         foreach (var model in plan.Cells.Where(c => c.Kind == CellSpec.Train).Select(c => c.Model))
             results.Models.Add(ModelOf(plan, model, trained.GetValueOrDefault(model.Id), evaluations));
 

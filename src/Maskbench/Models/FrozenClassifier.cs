@@ -1,3 +1,4 @@
+using Maskbench.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -163,10 +164,14 @@ public sealed class FrozenClassifier : IDisposable
         public abstract Tensor Apply(Tensor x);
         public virtual void Dispose() { }
 
+        /// <summary>A stride-1 convolution, through <see cref="CheckedConvolution"/> (its kernels verified for each shape it meets).</summary>
         public sealed class Convolution(Tensor weight, Tensor bias, long padding) : Layer
         {
-            public override Tensor Apply(Tensor x) => nn.functional.conv2d(x, weight, bias, padding: [padding, padding]);
-            public override void Dispose() { weight.Dispose(); bias.Dispose(); }
+            readonly RoutedWeights weights = new(weight, bias);
+            readonly ConvolutionGeometry geometry = ConvolutionGeometry.Same(1, (int)padding);
+
+            public override Tensor Apply(Tensor x) => CheckedConvolution.Apply(x, weights.Weight, weights.Bias, geometry, weights);
+            public override void Dispose() => weights.Dispose();
         }
 
         /// <summary>A convolution applied as its dense matrix (see <see cref="Builder"/>): on a 2 x 2 map of 512 channels one

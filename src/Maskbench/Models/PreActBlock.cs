@@ -1,3 +1,4 @@
+using Maskbench.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -35,9 +36,9 @@ public sealed class PreActBlock : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var activated = nn.functional.relu(bn1.forward(input));
-        var skip = shortcut is null ? input : shortcut.forward(activated);
-        var output = conv1.forward(activated);
-        output = conv2.forward(nn.functional.relu(bn2.forward(output)));
+        var skip = shortcut is null ? input : CheckedLayers.Forward(shortcut, activated);
+        var output = CheckedConvolution.Forward(conv1, activated);
+        output = CheckedConvolution.Forward(conv2, nn.functional.relu(bn2.forward(output)));
         return output.add_(skip).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using Maskbench.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -54,7 +55,7 @@ public sealed class PreActResNet18 : ImageClassifier
 
     protected override Tensor Classify(Tensor normalized)
     {
-        var x = conv1.forward(normalized);
+        var x = CheckedConvolution.Forward(conv1, normalized);
         x = layer4.forward(layer3.forward(layer2.forward(layer1.forward(x))));
         x = nn.functional.relu(bn.forward(x));
         x = nn.functional.adaptive_avg_pool2d(x, 1).flatten(1);

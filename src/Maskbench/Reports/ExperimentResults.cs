@@ -25,6 +25,8 @@ public sealed class ExperimentResults
     /// <summary>Bin edges of the foreground fraction, in percent of the image.</summary>
     public List<int> ForegroundBinEdges { get; set; } = [];
     public List<CellSummary> Cells { get; set; } = [];
+    /// <summary>How the cells' convolutions were computed (kernel verdicts against float64, routes), merged over cells.</summary>
+    public Kernels.KernelProvenance? Kernels { get; set; }
 
     public static readonly JsonSerializerOptions Json = new()
     {

@@ -20,6 +20,8 @@ public static class ReportContent
         blocks.Add(new ParagraphBlock($"Scale: {r.ScaleNote}"));
         blocks.Add(new ParagraphBlock($"Dataset '{r.Dataset.Name}' (manifest hash {r.Dataset.Sha256}); profile '{r.Profile.Name}': {r.Profile.Arch}, width x{P(r.Profile.Width)}, "
             + $"{r.Profile.Epochs} epochs; PGD: L∞, ε = {P(r.Profile.PgdEpsilon255)}/{r.Profile.EpsilonDenominator}, step {P(r.Profile.PgdStepSize255)}/{r.Profile.EpsilonDenominator}, {r.Profile.PgdSteps} steps."));
+        if (r.Kernels is { } kernels)
+            blocks.Add(new ParagraphBlock($"Kernels: {kernels.Summary}; machine: {kernels.Machine}."));
         if (r.MissingCells.Count > 0)
             blocks.Add(new ParagraphBlock($"Incomplete: {r.MissingCells.Count} cells have no result yet ({string.Join(", ", r.MissingCells.Take(8))}{(r.MissingCells.Count > 8 ? ", ..." : "")}); their numbers show as {Missing}."));
 

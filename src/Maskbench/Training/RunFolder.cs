@@ -54,6 +54,12 @@ public sealed class RunFolder(string path)
 
     public void WriteMetrics(IEnumerable<string> lines) => WriteAtomically(Metrics, string.Concat(lines.Select(l => l + "\n")));
 
+    /// <summary>kernels.json: how the run's convolutions were computed (kernel verdicts and routes; see Kernels.KernelChecks).</summary>
+    public string Kernels => System.IO.Path.Combine(Path, "kernels.json");
+
+    public void WriteKernels(Maskbench.Kernels.KernelProvenance provenance) =>
+        WriteAtomically(Kernels, System.Text.Json.JsonSerializer.Serialize(provenance, Json) + "\n");
+
     /// <summary>The path of the checkpoint to evaluate: best.ckpt when present, else last.ckpt.</summary>
     public string PreferredCheckpoint(bool best = true) =>
         best && File.Exists(Best) ? Best : File.Exists(Last) ? Last : throw new MaskbenchException($"{Path} has no checkpoint (last.ckpt)");

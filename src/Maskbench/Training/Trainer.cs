@@ -1,3 +1,4 @@
+using Maskbench.Kernels;
 using System.Diagnostics;
 using Maskbench.Batching;
 using Maskbench.Data;
@@ -75,6 +76,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             Directory.CreateDirectory(runPath);
             run.WriteInfo(info);
         }
+        using var kernels = KernelChecks.Record();
         var builder = new BatchBuilder(data, spec.Channels, device);
         var step = new TrainingStep(model, optimizer, Options);
         for (int epoch = startEpoch; epoch < Options.Epochs; epoch++)
@@ -97,6 +99,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             Checkpoint.Save(run.Last, model, optimizer, epoch + 1, history.Select(m => m.WithoutTiming().ToJsonLine()).ToList());
             if (metrics.Best) RunFolder.CopyAtomically(run.Last, run.Best);
             run.WriteMetrics(history.Select(m => m.ToJsonLine()));
+            run.WriteKernels(kernels.Provenance());
             progress.Info($"epoch {epoch + 1}/{Options.Epochs}: loss {loss:F4}, train acc {accuracy:P1}, val natural {natural:P1}, val PGD {robust:P1}{(metrics.Best ? " (best)" : "")}, {metrics.Seconds:F1} s, working set {Environment.WorkingSet / (1024 * 1024)} MiB");
         }
         int bestEpoch = history.Count == 0 ? 0 : history.MaxBy(Score)!.Epoch;

@@ -59,7 +59,7 @@ public class ApgdAttackTests
     {
         TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
-        var model = AttackFixtures.RandomConvNet(12);
+        var model = AttackFixtures.RandomConvNet64(12);
         var x = AttackFixtures.Inputs(12, 24);
         var y = AttackFixtures.Labels(model, x);
         var threat = ThreatModel.Linf(0.04, AttackFixtures.Masks(12, 24));
@@ -79,7 +79,7 @@ public class ApgdAttackTests
         for (int seed = 0; seed < 3; seed++)
         {
             using var scope = NewDisposeScope();
-            var model = AttackFixtures.RandomConvNet(30 + seed);
+            var model = AttackFixtures.RandomConvNet64(30 + seed);
             var x = AttackFixtures.Inputs(30 + seed, 12);
             var y = AttackFixtures.Labels(model, x);
             var threat = ThreatModel.Linf(0.03, seed == 1 ? null : AttackFixtures.Masks(seed, 12));

@@ -17,6 +17,28 @@ internal static class AttackFixtures
             nn.Flatten(), nn.Linear(4 * size * size, classes));
     }
 
+    /// <summary>
+    /// <see cref="RandomConvNet"/> computed in float64 behind float32 inputs and logits. Comparisons that need bit-identical
+    /// results from batches of different composition (early stop against none, ours against a reference) use it: a
+    /// float32 kernel may legitimately round differently for another batch size, while float64 results agree to far below
+    /// float32's resolution, so the float32 values the attack sees are equal.
+    /// </summary>
+    public static nn.Module<Tensor, Tensor> RandomConvNet64(int seed, int classes = 4, int size = 8) => new InFloat64(RandomConvNet(seed, classes, size));
+
+    sealed class InFloat64 : nn.Module<Tensor, Tensor>
+    {
+        readonly nn.Module<Tensor, Tensor> inner;
+
+        public InFloat64(nn.Module<Tensor, Tensor> inner) : base("InFloat64")
+        {
+            this.inner = inner;
+            inner.to(ScalarType.Float64);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x) => inner.call(x.to_type(ScalarType.Float64)).to_type(ScalarType.Float32);
+    }
+
     /// <summary>f(x) = W·vec(x) + b over 3 x size x size inputs.</summary>
     public static nn.Module<Tensor, Tensor> Linear(float[] weights, float[] bias)
     {

@@ -101,7 +101,7 @@ public class PgdAttackTests
         for (int seed = 0; seed < 4; seed++)
         {
             using var scope = NewDisposeScope();
-            var model = AttackFixtures.RandomConvNet(seed);
+            var model = AttackFixtures.RandomConvNet64(seed);
             var x = AttackFixtures.Inputs(seed, 16);
             var y = AttackFixtures.Labels(model, x);
             var mask = seed % 2 == 0 ? AttackFixtures.Masks(seed, 16) : null;
@@ -119,7 +119,7 @@ public class PgdAttackTests
     {
         TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
-        var model = AttackFixtures.RandomConvNet(11);
+        var model = AttackFixtures.RandomConvNet64(11);
         var x = AttackFixtures.Inputs(11, 32);
         var y = AttackFixtures.Labels(model, x);
         var threat = ThreatModel.Linf(0.05, AttackFixtures.Masks(11, 32));
