@@ -14,6 +14,7 @@ public static class BenchmarkCatalog
         new GtsrbBuildBenchmark(),
         new CocoBenchmark(),
         new PgdBenchmark(),
+        new KernelRouteBenchmark(),
         new TrainBenchmark(),
     ];
 

@@ -24,6 +24,24 @@ public class CliTests
     }
 
     [Fact]
+    public void DoctorChecksTheKernelBatteryAndShowsTheRoutesAroundAWrongKernel()
+    {
+        using var cache = new TempFolder();
+        var environment = new Dictionary<string, string> { ["MASKBENCH_KERNEL_CACHE"] = cache.Path };
+        var (code, stdout, stderr) = CliProcess.RunWith(environment, "doctor", "--threads", "1");
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Matches(@"kernel check: .*libtorch's own kernel wrong for \d+ of 61 shapes", stdout);
+        environment["MASKBENCH_SIMULATE_KERNEL_FAULT"] = "backward-input";
+        (code, stdout, stderr) = CliProcess.RunWith(environment, "doctor", "--threads", "1");
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("simulated fault backward-input", stdout);
+        Assert.Contains("WRONG", stdout);
+        Assert.Contains("padded:3x16", stdout);
+        var wrong = int.Parse(System.Text.RegularExpressions.Regex.Match(stdout, @"wrong for (\d+) of 61").Groups[1].Value);
+        Assert.True(wrong >= 20, $"{wrong} shapes wrong under the simulated fault");
+    }
+
+    [Fact]
     public void CorruptDatasetGivesOneLineNamingTheFile()
     {
         using var temp = new TempFolder();
