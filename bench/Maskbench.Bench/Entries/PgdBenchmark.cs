@@ -65,8 +65,45 @@ public sealed class PgdBenchmark : IBenchmark
             result.Add("PGD fp32 ours / PyTorch fp32", ours["fp32"] / theirs.Max(), "x", "target ≥ 1");
             result.Add("PGD bf16 ours / PyTorch fp32", ours["bf16"] / theirs.Max(), "x", "target ≥ 2");
         }
+        KernelCheckCost(result, width, batch);
         EarlyStopFigures(result, context.Quick);
         return result;
+    }
+
+    /// <summary>The kernel check's one-time cost for this network on this machine: every shape probed from an empty cache (see `bench kernels`).</summary>
+    static void KernelCheckCost(BenchmarkResult result, double width, int batch)
+    {
+        string saved = Maskbench.Kernels.KernelChecks.CacheDirectory;
+        string cache = Directory.CreateTempSubdirectory("maskbench-pgd-bench-").FullName;
+        try
+        {
+            Maskbench.Kernels.KernelChecks.CacheDirectory = cache;
+            using var scope = NewDisposeScope();
+            manual_seed(1);
+            var model = ModelFactory.Create("vgg19", Classes, 32, width: width);
+            model.eval();
+            var x = rand(batch, 3, 32, 32);
+            Tensor y;
+            using (no_grad()) y = model.call(x).argmax(1);
+            foreach (var precision in new[] { Precision.Fp32, Precision.Bf16 })
+            {
+                Maskbench.Kernels.KernelChecks.Reset();
+                var clock = Stopwatch.StartNew();
+                using var record = Maskbench.Kernels.KernelChecks.Record();
+                new PgdAttack { Steps = 1, EarlyStop = false, Precision = precision }.Run(new ModuleTarget(model), x, y, ThreatModel.Linf(8.0 / 255)).Dispose();
+                var verdicts = record.Verdicts;
+                double probing = verdicts.Sum(v => v.Direct.Milliseconds + (v.Rerouted ? v.Chosen.Milliseconds : 0)) / 1000;
+                string label = precision == Precision.Fp32 ? "fp32" : "bf16";
+                result.Add($"kernel check {label}: probes, once per machine", probing, "s",
+                    $"{verdicts.Count} shapes, {verdicts.Count(v => v.Rerouted)} rerouted; a 1-step attack on an empty cache took {clock.Elapsed.TotalSeconds:F1} s; 0 after (cached)");
+            }
+        }
+        finally
+        {
+            Maskbench.Kernels.KernelChecks.CacheDirectory = saved;
+            Maskbench.Kernels.KernelChecks.Reset();
+            Directory.Delete(cache, recursive: true);
+        }
     }
 
     /// <summary>
