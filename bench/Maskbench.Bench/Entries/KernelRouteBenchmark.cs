@@ -33,7 +33,7 @@ public sealed class KernelRouteBenchmark : IBenchmark
                 using var scope = NewDisposeScope();
                 var (target, x, y) = Fixture(width, batch);
                 var threat = ThreatModel.Linf(8.0 / 255);
-                var (seconds, shapes, probing) = FirstAttackOnAFreshCache(target, x, y, threat);
+                var (seconds, shapes, _, probing) = FirstAttackOnAFreshCache(target, x, y, threat);
                 result.Add($"w{width}: first attack on a fresh cache", seconds, "s", $"{shapes} shapes probed in {probing:F2} s, once per machine (cached after)");
                 double right = 0, routed = 0;
                 for (int round = 0; round < 2; round++)
@@ -64,14 +64,14 @@ public sealed class KernelRouteBenchmark : IBenchmark
     /// A one-step attack right after the verdicts are forgotten, so that every shape it meets is checked (probed where the
     /// cache folder has no result yet): its wall time, the shapes, and the seconds the probes took.
     /// </summary>
-    public static (double Seconds, int Shapes, double ProbeSeconds) FirstAttackOnAFreshCache(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat)
+    public static (double Seconds, int Shapes, int Rerouted, double ProbeSeconds) FirstAttackOnAFreshCache(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Precision precision = Precision.Fp32)
     {
         KernelChecks.Reset();
         var clock = Stopwatch.StartNew();
         using var record = KernelChecks.Record();
-        new PgdAttack { Steps = 1, EarlyStop = false }.Run(target, x, y, threat).Dispose();
+        new PgdAttack { Steps = 1, EarlyStop = false, Precision = precision }.Run(target, x, y, threat).Dispose();
         var verdicts = record.Verdicts;
-        return (clock.Elapsed.TotalSeconds, verdicts.Count, verdicts.Sum(v => v.Direct.Milliseconds + (v.Rerouted ? v.Chosen.Milliseconds : 0)) / 1000);
+        return (clock.Elapsed.TotalSeconds, verdicts.Count, verdicts.Count(v => v.Rerouted), verdicts.Sum(v => v.Direct.Milliseconds + (v.Rerouted ? v.Chosen.Milliseconds : 0)) / 1000);
     }
 
     static double Best(double previous, double now) => previous == 0 ? now : Math.Min(previous, now);

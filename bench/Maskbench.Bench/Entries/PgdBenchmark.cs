@@ -87,15 +87,10 @@ public sealed class PgdBenchmark : IBenchmark
             using (no_grad()) y = model.call(x).argmax(1);
             foreach (var precision in new[] { Precision.Fp32, Precision.Bf16 })
             {
-                Maskbench.Kernels.KernelChecks.Reset();
-                var clock = Stopwatch.StartNew();
-                using var record = Maskbench.Kernels.KernelChecks.Record();
-                new PgdAttack { Steps = 1, EarlyStop = false, Precision = precision }.Run(new ModuleTarget(model), x, y, ThreatModel.Linf(8.0 / 255)).Dispose();
-                var verdicts = record.Verdicts;
-                double probing = verdicts.Sum(v => v.Direct.Milliseconds + (v.Rerouted ? v.Chosen.Milliseconds : 0)) / 1000;
+                var (seconds, shapes, rerouted, probing) = KernelRouteBenchmark.FirstAttackOnAFreshCache(new ModuleTarget(model), x, y, ThreatModel.Linf(8.0 / 255), precision);
                 string label = precision == Precision.Fp32 ? "fp32" : "bf16";
                 result.Add($"kernel check {label}: probes, once per machine", probing, "s",
-                    $"{verdicts.Count} shapes, {verdicts.Count(v => v.Rerouted)} rerouted; a 1-step attack on an empty cache took {clock.Elapsed.TotalSeconds:F1} s; 0 after (cached)");
+                    $"{shapes} shapes, {rerouted} rerouted; a 1-step attack on an empty cache took {seconds:F1} s; 0 after (cached)");
             }
         }
         finally

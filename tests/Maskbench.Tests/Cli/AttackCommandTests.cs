@@ -137,18 +137,9 @@ print(json.dumps({"natural": natural, "robust": 1 - fooled.float().mean().item()
     {
         var (temp, folder) = RobustnessEvaluatorTests.StoreFixture();
         using var _ = temp;
-        var model = Maskbench.Models.ModelFactory.Create("smallcnn", 4, 8, masked: true);
-        var run = new Maskbench.Training.RunFolder(temp["run"]);
-        Directory.CreateDirectory(run.Path);
-        run.WriteInfo(new Maskbench.Training.RunInfo
-        {
-            Model = model.Spec,
-            Options = new Maskbench.Training.TrainingOptions { Masked = true },
-            Dataset = new Maskbench.Training.DatasetIdentity(folder, "0", "fixture"),
-        });
-        Maskbench.Training.Checkpoint.Save(run.Last, model, null, 1, []);
+        string run = MaskedRun(temp, folder);
         string result = temp["result.json"];
-        var (code, stdout, stderr) = CliProcess.Run("attack", "--model", run.Path, "--data", folder, "--attack", "apgd-ce", "--steps", "3",
+        var (code, stdout, stderr) = CliProcess.Run("attack", "--model", run, "--data", folder, "--attack", "apgd-ce", "--steps", "3",
             "--eps-sweep", "0,8/255", "-n", "20", "--out", result);
         Assert.True(code == 0, stderr + stdout);
         var report = RobustnessReport.FromJson(File.ReadAllText(result));
