@@ -151,10 +151,11 @@ sealed class ReproduceCommand : Command<ReproduceSettings>
         if (settings.PrintPlan == true)
         {
             var plan = Reproduction.PlanFor(settings.Data, profile);
-            foreach (var (name, value) in plan.Profile.Describe()) AnsiConsole.WriteLine($"{name,-22} {value}");
-            AnsiConsole.WriteLine($"{"dataset",-22} {plan.DatasetName} ({plan.DatasetPath}, manifest {plan.DatasetSha256[..12]})");
+            // Plain lines (no wrapping, no markup), one setting each, for people and scripts alike.
+            foreach (var (name, value) in plan.Profile.Describe()) Console.Out.WriteLine($"{name,-22} {value}");
+            Console.Out.WriteLine($"{"dataset",-22} {plan.DatasetName} ({plan.DatasetPath}, manifest {plan.DatasetSha256[..12]})");
             int training = plan.Cells.Count(c => c.Kind == CellSpec.Train);
-            AnsiConsole.WriteLine($"{"cells",-22} {plan.Cells.Count} ({training} training, {plan.Cells.Count - training} evaluation); --cells list names them");
+            Console.Out.WriteLine($"{"cells",-22} {plan.Cells.Count} ({training} training, {plan.Cells.Count - training} evaluation); --cells list names them");
             return 0;
         }
         if (settings.List)
