@@ -34,7 +34,7 @@ sealed class BuildCocoSettings : GlobalSettings
     public string? Classes { get; init; }
 
     [CommandOption("--exclude <NAME>")]
-    [Description("Category never sampled (its pixels are still blacked out in other crops); repeat or use commas. The paper excludes person.")]
+    [Description("Category never sampled (its pixels are still blacked out in other crops); repeat or use commas; none excludes nothing. Default: person, as in the paper (unless --classes names it).")]
     public string[] Exclude { get; init; } = [];
 
     [CommandOption("--min-size <PIXELS>")]
@@ -67,7 +67,9 @@ sealed class BuildCocoCommand : Command<BuildCocoSettings>
             Split = settings.Split,
             Size = settings.Size,
             Classes = settings.Classes is null ? null : CocoClassSelection.Parse(settings.Classes),
-            Exclude = Split(settings.Exclude),
+            // Not given: the paper's exclusion (person); "none": nothing.
+            Exclude = settings.Exclude.Length == 0 ? null
+                : Split(settings.Exclude) is ["none"] ? [] : Split(settings.Exclude),
             MinSize = settings.MinSize,
         };
         var manifest = ConsoleProgress.Run(sink => CocoCropDataset.Build(settings.Out, options, sink));

@@ -8,17 +8,20 @@ static class ReportSummary
 {
     public static void Print(ExperimentResults results, int executed, int reused, string reportPath)
     {
-        var table = new Table().AddColumns("model", "natural %", "PGD %", "paper natural", "paper PGD", "worst case %");
+        var table = new Table().AddColumns("model", "natural % [[95% CI]]", "PGD % [[95% CI]]", "paper natural", "paper PGD", "worst case %", "vs paper");
         foreach (var row in results.Table4)
         {
-            var model = results.Models.FirstOrDefault(m => m.Training == row.Training && m.Input == row.Input);
-            table.AddRow(row.Row, F(row.Natural), F(row.Pgd), F(row.PaperNatural), F(row.PaperPgd), F(model?.Strong));
+            var model = results.Models.FirstOrDefault(m => m.Training == row.Training && m.Input == row.Input && !m.Replica);
+            table.AddRow(Markup.Escape(row.Row), Markup.Escape(F(row.Natural, row.NaturalInterval)), Markup.Escape(F(row.Pgd, row.PgdInterval)),
+                F(row.PaperNatural), F(row.PaperPgd), F(model?.Strong), Markup.Escape($"{row.NaturalVerdict ?? "n/a"} / {row.PgdVerdict ?? "n/a"}"));
         }
         AnsiConsole.Write(table);
+        foreach (string warning in results.Warnings) AnsiConsole.MarkupLine($"[yellow]warning: {Markup.Escape(warning)}[/]");
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(results.ScaleNote)}[/]");
         AnsiConsole.WriteLine($"cells: {executed} computed, {reused} reused, {results.MissingCells.Count} missing");
         AnsiConsole.WriteLine($"report: {Path.GetFullPath(reportPath)}");
     }
 
+    static string F(double? v, Interval? ci) => v is null || ci is null ? F(v) : $"{F(v)} [{F(ci.Low)}, {F(ci.High)}]";
     static string F(double? v) => v is double x ? x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "n/a";
 }

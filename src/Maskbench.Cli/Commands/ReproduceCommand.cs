@@ -18,22 +18,118 @@ public class ReproduceSettings : DeviceSettings
     [Description("Output folder: cells/ (cached results), runs/ (checkpoints), results.json, report.md, report.html.")]
     public string Out { get; init; } = "";
 
+    // No [DefaultValue] on the options of this branch's default command: Spectre applies such defaults after binding
+    // and overwrote the value given (--profile paper ran the cpu profile). Defaults are resolved in ResolveProfile.
     [CommandOption("--profile <NAME>")]
-    [Description("paper (the paper's settings, full scale, needs a GPU) or cpu (scaled down to finish on 2 cores).")]
-    [DefaultValue("cpu")]
-    public string Profile { get; init; } = "cpu";
+    [Description("paper (the paper's settings, full scale, needs a GPU), workstation (the full real GTSRB-IC on 2 CPU cores in about 3 hours) or cpu (scaled down; the default). --print-plan shows what a profile resolves to.")]
+    public string? Profile { get; init; }
 
     [CommandOption("--arch <ARCH>")]
-    [Description("Architecture (default: the profile's, vgg19): vgg11, vgg13, vgg16, vgg19, preactresnet18, smallcnn.")]
+    [Description("Override the profile's architecture: vgg11, vgg13, vgg16, vgg19, preactresnet18, smallcnn (every override is part of the cells' keys).")]
     public string? Arch { get; init; }
 
     [CommandOption("--epochs <N>")]
-    [Description("Override the profile's training epochs (part of every cell's key).")]
+    [Description("Override the profile's training epochs.")]
     public int? Epochs { get; init; }
 
     [CommandOption("--width <X>")]
     [Description("Override the profile's channel width multiplier (1 = the architecture's published width).")]
     public double? Width { get; init; }
+
+    [CommandOption("--train-limit <N>")]
+    [Description("Override how many training images each model uses (0 = all).")]
+    public int? TrainLimit { get; init; }
+
+    [CommandOption("--test-limit <N>")]
+    [Description("Override how many test images each evaluation uses: a stratified sample (0 = all).")]
+    public int? TestLimit { get; init; }
+
+    [CommandOption("--batch <N>")]
+    [Description("Override the training batch size.")]
+    public int? Batch { get; init; }
+
+    [CommandOption("--lr <LR>")]
+    [Description("Override the initial learning rate (SGD with momentum 0.9).")]
+    public double? LearningRate { get; init; }
+
+    [CommandOption("--schedule <S>")]
+    [Description("Override the learning-rate schedule: multistep (/10 at 50% and 75% of the epochs) or cosine.")]
+    public string? Schedule { get; init; }
+
+    [CommandOption("--train-steps <K>")]
+    [Description("Override the PGD steps of adversarial training.")]
+    public int? TrainSteps { get; init; }
+
+    [CommandOption("--eps-warmup <E>")]
+    [Description("Override the epochs over which the adversarial-training ε ramps up (0: full ε from the start).")]
+    public int? EpsWarmup { get; init; }
+
+    [CommandOption("--pgd-steps <K>")]
+    [Description("Override the steps of the evaluation PGD (the paper: 20).")]
+    public int? PgdSteps { get; init; }
+
+    [CommandOption("--restarts <R>")]
+    [Description("Override the restarts of the strong suite's PGD.")]
+    public int? Restarts { get; init; }
+
+    [CommandOption("--precision <P>")]
+    [Description("Override the attacks' search precision: fp32, or bf16 (the final right/wrong decision is always float32).")]
+    public string? Precision { get; init; }
+
+    [CommandOption("--seeds <K>")]
+    [Description("Train each Table 4 model with K seeds (each its own cell); the report gives mean ± sd across them.")]
+    public int? Seeds { get; init; }
+
+    [CommandOption("--print-plan")]
+    [Description("Print the resolved settings and the number of cells, and exit without running anything.")]
+    public bool? PrintPlan { get; init; }
+
+    /// <summary>An unknown profile or a bad override is a usage error (exit 2), reported in one line before anything runs.</summary>
+    public override ValidationResult Validate()
+    {
+        try { ResolveProfile(); }
+        catch (MaskbenchException e) { return ValidationResult.Error(e.Message); }
+        return base.Validate();
+    }
+
+    /// <summary>The named profile (cpu when none is given) with every override applied and checked.</summary>
+    public ExperimentProfile ResolveProfile()
+    {
+        var p = ExperimentProfile.Named(Profile ?? ExperimentProfile.Cpu.Name);
+        if (Arch is not null) p = p with { Arch = Arch.ToLowerInvariant() };
+        if (Epochs is int epochs) p = p with { Epochs = epochs };
+        if (Width is double width) p = p with { Width = width };
+        if (TrainLimit is int trainLimit) p = p with { TrainLimit = trainLimit };
+        if (TestLimit is int testLimit) p = p with { TestLimit = testLimit };
+        if (Batch is int batch) p = p with { BatchSize = batch };
+        if (LearningRate is double lr) p = p with { LearningRate = lr };
+        if (Schedule is not null)
+            p = p with
+            {
+                Schedule = Schedule.ToLowerInvariant() switch
+                {
+                    "multistep" => Training.LearningRateSchedule.Multistep,
+                    "cosine" => Training.LearningRateSchedule.Cosine,
+                    _ => throw new MaskbenchException($"--schedule {Schedule}: expected multistep or cosine"),
+                },
+            };
+        if (TrainSteps is int trainSteps) p = p with { TrainSteps = trainSteps };
+        if (EpsWarmup is int warmup) p = p with { TrainEpsilonWarmup = warmup };
+        if (PgdSteps is int pgdSteps) p = p with { PgdSteps = pgdSteps };
+        if (Restarts is int restarts) p = p with { Restarts = restarts };
+        if (Precision is not null)
+            p = p with
+            {
+                Precision = Precision.ToLowerInvariant() switch
+                {
+                    "fp32" => Attacks.Precision.Fp32,
+                    "bf16" => Attacks.Precision.Bf16,
+                    _ => throw new MaskbenchException($"--precision {Precision}: expected fp32 or bf16"),
+                },
+            };
+        if (Seeds is int seeds) p = p with { Seeds = seeds };
+        return p.Validated();
+    }
 
     [CommandOption("--cells <SELECTION>")]
     [Description("Run only these cells: indices and ranges (0,3-5; e.g. $SLURM_ARRAY_TASK_ID) or id patterns (train/*, eval/*masked*/pgd); --cells list prints the cells with their indices.")]
@@ -49,19 +145,27 @@ sealed class ReproduceCommand : Command<ReproduceSettings>
     public override int Execute(CommandContext context, ReproduceSettings settings, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(settings.Data)) throw new MaskbenchException("--data is required (a dataset folder with dataset.json)");
-        if (string.IsNullOrWhiteSpace(settings.Out) && !settings.List) throw new MaskbenchException("--out is required");
+        if (string.IsNullOrWhiteSpace(settings.Out) && !settings.List && settings.PrintPlan != true) throw new MaskbenchException("--out is required");
+        var profile = settings.ResolveProfile();
         settings.ApplyRuntime();
-        var profile = ExperimentProfile.Named(settings.Profile);
-        if (settings.Epochs is int epochs) profile = profile with { Epochs = epochs };
-        if (settings.Width is double width) profile = profile with { Width = width };
+        if (settings.PrintPlan == true)
+        {
+            var plan = Reproduction.PlanFor(settings.Data, profile);
+            // Plain lines (no wrapping, no markup), one setting each, for people and scripts alike.
+            foreach (var (name, value) in plan.Profile.Describe()) Console.Out.WriteLine($"{name,-22} {value}");
+            Console.Out.WriteLine($"{"dataset",-22} {plan.DatasetName} ({plan.DatasetPath}, manifest {plan.DatasetSha256[..12]})");
+            int training = plan.Cells.Count(c => c.Kind == CellSpec.Train);
+            Console.Out.WriteLine($"{"cells",-22} {plan.Cells.Count} ({training} training, {plan.Cells.Count - training} evaluation); --cells list names them");
+            return 0;
+        }
         if (settings.List)
         {
-            var plan = Reproduction.PlanFor(settings.Data, profile, settings.Arch);
+            var plan = Reproduction.PlanFor(settings.Data, profile);
             for (int i = 0; i < plan.Cells.Count; i++) AnsiConsole.WriteLine($"{i,4}  {plan.Cells[i].Id}");
             return 0;
         }
         var device = TorchRuntime.SelectDevice(settings.Device);
-        var outcome = ConsoleProgress.Run(sink => Reproduction.Run(settings.Data, settings.Out, profile, settings.Arch,
+        var outcome = ConsoleProgress.Run(sink => Reproduction.Run(settings.Data, settings.Out, profile, null,
             CellSelection.Parse(settings.Cells), device, sink));
         ReportSummary.Print(outcome.Results, outcome.Executed, outcome.Reused, outcome.ReportPath);
         return 0;

@@ -26,25 +26,31 @@ public sealed class ExperimentPlan
     public static ExperimentPlan Create(ExperimentProfile profile, string datasetPath, string datasetName, string datasetSha256,
         string? arch = null, Reports.DatasetSummary? dataset = null)
     {
-        var p = arch is null ? profile : profile with { Arch = arch };
+        var p = (arch is null ? profile : profile with { Arch = arch }).Validated();
         var models = new List<GridModel>();
         foreach (string training in new[] { GridModel.Natural, GridModel.Adversarial })
             foreach (string input in new[] { GridModel.Plain, GridModel.Masked })
-                models.Add(Model(p, training, input));
+                models.Add(Model(p, training, input, 0));
         if (p.RandomMaskControl)
             foreach (string training in new[] { GridModel.Natural, GridModel.Adversarial })
-                models.Add(Model(p, training, GridModel.RandomMask));
+                models.Add(Model(p, training, GridModel.RandomMask, 0));
+        // Further seeds of the four Table 4 models (--seeds K): trained and evaluated (natural, PGD) for mean ± sd.
+        var replicas = new List<GridModel>();
+        for (int s = 1; s < p.Seeds; s++)
+            foreach (string training in new[] { GridModel.Natural, GridModel.Adversarial })
+                foreach (string input in new[] { GridModel.Plain, GridModel.Masked })
+                    replicas.Add(Model(p, training, input, s));
 
-        var cells = models.Select(CellSpec.ForTraining).ToList();
-        foreach (var model in models)
+        var cells = models.Concat(replicas).Select(CellSpec.ForTraining).ToList();
+        foreach (var model in models.Concat(replicas))
         {
             // Plain models have no mask, so their adversary always has the full image.
             string threat = model.UsesMask ? GridAttack.Foreground : GridAttack.FullImage;
             var pgd = new GridAttack(GridAttack.Pgd, ExperimentProfile.PaperEpsilon, p.StepFor(ExperimentProfile.PaperEpsilon, p.PgdSteps),
-                p.PgdSteps, 1, threat, p.TestLimit, p.Seed);
-            cells.Add(CellSpec.ForEvaluation(model, "natural", pgd with { Attack = GridAttack.None, Epsilon = 0, StepSize = 0, Steps = 0, Restarts = 0 }, "natural"));
+                p.PgdSteps, 1, threat, p.TestLimit, p.Seed, p.Precision);
+            cells.Add(CellSpec.ForEvaluation(model, "natural", pgd with { Attack = GridAttack.None, Epsilon = 0, StepSize = 0, Steps = 0, Restarts = 0, Precision = Attacks.Precision.Fp32 }, "natural"));
             cells.Add(CellSpec.ForEvaluation(model, "pgd", pgd, "pgd"));
-            if (model.Input == GridModel.RandomMask) continue;   // the control needs only natural and PGD
+            if (model.Input == GridModel.RandomMask || model.IsReplica) continue;   // the control and the seed replicas need only natural and PGD
             if (model.Input == GridModel.Masked)
                 cells.Add(CellSpec.ForEvaluation(model, "pgd-full-image", pgd with { Threat = GridAttack.FullImage }, "full-image"));
             if (p.StrongSuite)
@@ -66,13 +72,16 @@ public sealed class ExperimentPlan
         return new ExperimentPlan { Profile = p, DatasetPath = datasetPath, DatasetName = datasetName, DatasetSha256 = datasetSha256, Cells = cells, Dataset = dataset };
     }
 
-    static GridModel Model(ExperimentProfile p, string training, string input)
+    /// <param name="replica">0 for the model itself; k for its k-th further seed (id suffix "-seed{Seed + k}").</param>
+    static GridModel Model(ExperimentProfile p, string training, string input, int replica)
     {
         bool adversarial = training == GridModel.Adversarial;
         double eps = adversarial ? ExperimentProfile.PaperEpsilon : 0;
-        return new GridModel($"{training}-{input}", training, input, p.Arch, p.Width, p.Epochs, p.BatchSize, p.LearningRate,
-            p.TrainLimit, eps, adversarial ? p.StepFor(eps, p.TrainSteps) : 0, adversarial ? p.TrainSteps : 0, p.Seed,
-            adversarial ? p.TrainEpsilonWarmup : 0);
+        int seed = p.Seed + replica;
+        string id = replica == 0 ? $"{training}-{input}" : $"{training}-{input}-seed{seed}";
+        return new GridModel(id, training, input, p.Arch, p.Width, p.Epochs, p.BatchSize, p.LearningRate,
+            p.TrainLimit, eps, adversarial ? p.StepFor(eps, p.TrainSteps) : 0, adversarial ? p.TrainSteps : 0, seed,
+            adversarial ? p.TrainEpsilonWarmup : 0, p.Schedule);
     }
 
     public CellSpec TrainingCellOf(CellSpec evaluation) =>

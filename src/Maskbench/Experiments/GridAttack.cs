@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Maskbench.Experiments;
 
 /// <summary>
@@ -13,7 +15,8 @@ public sealed record GridAttack(
     int Restarts,
     string Threat,
     int TestLimit,
-    int Seed)
+    int Seed,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<Attacks.Precision>))] Attacks.Precision Precision = Attacks.Precision.Fp32)
 {
     public const string None = "none";
     public const string Pgd = "pgd";
@@ -34,5 +37,6 @@ public sealed record GridAttack(
         ["attack.threat"] = Threat,
         ["attack.testLimit"] = GridModel.Format(TestLimit),
         ["attack.seed"] = GridModel.Format(Seed),
+        ["attack.precision"] = Precision.ToString().ToLowerInvariant(),
     };
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace Maskbench.Experiments;
 
@@ -21,7 +22,8 @@ public sealed record GridModel(
     double TrainStepSize,
     int TrainSteps,
     int Seed,
-    int TrainEpsilonWarmup = 0)
+    int TrainEpsilonWarmup = 0,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<Training.LearningRateSchedule>))] Training.LearningRateSchedule Schedule = Training.LearningRateSchedule.Multistep)
 {
     public const string Natural = "natural";
     public const string Adversarial = "adversarial";
@@ -51,7 +53,13 @@ public sealed record GridModel(
         ["model.trainSteps"] = Format(TrainSteps),
         ["model.seed"] = Format(Seed),
         ["model.trainEpsilonWarmup"] = Format(TrainEpsilonWarmup),
+        ["model.schedule"] = Schedule.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>The Table 4 row this model belongs to ("natural-plain"); seed replicas share it.</summary>
+    public string BaseId => $"{Training}-{Input}";
+    /// <summary>A further training seed of a model (<c>--seeds K</c>), evaluated for Table 4's mean ± sd only.</summary>
+    public bool IsReplica => Id != BaseId;
 
     internal static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
     internal static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -14,6 +14,20 @@ public static class ResultsBuilder
 
     public static double Percent(double fraction) => Math.Round(100 * fraction, 2, MidpointRounding.AwayFromZero);
 
+    /// <summary>The 95% Wilson interval of <paramref name="correct"/> right out of <paramref name="count"/>, in percent as printed.</summary>
+    public static Interval? IntervalOf(int correct, int count)
+    {
+        if (count <= 0) return null;
+        var w = Evaluation.WilsonInterval.Of(correct, count);
+        return new Interval(Percent(w.Low), Percent(w.High));
+    }
+
+    static Interval? IntervalOf(EvaluationRecord? r) => r is null ? null : IntervalOf(r.Correct.Count(c => c == '1'), r.Count);
+
+    /// <summary>A model counts as failed to train when its natural accuracy is below twice chance or below half of the best
+    /// natural accuracy among the Table 4 models (adversarial training costs natural accuracy, but not half of it).</summary>
+    public const double FailedChanceFactor = 2, FailedPeerFactor = 0.5;
+
     public static ExperimentResults Build(ExperimentPlan plan, CellStore store)
     {
         var p = plan.Profile;
@@ -26,6 +40,9 @@ public static class ResultsBuilder
                 Name = p.Name, Arch = p.Arch, Width = p.Width, Epochs = p.Epochs, TrainLimit = p.TrainLimit, TestLimit = p.TestLimit,
                 PgdSteps = p.PgdSteps, PgdEpsilon255 = 8, PgdStepSize255 = Math.Round(p.StepFor(ExperimentProfile.PaperEpsilon, p.PgdSteps) * 255, 4),
                 AdversarialTrainingSteps = p.TrainSteps, SweepEpsilons255 = ExperimentProfile.SweepEpsilons255.ToList(),
+                BatchSize = p.BatchSize, LearningRate = p.LearningRate, Schedule = p.Schedule.ToString().ToLowerInvariant(),
+                Restarts = p.Restarts, Precision = p.Precision.ToString().ToLowerInvariant(), Seeds = p.Seeds, Seed = p.Seed,
+                Settings = p.Describe().Select(d => new ProfileSetting(d.Name, d.Value)).ToList(),
             },
             ScaleNote = ScaleNote(p),
             ForegroundBinEdges = ForegroundEdges.ToList(),
@@ -50,19 +67,32 @@ public static class ResultsBuilder
         foreach (var model in plan.Cells.Where(c => c.Kind == CellSpec.Train).Select(c => c.Model))
             results.Models.Add(ModelOf(plan, model, trained.GetValueOrDefault(model.Id), evaluations));
 
-        foreach (var m in results.Models.Where(m => m.Input != GridModel.RandomMask))
+        var table4Models = results.Models.Where(m => m.Input != GridModel.RandomMask).ToList();
+        var failed = FailedToTrain(table4Models, results.Dataset.ClassNames.Count);
+        foreach (var (id, reason) in failed)
+            results.Warnings.Add($"{id} failed to train ({reason}); its numbers support no conclusion about masks.");
+        foreach (var m in table4Models.Where(m => !m.Replica))
         {
             var paper = PaperTable4.Lookup(paperName, m.Training, m.Input);
-            results.Table4.Add(new Table4Row
+            var seeds = table4Models.Where(x => x.Training == m.Training && x.Input == m.Input).ToList();
+            var row = new Table4Row
             {
                 Row = $"{m.Input}-{(m.Training == GridModel.Natural ? "N" : "A")}", Training = m.Training, Input = m.Input,
-                Natural = m.Natural, Pgd = m.Pgd, PaperNatural = paper?.Natural, PaperPgd = paper?.Pgd,
-                NaturalDifference = Difference(m.Natural, paper?.Natural), PgdDifference = Difference(m.Pgd, paper?.Pgd),
-            });
+                Natural = m.Natural, NaturalInterval = m.NaturalInterval, Pgd = m.Pgd, PgdInterval = m.PgdInterval,
+                PaperNatural = paper?.Natural, PaperPgd = paper?.Pgd,
+                Seeds = seeds.Count(x => x.Natural is not null),
+                TrainingFailed = failed.GetValueOrDefault(m.Id),
+            };
+            (row.NaturalMean, row.NaturalSd) = MeanSd(seeds.Select(x => x.Natural));
+            (row.PgdMean, row.PgdSd) = MeanSd(seeds.Select(x => x.Pgd));
+            (row.NaturalDifference, row.NaturalNoise, row.NaturalVerdict) = Compare(row.NaturalMean ?? m.Natural, m.NaturalInterval, row.NaturalSd, paper?.Natural, row.TrainingFailed);
+            (row.PgdDifference, row.PgdNoise, row.PgdVerdict) = Compare(row.PgdMean ?? m.Pgd, m.PgdInterval, row.PgdSd, paper?.Pgd, row.TrainingFailed);
+            results.Table4.Add(row);
         }
+        var primary = results.Models.Where(m => !m.Replica).ToList();
         foreach (string training in new[] { GridModel.Natural, GridModel.Adversarial })
         {
-            ModelResults? Find(string input) => results.Models.FirstOrDefault(m => m.Training == training && m.Input == input);
+            ModelResults? Find(string input) => primary.FirstOrDefault(m => m.Training == training && m.Input == input);
             var random = Find(GridModel.RandomMask);
             if (random is null) continue;
             results.RandomMaskControl.Add(new RandomMaskRow
@@ -70,23 +100,71 @@ public static class ResultsBuilder
                 Training = training, PlainNatural = Find(GridModel.Plain)?.Natural, PlainPgd = Find(GridModel.Plain)?.Pgd,
                 MaskedNatural = Find(GridModel.Masked)?.Natural, MaskedPgd = Find(GridModel.Masked)?.Pgd,
                 RandomMaskNatural = random.Natural, RandomMaskPgd = random.Pgd,
+                PlainNaturalInterval = Find(GridModel.Plain)?.NaturalInterval, PlainPgdInterval = Find(GridModel.Plain)?.PgdInterval,
+                MaskedNaturalInterval = Find(GridModel.Masked)?.NaturalInterval, MaskedPgdInterval = Find(GridModel.Masked)?.PgdInterval,
+                RandomMaskNaturalInterval = random.NaturalInterval, RandomMaskPgdInterval = random.PgdInterval,
             });
         }
-        foreach (var m in results.Models.Where(m => m.Input == GridModel.Masked))
-            results.FullImageThreat.Add(new ThreatRow { Model = m.Id, ForegroundOnly = m.Pgd, FullImage = m.Attacks.TryGetValue("pgd-full-image", out var f) ? f : null });
+        foreach (var m in primary.Where(m => m.Input == GridModel.Masked))
+            results.FullImageThreat.Add(new ThreatRow
+            {
+                Model = m.Id, ForegroundOnly = m.Pgd, FullImage = m.Attacks.TryGetValue("pgd-full-image", out var f) ? f : null,
+                ForegroundOnlyInterval = m.PgdInterval, FullImageInterval = m.AttackIntervals.GetValueOrDefault("pgd-full-image"),
+            });
 
         AddForegroundBins(plan, results, evaluations);
         return results;
     }
 
-    static string ScaleNote(ExperimentProfile p) => p.Name == ExperimentProfile.Paper.Name
+    static string ScaleNote(ExperimentProfile p) => p with { Seeds = 1, Precision = Attacks.Precision.Fp32 } == ExperimentProfile.Paper
         ? $"Measured with the paper profile: {p.Arch} at full width, {p.Epochs} epochs, all training and test images, PGD with {p.PgdSteps} steps."
-        : $"Measured with the '{p.Name}' profile, NOT the paper's scale: {p.Arch} at width x{p.Width}, {p.Epochs} epochs, "
+        : $"Measured with the '{p.Name}' profile{(p.Name == ExperimentProfile.Paper.Name ? " with overrides" : "")}, NOT the paper's scale: {p.Arch} at width x{p.Width.ToString(System.Globalization.CultureInfo.InvariantCulture)}, {p.Epochs} epochs, "
           + $"{(p.TrainLimit > 0 ? $"at most {p.TrainLimit}" : "all")} training and {(p.TestLimit > 0 ? $"{p.TestLimit}" : "all")} test images, "
           + $"PGD with {p.PgdSteps} steps (the paper: 20), adversarial training with {p.TrainSteps}-step PGD" + (p.TrainEpsilonWarmup > 0 ? $", ε ramped up over its first {p.TrainEpsilonWarmup} epochs" : "") + ". "
           + "Compare the pattern across rows with the paper, not the absolute numbers.";
 
-    static double? Difference(double? ours, double? paper) => ours is double o && paper is double q ? Math.Round(o - q, 2) : null;
+    /// <summary>Mean and sample standard deviation (percent, two decimals) over the seeds with a number; null below two seeds.</summary>
+    public static (double? Mean, double? Sd) MeanSd(IEnumerable<double?> values)
+    {
+        var v = values.OfType<double>().ToList();
+        if (v.Count < 2) return (null, null);
+        double mean = v.Average();
+        double sd = Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Count - 1));
+        return (Math.Round(mean, 2, MidpointRounding.AwayFromZero), Math.Round(sd, 2, MidpointRounding.AwayFromZero));
+    }
+
+    /// <summary>
+    /// Ours − paper, the noise it is compared with (the larger of the Wilson interval's half-width and twice the standard
+    /// deviation across seeds), and the verdict: "beyond noise" when the difference is larger than the noise.
+    /// </summary>
+    public static (double? Difference, double? Noise, string? Verdict) Compare(double? ours, Interval? interval, double? seedSd, double? paper, string? failed)
+    {
+        if (ours is not double o || paper is not double q) return (null, null, null);
+        double difference = Math.Round(o - q, 2, MidpointRounding.AwayFromZero);
+        double noise = Math.Max(interval is null ? 0 : (interval.High - interval.Low) / 2, 2 * (seedSd ?? 0));
+        noise = Math.Round(noise, 2, MidpointRounding.AwayFromZero);
+        string verdict = failed is not null ? "failed to train" : Math.Abs(difference) > noise ? "beyond noise" : "within noise";
+        return (difference, noise, verdict);
+    }
+
+    /// <summary>The Table 4 models (every seed) that failed to train, with the reason in words.</summary>
+    public static Dictionary<string, string> FailedToTrain(IReadOnlyList<ModelResults> models, int classes)
+    {
+        var failed = new Dictionary<string, string>();
+        var trained = models.Where(m => m.Natural is not null).ToList();
+        if (trained.Count == 0) return failed;
+        double chance = 100.0 / Math.Max(1, classes);
+        double best = trained.Max(m => m.Natural!.Value);
+        foreach (var m in trained)
+        {
+            double n = m.Natural!.Value;
+            if (n < FailedChanceFactor * chance)
+                failed[m.Id] = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"natural accuracy {n:F2}% is below {FailedChanceFactor:0}× chance ({chance:F2}% for {classes} classes)");
+            else if (n < FailedPeerFactor * best)
+                failed[m.Id] = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"natural accuracy {n:F2}% is below half of the best model's {best:F2}%");
+        }
+        return failed;
+    }
 
     static CellResult? TryTraining(GridRunner runner, CellStore store, CellSpec cell) =>
         store.TryLoad(runner.TrainingKey(cell), out var r) ? r : null;
@@ -105,28 +183,45 @@ public static class ResultsBuilder
         EvaluationRecord? Named(string name) => cells.FirstOrDefault(c => c.Spec.Name == name).Record;
         var result = new ModelResults
         {
-            Id = model.Id, Training = model.Training, Input = model.Input,
+            Id = model.Id, Training = model.Training, Input = model.Input, Seed = model.Seed, Replica = model.IsReplica,
             Natural = Named("natural") is { } n ? Percent(n.Accuracy) : null,
+            NaturalInterval = IntervalOf(Named("natural")),
             Pgd = Named("pgd") is { } g ? Percent(g.Accuracy) : null,
+            PgdInterval = IntervalOf(Named("pgd")),
             TestCount = Named("natural")?.Count ?? 0,
             TrainingSeconds = Math.Round(trainedCell?.Seconds ?? 0, 1),
             Curve = trainedCell?.Training?.Curve ?? [],
             ExamplesImage = Named("pgd")?.ExamplesImage,
         };
-        foreach (var (spec, record) in cells) result.Attacks[spec.Name] = Percent(record.Accuracy);
+        foreach (var (spec, record) in cells)
+        {
+            result.Attacks[spec.Name] = Percent(record.Accuracy);
+            result.AttackIntervals[spec.Name] = IntervalOf(record)!;
+        }
         // An adversarial example inside a smaller ball is inside every larger one, so an example counts as robust at ε
         // only if it survived every budget up to ε: the curve cannot rise through the attack's randomness.
         var sweep = cells.Where(c => c.Spec.Group == "sweep").OrderBy(c => c.Spec.Evaluation!.Epsilon).ToList();
         for (int k = 0; k < sweep.Count; k++)
+        {
+            var records = sweep.Take(k + 1).Select(c => c.Record).Reverse().ToList();
             result.Sweep.Add(new SweepPoint(Math.Round(sweep[k].Spec.Evaluation!.Epsilon * 255, 4),
-                Percent(WorstCase(sweep.Take(k + 1).Select(c => c.Record).Reverse().ToList()))));
+                Percent(WorstCase(records)), IntervalOf(RobustCount(records), records[0].Count)));
+        }
         var strong = cells.Where(c => c.Spec.Group == "strong").Select(c => c.Record).ToList();
-        if (strong.Count > 0 && Named("pgd") is { } pgd) result.Strong = Percent(WorstCase([pgd, .. strong]));
+        if (strong.Count > 0 && Named("pgd") is { } pgd)
+        {
+            result.Strong = Percent(WorstCase([pgd, .. strong]));
+            result.StrongInterval = IntervalOf(RobustCount([pgd, .. strong]), pgd.Count);
+        }
         return result;
     }
 
     /// <summary>Fraction of examples that survive every attack (an example counts as robust only if all attacks failed on it).</summary>
-    public static double WorstCase(IReadOnlyList<EvaluationRecord> records)
+    public static double WorstCase(IReadOnlyList<EvaluationRecord> records) =>
+        records[0].Count == 0 ? 0 : RobustCount(records) / (double)records[0].Count;
+
+    /// <summary>Examples of the first record that survive every attack.</summary>
+    public static int RobustCount(IReadOnlyList<EvaluationRecord> records)
     {
         var first = records[0];
         int robust = 0;
@@ -137,13 +232,13 @@ public static class ResultsBuilder
             int idx = first.Indices[k];
             if (byIndex.All(d => d.TryGetValue(idx, out char c) && c == '1')) robust++;
         }
-        return first.Count == 0 ? 0 : robust / (double)first.Count;
+        return robust;
     }
 
     static void AddForegroundBins(ExperimentPlan plan, ExperimentResults results, Dictionary<string, CellResult> evaluations)
     {
         var classNames = results.Dataset.ClassNames;
-        foreach (var m in results.Models)
+        foreach (var m in results.Models.Where(m => !m.Replica))
         {
             if (!evaluations.TryGetValue($"{CellSpec.Evaluate}/{m.Id}/natural", out var nat) || !evaluations.TryGetValue($"{CellSpec.Evaluate}/{m.Id}/pgd", out var pgd))
                 continue;
@@ -177,7 +272,8 @@ public static class ResultsBuilder
                 if (natural.Correct[k] == '1') right++;
                 if (attacked.TryGetValue(natural.Indices[k], out bool ok) && ok) robust++;
             }
-            bins.Add(new BinAccuracy(low, high, count, count == 0 ? null : Percent(right / (double)count), count == 0 ? null : Percent(robust / (double)count)));
+            bins.Add(new BinAccuracy(low, high, count, count == 0 ? null : Percent(right / (double)count), count == 0 ? null : Percent(robust / (double)count),
+                IntervalOf(right, count), IntervalOf(robust, count)));
         }
         return bins;
     }

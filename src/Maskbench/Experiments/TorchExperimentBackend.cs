@@ -59,7 +59,7 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
         var options = new TrainingOptions
         {
             Mode = model.IsAdversarial ? TrainingMode.Pgd : TrainingMode.Natural,
-            Epochs = model.Epochs, BatchSize = model.BatchSize, LearningRate = model.LearningRate,
+            Epochs = model.Epochs, BatchSize = model.BatchSize, LearningRate = model.LearningRate, Schedule = model.Schedule,
             Epsilon = model.TrainEpsilon, EpsilonWarmupEpochs = model.TrainEpsilonWarmup, Steps = Math.Max(1, model.TrainSteps), StepSize = model.IsAdversarial ? model.TrainStepSize : 1.0 / 255,
             Seed = model.Seed, Masked = model.UsesMask, LimitTrain = model.TrainLimit > 0 ? model.TrainLimit : null,
             ValidationCount = _validationCount, ValidationSteps = _validationSteps,
@@ -108,11 +108,37 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
         return order[..limit].Order().ToArray();
     }
 
+    /// <summary>
+    /// The test rows evaluated: all, or a stratified sample of <paramref name="limit"/> rows that keeps each class's share
+    /// of the split (largest-remainder rounding, ties to the lower class index; rows within a class by a fixed
+    /// shuffle), the same for every cell.
+    /// </summary>
+    public static int[] StratifiedTestRows(IReadOnlyList<long> labels, int limit)
+    {
+        int count = labels.Count;
+        if (limit <= 0 || limit >= count) return Enumerable.Range(0, count).ToArray();
+        var byClass = Enumerable.Range(0, count).GroupBy(i => labels[i]).OrderBy(g => g.Key).Select(g => g.ToArray()).ToList();
+        var quota = byClass.Select(rows => (long)limit * rows.Length / count).Select(q => (int)q).ToArray();
+        int left = limit - quota.Sum();
+        foreach (int c in Enumerable.Range(0, byClass.Count)
+                     .OrderByDescending(c => (long)limit * byClass[c].Length % count).ThenBy(c => c).Take(left))
+            quota[c]++;
+        var rng = new Random(20190127);
+        var chosen = new List<int>(limit);
+        for (int c = 0; c < byClass.Count; c++)
+        {
+            var rows = byClass[c].ToArray();
+            rng.Shuffle(rows);
+            chosen.AddRange(rows[..quota[c]]);
+        }
+        return chosen.Order().ToArray();
+    }
+
     public EvaluationOutcome Evaluate(GridModel model, TrainedModel trained, GridAttack spec, IProgressSink progress)
     {
         var attack = GridAttacks.Create(spec);
         var split = _dataset.Split(_testSplit);
-        var rows = TestRows(split.Count, spec.TestLimit);
+        var rows = StratifiedTestRows(split.Labels, spec.TestLimit);
         using var classifier = ModelFactory.Create(ArchitectureOf(model));
         Checkpoint.Load(trained.CheckpointPath, classifier, null);
         classifier.to(_device);

@@ -9,13 +9,15 @@ namespace Maskbench.Reports;
 /// </summary>
 public sealed class ExperimentResults
 {
-    public string Schema { get; set; } = "maskbench-results/1";
+    public string Schema { get; set; } = "maskbench-results/2";
     public required DatasetSummary Dataset { get; set; }
     public required ProfileSummary Profile { get; set; }
     /// <summary>What scale these numbers were measured at, in words (printed at the top of the report).</summary>
     public required string ScaleNote { get; set; }
     /// <summary>Cells of the plan without a result (the report marks their numbers as missing).</summary>
     public List<string> MissingCells { get; set; } = [];
+    /// <summary>Models whose numbers support no conclusion (failed to train), each a sentence the report prints first.</summary>
+    public List<string> Warnings { get; set; } = [];
     public List<ModelResults> Models { get; set; } = [];
     public List<Table4Row> Table4 { get; set; } = [];
     public List<RandomMaskRow> RandomMaskControl { get; set; } = [];
@@ -81,19 +83,40 @@ public sealed class ProfileSummary
     public double PgdStepSize255 { get; set; }
     public int AdversarialTrainingSteps { get; set; }
     public List<int> SweepEpsilons255 { get; set; } = [];
+    public int BatchSize { get; set; }
+    public double LearningRate { get; set; }
+    public string Schedule { get; set; } = "";
+    public int Restarts { get; set; }
+    public string Precision { get; set; } = "";
+    public int Seeds { get; set; } = 1;
+    public int Seed { get; set; }
+    /// <summary>Every resolved setting in words, as <c>reproduce --print-plan</c> prints them.</summary>
+    public List<ProfileSetting> Settings { get; set; } = [];
 }
+
+public sealed record ProfileSetting(string Name, string Value);
+
+/// <summary>A 95% confidence interval of an accuracy, in percent (Wilson over the test images evaluated).</summary>
+public sealed record Interval(double Low, double High);
 
 public sealed class ModelResults
 {
     public required string Id { get; set; }
     public required string Training { get; set; }
     public required string Input { get; set; }
+    /// <summary>The training seed; models with the same training and input but another seed are <c>--seeds</c> replicas.</summary>
+    public int Seed { get; set; }
+    public bool Replica { get; set; }
     public double? Natural { get; set; }
+    public Interval? NaturalInterval { get; set; }
     public double? Pgd { get; set; }
+    public Interval? PgdInterval { get; set; }
     /// <summary>Worst case per example over the paper's PGD and the strong suite's attacks.</summary>
     public double? Strong { get; set; }
+    public Interval? StrongInterval { get; set; }
     /// <summary>Accuracy (percent) under each attack evaluated, by cell name.</summary>
     public Dictionary<string, double> Attacks { get; set; } = [];
+    public Dictionary<string, Interval> AttackIntervals { get; set; } = [];
     public List<SweepPoint> Sweep { get; set; } = [];
     public int TestCount { get; set; }
     public double TrainingSeconds { get; set; }
@@ -102,7 +125,7 @@ public sealed class ModelResults
     public string? ExamplesImage { get; set; }
 }
 
-public sealed record SweepPoint(double Epsilon255, double Accuracy);
+public sealed record SweepPoint(double Epsilon255, double Accuracy, Interval? Interval = null);
 
 public sealed class Table4Row
 {
@@ -110,11 +133,28 @@ public sealed class Table4Row
     public required string Training { get; set; }
     public required string Input { get; set; }
     public double? Natural { get; set; }
+    public Interval? NaturalInterval { get; set; }
     public double? Pgd { get; set; }
+    public Interval? PgdInterval { get; set; }
+    /// <summary>Seeds with results (<c>--seeds</c>); with two or more, mean and sample standard deviation across them.</summary>
+    public int Seeds { get; set; }
+    public double? NaturalMean { get; set; }
+    public double? NaturalSd { get; set; }
+    public double? PgdMean { get; set; }
+    public double? PgdSd { get; set; }
     public double? PaperNatural { get; set; }
     public double? PaperPgd { get; set; }
+    /// <summary>Ours (the mean over seeds where there are several) − paper, in percentage points.</summary>
     public double? NaturalDifference { get; set; }
     public double? PgdDifference { get; set; }
+    /// <summary>The noise a difference is compared with: the larger of the Wilson half-width and 2 × the seed sd.</summary>
+    public double? NaturalNoise { get; set; }
+    public double? PgdNoise { get; set; }
+    /// <summary>"beyond noise", "within noise", or "failed to train" (no conclusion); null without the paper's number.</summary>
+    public string? NaturalVerdict { get; set; }
+    public string? PgdVerdict { get; set; }
+    /// <summary>Why this model's numbers support no conclusion; null when it trained.</summary>
+    public string? TrainingFailed { get; set; }
 }
 
 public sealed class RandomMaskRow
@@ -126,6 +166,12 @@ public sealed class RandomMaskRow
     public double? MaskedPgd { get; set; }
     public double? RandomMaskNatural { get; set; }
     public double? RandomMaskPgd { get; set; }
+    public Interval? PlainNaturalInterval { get; set; }
+    public Interval? PlainPgdInterval { get; set; }
+    public Interval? MaskedNaturalInterval { get; set; }
+    public Interval? MaskedPgdInterval { get; set; }
+    public Interval? RandomMaskNaturalInterval { get; set; }
+    public Interval? RandomMaskPgdInterval { get; set; }
 }
 
 public sealed class ThreatRow
@@ -133,6 +179,8 @@ public sealed class ThreatRow
     public required string Model { get; set; }
     public double? ForegroundOnly { get; set; }
     public double? FullImage { get; set; }
+    public Interval? ForegroundOnlyInterval { get; set; }
+    public Interval? FullImageInterval { get; set; }
 }
 
 public sealed class ForegroundBinRow
@@ -150,6 +198,6 @@ public sealed class ClassForegroundRow
 }
 
 /// <summary>Examples whose foreground fraction lies in [Low, High) percent, and the accuracies on them.</summary>
-public sealed record BinAccuracy(int Low, int High, int Count, double? Natural, double? Pgd);
+public sealed record BinAccuracy(int Low, int High, int Count, double? Natural, double? Pgd, Interval? NaturalInterval = null, Interval? PgdInterval = null);
 
 public sealed record CellSummary(string Id, string? Key, double Seconds);

@@ -20,6 +20,9 @@ public static class ReportContent
         blocks.Add(new ParagraphBlock($"Scale: {r.ScaleNote}"));
         blocks.Add(new ParagraphBlock($"Dataset '{r.Dataset.Name}' (manifest hash {r.Dataset.Sha256}); profile '{r.Profile.Name}': {r.Profile.Arch}, width x{P(r.Profile.Width)}, "
             + $"{r.Profile.Epochs} epochs; PGD: L∞, ε = {P(r.Profile.PgdEpsilon255)}/{r.Profile.EpsilonDenominator}, step {P(r.Profile.PgdStepSize255)}/{r.Profile.EpsilonDenominator}, {r.Profile.PgdSteps} steps."));
+        foreach (string warning in r.Warnings) blocks.Add(new ParagraphBlock($"Warning: {warning}"));
+        blocks.Add(new TableBlock(["setting", "value"], r.Profile.Settings.Select(x => Row(x.Name, x.Value)).ToList()));
+        blocks.Add(new ParagraphBlock("Every accuracy is followed by its 95% Wilson interval over the test images evaluated, in brackets."));
         if (r.Kernels is { } kernels)
             blocks.Add(new ParagraphBlock($"Kernels: {kernels.Summary}; machine: {kernels.Machine}."));
         if (r.MissingCells.Count > 0)
@@ -29,8 +32,17 @@ public static class ReportContent
         blocks.Add(new ParagraphBlock(r.Dataset.PaperName is null
             ? "The paper has no numbers for this dataset; only ours are shown."
             : $"Paper: Table 4, {r.Dataset.PaperName} columns. Difference = ours − paper, in percentage points."));
-        blocks.Add(new TableBlock(["model", "natural", "paper natural", "difference", "PGD", "paper PGD", "difference"],
-            r.Table4.Select(t => Row(t.Row, F(t.Natural), F(t.PaperNatural), D(t.NaturalDifference), F(t.Pgd), F(t.PaperPgd), D(t.PgdDifference))).ToList()));
+        bool seeds = r.Table4.Any(t => t.Seeds >= 2);
+        blocks.Add(new ParagraphBlock((seeds ? "With several seeds, ours is their mean (± sd across seeds), and the difference is the mean's. " : "")
+            + "A difference is beyond noise when it is larger than the larger of the Wilson interval's half-width and twice the sd across seeds. "
+            + "A model that failed to train (natural accuracy below twice chance or below half of the best model's) gives no verdict."));
+        blocks.Add(new TableBlock(
+            ["model", "natural", .. (seeds ? new[] { "mean ± sd" } : []), "paper natural", "difference", "vs noise",
+             "PGD", .. (seeds ? new[] { "mean ± sd" } : []), "paper PGD", "difference", "vs noise"],
+            r.Table4.Select(t => Row([t.Row, F(t.Natural, t.NaturalInterval), .. (seeds ? new[] { MeanSd(t.NaturalMean, t.NaturalSd, t.Seeds) } : []),
+                F(t.PaperNatural), D(t.NaturalDifference), Verdict(t.NaturalVerdict, t.NaturalNoise),
+                F(t.Pgd, t.PgdInterval), .. (seeds ? new[] { MeanSd(t.PgdMean, t.PgdSd, t.Seeds) } : []),
+                F(t.PaperPgd), D(t.PgdDifference), Verdict(t.PgdVerdict, t.PgdNoise)])).ToList()));
 
         blocks.Add(new HeadingBlock(2, "Strong suite: worst case per example"));
         blocks.Add(new ParagraphBlock("An example counts as robust only if the paper's PGD and every attack of the suite (PGD with restarts, APGD-CE, APGD-DLR, Square) fail on it. "
@@ -38,7 +50,7 @@ public static class ReportContent
         var attackNames = r.Models.SelectMany(m => m.Attacks.Keys).Where(k => k is "pgd-restarts" or "apgd-ce" or "apgd-dlr" or "square").Distinct().ToList();
         blocks.Add(new TableBlock(["model", "natural", "PGD", .. attackNames, "worst case"],
             r.Models.Where(m => m.Strong is not null || m.Attacks.Keys.Any(attackNames.Contains))
-                .Select(m => Row([m.Id, F(m.Natural), F(m.Pgd), .. attackNames.Select(a => F(m.Attacks.TryGetValue(a, out var v) ? v : null)), F(m.Strong)])).ToList()));
+                .Select(m => Row([m.Id, F(m.Natural, m.NaturalInterval), F(m.Pgd, m.PgdInterval), .. attackNames.Select(a => F(m.Attacks.TryGetValue(a, out var v) ? v : null, m.AttackIntervals.GetValueOrDefault(a))), F(m.Strong, m.StrongInterval)])).ToList()));
 
         var sweepModels = r.Models.Where(m => m.Sweep.Count > 0).ToList();
         if (sweepModels.Count > 0)
@@ -48,7 +60,7 @@ public static class ReportContent
                 + "(an adversarial example within a smaller ball lies within the larger ones too)."));
             var eps = sweepModels.SelectMany(m => m.Sweep.Select(s => s.Epsilon255)).Distinct().Order().ToList();
             blocks.Add(new TableBlock(["model", .. eps.Select(e => $"ε={P(e)}/{r.Profile.EpsilonDenominator}")],
-                sweepModels.Select(m => Row([m.Id, .. eps.Select(e => F(m.Sweep.FirstOrDefault(s => s.Epsilon255 == e)?.Accuracy))])).ToList()));
+                sweepModels.Select(m => Row([m.Id, .. eps.Select(e => m.Sweep.FirstOrDefault(s => s.Epsilon255 == e) is { } p ? F(p.Accuracy, p.Interval) : Missing)])).ToList()));
             AddFigure(blocks, "PGD accuracy against ε", "sweep.png", ReportCharts.Sweep(r));
         }
 
@@ -56,13 +68,14 @@ public static class ReportContent
         blocks.Add(new ParagraphBlock("Random-mask models see exactly as many pixels per image as the true foreground mask, at random places. "
             + "If they gain as much robustness as masked models, the gain comes from fewer input dimensions (Simon-Gabriel et al.), not from removing the background."));
         blocks.Add(new TableBlock(["training", "plain natural", "plain PGD", "masked natural", "masked PGD", "random-mask natural", "random-mask PGD"],
-            r.RandomMaskControl.Select(c => Row(c.Training, F(c.PlainNatural), F(c.PlainPgd), F(c.MaskedNatural), F(c.MaskedPgd), F(c.RandomMaskNatural), F(c.RandomMaskPgd))).ToList()));
+            r.RandomMaskControl.Select(c => Row(c.Training, F(c.PlainNatural, c.PlainNaturalInterval), F(c.PlainPgd, c.PlainPgdInterval), F(c.MaskedNatural, c.MaskedNaturalInterval),
+                F(c.MaskedPgd, c.MaskedPgdInterval), F(c.RandomMaskNatural, c.RandomMaskNaturalInterval), F(c.RandomMaskPgd, c.RandomMaskPgdInterval))).ToList()));
 
         blocks.Add(new HeadingBlock(2, "Control (b): masked models under the full-image threat"));
         blocks.Add(new ParagraphBlock("The paper lets the adversary touch only the foreground. Here it may also change the background, which the masked model multiplies by zero; "
             + "equal numbers confirm that the mask is part of the model and the background is truly ignored."));
         blocks.Add(new TableBlock(["model", "PGD, foreground only", "PGD, full image"],
-            r.FullImageThreat.Select(t => Row(t.Model, F(t.ForegroundOnly), F(t.FullImage))).ToList()));
+            r.FullImageThreat.Select(t => Row(t.Model, F(t.ForegroundOnly, t.ForegroundOnlyInterval), F(t.FullImage, t.FullImageInterval))).ToList()));
 
         blocks.Add(new HeadingBlock(2, "Control (c): robustness against foreground fraction"));
         var edges = r.ForegroundBinEdges;
@@ -109,7 +122,11 @@ public static class ReportContent
         if (png is not null) blocks.Add(new FigureBlock(caption, file, png));
     }
 
-    static string Cell(BinAccuracy b) => b.Count == 0 ? "–" : $"{F(b.Pgd)} ({b.Count})";
+    static string Cell(BinAccuracy b) => b.Count == 0 ? "–" : $"{F(b.Pgd, b.PgdInterval)} ({b.Count})";
+    /// <summary>An accuracy with its 95% interval: "94.00 [91.23, 96.01]".</summary>
+    static string F(double? v, Interval? ci) => v is null ? Missing : ci is null ? F(v) : $"{F(v)} [{F(ci.Low)}, {F(ci.High)}]";
+    static string MeanSd(double? mean, double? sd, int seeds) => mean is null ? Missing : $"{F(mean)} ± {F(sd)} ({I(seeds)} seeds)";
+    static string Verdict(string? verdict, double? noise) => verdict is null ? Missing : verdict == "failed to train" ? verdict : $"{verdict} (±{F(noise)})";
     static IReadOnlyList<string> Row(params string[] cells) => cells;
     static string F(double? v) => v is double x ? x.ToString("F2", CultureInfo.InvariantCulture) : Missing;
     static string D(double? v) => v is double x ? (x >= 0 ? "+" : "−") + Math.Abs(x).ToString("F2", CultureInfo.InvariantCulture) : Missing;

@@ -11,7 +11,7 @@ namespace Maskbench.Tests.Experiments;
 public class ReproductionTests
 {
     /// <summary>8×8 images: a square foreground whose colour channel is the class, on noise.</summary>
-    static void WriteDataset(string folder)
+    internal static void WriteDataset(string folder)
     {
         var rng = new Random(3);
         SplitArrays Split(int count)
@@ -74,5 +74,50 @@ public class ReproductionTests
         var second = Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.All, CPU, NullProgress.Instance);
         Assert.Equal(0, second.Executed);
         Assert.Equal(File.ReadAllText(tmp["out/results.json"]), second.Results.ToJson());
+    }
+
+    /// <summary>
+    /// Each named profile, shrunk only in model size, epochs and image counts, trains one adversarial model and attacks it:
+    /// the profile's batch, learning rate, schedule, adversarial-training steps, ε ramp and seed reach the trainer
+    /// (run.json is what the trainer used), and its PGD steps, step size, precision and test count reach the evaluation.
+    /// </summary>
+    [Theory]
+    [InlineData("paper")]
+    [InlineData("workstation")]
+    [InlineData("cpu")]
+    public void EachProfilesSettingsReachTheTrainerAndTheEvaluator(string name)
+    {
+        Maskbench.Runtime.TorchRuntime.EnsureLoaded();
+        using var tmp = new TempFolder();
+        WriteDataset(tmp["data"]);
+        var named = ExperimentProfile.Named(name);
+        var profile = named with { Arch = "smallcnn", Width = 0.25, Epochs = 2, TrainLimit = 32, TestLimit = 10, ValidationCount = 8, ValidationSteps = 1 };
+        var outcome = Reproduction.Run(tmp["data"], tmp["out"], profile, null,
+            CellSelection.Parse("train/adversarial-plain,eval/adversarial-plain/natural,eval/adversarial-plain/pgd"), CPU, NullProgress.Instance);
+
+        var run = new Maskbench.Training.RunFolder(Directory.GetDirectories(tmp["out/runs"], "adversarial-plain-*").Single()).ReadInfo();
+        var o = run.Options;
+        Assert.Equal(Maskbench.Training.TrainingMode.Pgd, o.Mode);
+        Assert.Equal(named.BatchSize, o.BatchSize);
+        Assert.Equal(named.LearningRate, o.LearningRate);
+        Assert.Equal(named.Schedule, o.Schedule);
+        Assert.Equal(named.TrainSteps, o.Steps);
+        Assert.Equal(named.StepFor(ExperimentProfile.PaperEpsilon, named.TrainSteps), o.StepSize, 12);
+        Assert.Equal(named.TrainEpsilonWarmup, o.EpsilonWarmupEpochs);
+        Assert.Equal(named.Seed, o.Seed);
+        Assert.Equal((2, 32), (o.Epochs, o.LimitTrain));
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(Path.GetDirectoryName(Directory.GetFiles(tmp["out/runs"], "run.json", SearchOption.AllDirectories).Single())!, "metrics.jsonl")).Count(l => l.Length > 0));
+
+        var pgd = new CellStore(tmp["out"]).All().Single(c => c.Id == "eval/adversarial-plain/pgd");
+        Assert.Equal(named.PgdSteps.ToString(), pgd.Parameters["attack.steps"]);
+        Assert.Equal(named.Precision.ToString().ToLowerInvariant(), pgd.Parameters["attack.precision"]);
+        Assert.Equal(10, pgd.Evaluation!.Count);
+        // The attack object the backend builds for that cell.
+        var spec = Reproduction.PlanFor(tmp["data"], profile).Cells.Single(c => c.Id == "eval/adversarial-plain/pgd").Evaluation!;
+        var attack = Assert.IsType<Maskbench.Attacks.PgdAttack>(GridAttacks.Create(spec));
+        Assert.Equal(named.PgdSteps, attack.Steps);
+        Assert.Equal(named.Precision, attack.Precision);
+        Assert.Equal(name, outcome.Results.Profile.Name);
+        Assert.Contains(outcome.Results.Profile.Settings, s => s.Name == "batch" && s.Value == named.BatchSize.ToString());
     }
 }

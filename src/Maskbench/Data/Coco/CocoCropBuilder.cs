@@ -34,7 +34,14 @@ public static class CocoCropBuilder
         var files = options.AnnotationFiles.Select(f => CocoAnnotationReader.Read(f, progress)).ToList();
         var categoryOrder = new Dictionary<string, int>();
         foreach (var c in files.SelectMany(f => f.Categories)) categoryOrder.TryAdd(c.Name, c.Id);
-        foreach (string name in options.Exclude)
+        var exclude = options.Exclude ?? CocoCropOptions.PaperExclusions
+            .Where(name => categoryOrder.ContainsKey(name) && !(options.Classes?.Names?.Contains(name) ?? false)).ToList();
+        options = new CocoCropOptions
+        {
+            AnnotationFiles = options.AnnotationFiles, ImageFolder = options.ImageFolder, Split = options.Split, Size = options.Size,
+            Classes = options.Classes, Exclude = exclude, MinSize = options.MinSize, SkippedExamplesPerReason = options.SkippedExamplesPerReason,
+        };
+        foreach (string name in exclude)
             if (!categoryOrder.ContainsKey(name)) throw new MaskbenchException($"--exclude {name}: no such category in {string.Join(", ", options.AnnotationFiles)}");
 
         var skipped = new SkipLog(options.SkippedExamplesPerReason);
@@ -56,7 +63,7 @@ public static class CocoCropBuilder
                     task.Advance();
                     string category = coco.Category(a.CategoryId).Name;
                     if (a.IsCrowd) { skipped.Add(coco.FilePath, a.Id, SkipReason.Crowd); continue; }
-                    if (options.Exclude.Contains(category)) { skipped.Add(coco.FilePath, a.Id, SkipReason.ExcludedClass); continue; }
+                    if (exclude.Contains(category)) { skipped.Add(coco.FilePath, a.Id, SkipReason.ExcludedClass); continue; }
                     var box = boxes[i];
                     if (box.IsEmpty) { skipped.Add(coco.FilePath, a.Id, SkipReason.EmptyMask); continue; }
                     if (Math.Max(box.Width, box.Height) < options.MinSize) { skipped.Add(coco.FilePath, a.Id, SkipReason.TooSmall); continue; }
@@ -215,10 +222,11 @@ public static class CocoCropBuilder
         foreach (var (name, n) in perCategory.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)) candidates[name] = n;
         return new JsonObject
         {
+            // Rewritten relative to the dataset folder by CocoCropDataset, so that the manifest does not depend on where it is built.
             ["annotations"] = new JsonArray(options.AnnotationFiles.Select(f => (JsonNode)Path.GetFullPath(f)).ToArray()),
             ["images"] = Path.GetFullPath(options.ImageFolder),
             ["classes"] = options.Classes?.ToString() ?? "top10",
-            ["exclude"] = new JsonArray(options.Exclude.Select(e => (JsonNode)e).ToArray()),
+            ["exclude"] = new JsonArray((options.Exclude ?? []).Select(e => (JsonNode)e).ToArray()),
             ["min_size"] = options.MinSize,
             ["size"] = options.Size,
             ["samples"] = arrays.Count,

@@ -23,6 +23,9 @@ public static class CocoCropDataset
             if (existing is not null && others.Count > 0 && existing.Manifest.ImageSize != options.Size)
                 throw new MaskbenchException($"{folder} holds {existing.Manifest.ImageSize}x{existing.Manifest.ImageSize} samples; --size {options.Size} would not match");
             var result = CocoCropBuilder.Build(options, fixedClasses, progress);
+            // Source paths relative to the dataset folder ('/' separated): the same build elsewhere gives the same manifest.
+            result.Record["annotations"] = new JsonArray(options.AnnotationFiles.Select(f => (JsonNode)RelativeToDataset(folder, f)).ToArray());
+            result.Record["images"] = RelativeToDataset(folder, options.ImageFolder);
             var splits = new Dictionary<string, SplitArrays> { [options.Split] = result.Arrays };
             foreach (string name in others) splits[name] = existing!.Split(name).Load();
 
@@ -50,6 +53,10 @@ public static class CocoCropDataset
             existing?.Dispose();
         }
     }
+
+    /// <summary><paramref name="path"/> relative to the dataset folder, with '/' separators.</summary>
+    public static string RelativeToDataset(string datasetFolder, string path) =>
+        Path.GetRelativePath(Path.GetFullPath(datasetFolder), Path.GetFullPath(path)).Replace(Path.DirectorySeparatorChar, '/');
 }
 
 /// <summary>One row of the paper's Table 1: a class and its number of images per split.</summary>

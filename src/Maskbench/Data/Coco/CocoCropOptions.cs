@@ -13,8 +13,14 @@ public sealed class CocoCropOptions
     public int Size { get; init; } = 32;
     /// <summary>Null: reuse the dataset's classes (test split) or top 10 (train split).</summary>
     public CocoClassSelection? Classes { get; init; }
-    /// <summary>Category names whose objects are never samples (their pixels are still blacked out in others' crops).</summary>
-    public IReadOnlyList<string> Exclude { get; init; } = [];
+    /// <summary>
+    /// Category names whose objects are never samples (their pixels are still blacked out in others' crops). Null: the
+    /// paper's choice, <see cref="PaperExclusions"/> (person) where the annotations have that category and
+    /// <see cref="Classes"/> does not name it; an empty list excludes nothing.
+    /// </summary>
+    public IReadOnlyList<string>? Exclude { get; init; }
+    /// <summary>The paper leaves out "person" (by far the most frequent category) before taking the ten most frequent.</summary>
+    public static readonly IReadOnlyList<string> PaperExclusions = ["person"];
     /// <summary>Objects whose mask box is shorter than this on its longer side are skipped as too small.</summary>
     public int MinSize { get; init; }
     /// <summary>How many skipped annotations per reason the manifest lists by id (the counts are always complete).</summary>
