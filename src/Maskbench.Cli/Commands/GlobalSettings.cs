@@ -15,6 +15,21 @@ public class GlobalSettings : CommandSettings
     [Description("libtorch intra-op threads (default: one per core).")]
     public int Threads { get; init; }
 
+    [CommandOption("--progress <STYLE>")]
+    [Description("How long work shows progress: auto (bars on a terminal, plain lines otherwise), bars, plain, or json (JSON lines on stderr: start, progress, end, info events).")]
+    [DefaultValue("auto")]
+    public string Progress { get; init; } = "auto";
+
+    /// <summary>--progress as a style; an unknown name is a usage error.</summary>
+    internal Rendering.ProgressStyle ProgressStyle => Progress.ToLowerInvariant() switch
+    {
+        "auto" => Rendering.ProgressStyle.Auto,
+        "bars" => Rendering.ProgressStyle.Bars,
+        "plain" => Rendering.ProgressStyle.Plain,
+        "json" => Rendering.ProgressStyle.Json,
+        _ => throw new MaskbenchException($"--progress {Progress}: expected auto, bars, plain or json"),
+    };
+
     /// <summary>Applies --threads and the allocator's thresholds (<see cref="NativeHeap"/>); call before tensor work.</summary>
     public void ApplyRuntime()
     {

@@ -61,7 +61,7 @@ sealed class ReproduceCommand : Command<ReproduceSettings>
             return 0;
         }
         var device = TorchRuntime.SelectDevice(settings.Device);
-        var outcome = ConsoleProgress.Run(sink => Reproduction.Run(settings.Data, settings.Out, profile, settings.Arch,
+        var outcome = ConsoleProgress.Run(settings, sink => Reproduction.Run(settings.Data, settings.Out, profile, settings.Arch,
             CellSelection.Parse(settings.Cells), device, sink));
         ReportSummary.Print(outcome.Results, outcome.Executed, outcome.Reused, outcome.ReportPath);
         return 0;
