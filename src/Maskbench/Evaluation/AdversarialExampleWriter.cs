@@ -132,6 +132,44 @@ public sealed class AdversarialExampleWriter : IDisposable
         _completed = true;
     }
 
+    /// <summary>Writes images of one size as a uint8 N×S×S×3 .npy (temporary name, then rename).</summary>
+    public static void WriteImages(string path, IReadOnlyList<Data.RgbImage> images)
+    {
+        if (images.Count == 0) throw new ArgumentException("no images");
+        int w = images[0].Width, h = images[0].Height;
+        if (images.Any(i => i.Width != w || i.Height != h)) throw new ArgumentException("images differ in size");
+        var bytes = new byte[images.Count * w * h * 3];
+        for (int i = 0; i < images.Count; i++) images[i].Pixels.CopyTo(bytes, i * w * h * 3);
+        string full = Path.GetFullPath(path), temporary = full + ".tmp-" + Environment.ProcessId;
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        NpyFile.Write<byte>(temporary, bytes, "|u1", [images.Count, h, w, 3]);
+        File.Move(temporary, full, overwrite: true);
+    }
+
+    /// <summary>Reads a saved array (uint8, or float32 rounded to bytes as uint8 is written) back as images.</summary>
+    public static IReadOnlyList<Data.RgbImage> ReadImages(string path)
+    {
+        NpyHeader header;
+        using (var stream = File.OpenRead(path)) header = NpyHeader.Read(stream, path);
+        if (header.Shape.Length != 4 || header.Shape[3] != 3 || header.Descr is not ("|u1" or "<f4"))
+            throw new DataFormatException(path, $"expected N x H x W x 3 uint8 or float32, found {header.Descr} ({string.Join(", ", header.Shape)})", "header");
+        using var view = NpyFile.Open(path, header.Descr, -1, -1, -1, 3);
+        int n = (int)header.Shape[0], h = (int)header.Shape[1], w = (int)header.Shape[2], size = h * w * 3;
+        var images = new List<Data.RgbImage>(n);
+        for (int i = 0; i < n; i++)
+        {
+            var image = new Data.RgbImage(w, h);
+            if (header.Descr == "|u1") view.Bytes((long)i * size, size).CopyTo(image.Pixels);
+            else
+            {
+                var floats = view.Elements<float>((long)i * size, size);
+                for (int k = 0; k < size; k++) image.Pixels[k] = (byte)Math.Clamp(MathF.Round(floats[k] * 255, MidpointRounding.AwayFromZero), 0, 255);
+            }
+            images.Add(image);
+        }
+        return images;
+    }
+
     public void Dispose()
     {
         _stream?.Dispose();

@@ -10,6 +10,9 @@ internal sealed class AxisWeights
     public int[] Count { get; }
     /// <summary>Row i holds Count[i] weights at offset i · Stride.</summary>
     public double[] Weights { get; }
+    /// <summary>The same weights as integers over <see cref="Denominator"/>: Weights[k] = Numerators[k] / Denominator exactly.</summary>
+    public int[] Numerators { get; }
+    public int Denominator { get; private set; }
     public int Stride { get; }
     public int Length => Start.Length;
 
@@ -19,6 +22,16 @@ internal sealed class AxisWeights
         Count = new int[length];
         Stride = stride;
         Weights = new double[length * stride];
+        Numerators = new int[length * stride];
+    }
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Kind, int Source, int Target), AxisWeights> Cache = new();
+
+    /// <summary>The weights of an image axis (area when shrinking or equal, linear when growing), computed once per size pair.</summary>
+    public static AxisWeights ForImage(int source, int target)
+    {
+        if (source > 4096 || target > 4096) return target <= source ? Area(source, target) : Linear(source, target);
+        return Cache.GetOrAdd((target <= source ? 0 : 1, source, target), k => k.Kind == 0 ? Area(k.Source, k.Target) : Linear(k.Source, k.Target));
     }
 
     /// <summary>
@@ -29,7 +42,7 @@ internal sealed class AxisWeights
     public static AxisWeights Area(int source, int target)
     {
         int stride = (source + target - 1) / target + 1;
-        var axis = new AxisWeights(target, stride);
+        var axis = new AxisWeights(target, stride) { Denominator = source };
         for (int i = 0; i < target; i++)
         {
             long lo = (long)i * source, hi = (long)(i + 1) * source;
@@ -40,6 +53,7 @@ internal sealed class AxisWeights
             {
                 long overlap = Math.Min(hi, (long)(k + 1) * target) - Math.Max(lo, (long)k * target);
                 axis.Weights[i * stride + k - first] = (double)overlap / source;
+                axis.Numerators[i * stride + k - first] = (int)overlap;
             }
         }
         return axis;
@@ -51,7 +65,7 @@ internal sealed class AxisWeights
     /// </summary>
     public static AxisWeights Linear(int source, int target)
     {
-        var axis = new AxisWeights(target, 2);
+        var axis = new AxisWeights(target, 2) { Denominator = checked(2 * target) };
         long denominator = 2L * target;
         for (int i = 0; i < target; i++)
         {
@@ -69,6 +83,9 @@ internal sealed class AxisWeights
             axis.Count[i] = fraction == 0 ? 1 : 2;
             axis.Weights[i * 2] = 1 - fraction;
             axis.Weights[i * 2 + 1] = fraction;
+            int remainder = fraction == 0 ? 0 : (int)(numerator - k0 * denominator);
+            axis.Numerators[i * 2] = (int)denominator - remainder;
+            axis.Numerators[i * 2 + 1] = remainder;
         }
         return axis;
     }
@@ -76,9 +93,10 @@ internal sealed class AxisWeights
     /// <summary>Nearest neighbour with half-pixel centres: output i takes source ⌊(i + ½)·s/t⌋.</summary>
     public static AxisWeights Nearest(int source, int target)
     {
-        var axis = new AxisWeights(target, 1);
+        var axis = new AxisWeights(target, 1) { Denominator = 1 };
         for (int i = 0; i < target; i++)
         {
+            axis.Numerators[i] = 1;
             axis.Start[i] = (int)((2L * i + 1) * source / (2L * target));
             axis.Count[i] = 1;
             axis.Weights[i] = 1;

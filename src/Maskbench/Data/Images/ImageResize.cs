@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Maskbench.Data.Images;
 
@@ -17,7 +20,10 @@ public enum MaskResizeMode
 /// Resizing per axis, separably: an axis that shrinks is area-averaged (each output pixel is the area-weighted mean
 /// of the source pixels its footprint covers, fractional at the edges; OpenCV's INTER_AREA), an axis that grows is
 /// linearly interpolated with half-pixel centres (OpenCV's INTER_LINEAR), an axis that keeps its size is copied.
-/// Sums are kept in double precision and rounded once, to nearest with halves up.
+/// Results are exact: each output is the exact rational weighted sum, rounded once, to nearest with halves up. Images
+/// take an integer path (weights as integers over a common denominator, precomputed per size pair; the vertical pass
+/// and the rounding vectorized) whenever its sums fit in 32 bits, else sums kept in double precision; both give the
+/// same bytes.
 /// </summary>
 public static class ImageResize
 {
@@ -30,8 +36,16 @@ public static class ImageResize
     {
         CheckSize(width, height);
         if (width == source.Width && height == source.Height) return new RgbImage(width, height, (byte[])source.Pixels.Clone());
-        var across = ImageAxis(source.Width, width);
-        var down = ImageAxis(source.Height, height);
+        var across = AxisWeights.ForImage(source.Width, width);
+        var down = AxisWeights.ForImage(source.Height, height);
+        if (FitsIntegerPath(across, down)) return ResizeExact(source, across, down);
+        return ResizeInDoubles(source, across, down);
+    }
+
+    /// <summary>The double-precision path, for any size (internal: the tests compare both paths).</summary>
+    internal static RgbImage ResizeInDoubles(RgbImage source, AxisWeights across, AxisWeights down)
+    {
+        int width = across.Length, height = down.Length;
         double[] rows = ResampleRows(source.Pixels, source.Width, source.Height, 3, across);
         var result = new RgbImage(width, height);
         ResampleColumns(rows, width * 3, down, result.Pixels, threshold: false);
@@ -60,8 +74,126 @@ public static class ImageResize
             throw new ArgumentOutOfRangeException(nameof(width), $"target size {width}x{height} exceeds {RgbImage.MaxPixels} pixels");
     }
 
-    static AxisWeights ImageAxis(int source, int target) =>
-        target <= source ? AxisWeights.Area(source, target) : AxisWeights.Linear(source, target);
+    /// <summary>Every sum 2·Σ + D of the integer path stays below 2^31 (D = product of the two denominators).</summary>
+    internal static bool FitsIntegerPath(AxisWeights across, AxisWeights down) =>
+        (long)across.Denominator * down.Denominator * 511 < int.MaxValue;
+
+    /// <summary>
+    /// The integer path: a horizontal pass to integer sums over the across denominator Dx, a vertical pass to sums S over
+    /// D = Dx·Dy, and the rounding ⌊S/D + ½⌋ = ⌊(2S + D) / 2D⌋. The division is a double multiplication by 1/(2D) nudged up
+    /// by 2^-40: an exact quotient k lands at or just above k, and a quotient below k is below by at least 1/(2D), which is
+    /// far more than the nudge and rounding errors move it (256·2^-39 ≪ 1/(2D) for D below 2^22).
+    /// </summary>
+    internal static RgbImage ResizeExact(RgbImage source, AxisWeights across, AxisWeights down)
+    {
+        int width = across.Length, height = down.Length, sourceHeight = source.Height, sourceWidth = source.Width;
+        int rowLength = width * 3;
+        int[] rows = ArrayPool<int>.Shared.Rent(sourceHeight * rowLength);
+        int[] sum = ArrayPool<int>.Shared.Rent(rowLength);
+        try
+        {
+            HorizontalInIntegers(source.Pixels, sourceWidth, sourceHeight, across, rows);
+            var result = new RgbImage(width, height);
+            long denominator = (long)across.Denominator * down.Denominator;
+            double scale = 1.0 / (2.0 * denominator) * (1 + Math.ScaleB(1.0, -40));
+            var sums = sum.AsSpan(0, rowLength);
+            int[] numerators = down.Numerators;
+            for (int y = 0; y < height; y++)
+            {
+                int w0 = y * down.Stride, start = down.Start[y];
+                ScaleRow(rows.AsSpan(start * rowLength, rowLength), numerators[w0], sums);
+                for (int t = 1; t < down.Count[y]; t++)
+                    AddScaledRow(rows.AsSpan((start + t) * rowLength, rowLength), numerators[w0 + t], sums);
+                RoundRow(sums, (int)denominator, scale, result.Pixels.AsSpan(y * rowLength, rowLength));
+            }
+            return result;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(rows);
+            ArrayPool<int>.Shared.Return(sum);
+        }
+    }
+
+    static void HorizontalInIntegers(byte[] source, int width, int height, AxisWeights across, int[] rows)
+    {
+        int outWidth = across.Length, stride = across.Stride, rowLength = outWidth * 3;
+        int[] numerators = across.Numerators, starts = across.Start, counts = across.Count;
+        for (int y = 0; y < height; y++)
+        {
+            int sourceRow = y * width * 3, outRow = y * rowLength;
+            for (int x = 0; x < outWidth; x++)
+            {
+                int w0 = x * stride, count = counts[x], s = sourceRow + starts[x] * 3;
+                int r, g, b;
+                if (count == 2)
+                {
+                    int wa = numerators[w0], wb = numerators[w0 + 1];
+                    r = wa * source[s] + wb * source[s + 3];
+                    g = wa * source[s + 1] + wb * source[s + 4];
+                    b = wa * source[s + 2] + wb * source[s + 5];
+                }
+                else
+                {
+                    r = g = b = 0;
+                    for (int t = 0; t < count; t++, s += 3)
+                    {
+                        int w = numerators[w0 + t];
+                        r += w * source[s];
+                        g += w * source[s + 1];
+                        b += w * source[s + 2];
+                    }
+                }
+                int o = outRow + x * 3;
+                rows[o] = r;
+                rows[o + 1] = g;
+                rows[o + 2] = b;
+            }
+        }
+    }
+
+    static void ScaleRow(ReadOnlySpan<int> row, int w, Span<int> sum)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var weight = Vector256.Create(w);
+            for (; i + 8 <= row.Length; i += 8) (Vector256.Create(row.Slice(i, 8)) * weight).CopyTo(sum.Slice(i, 8));
+        }
+        for (; i < row.Length; i++) sum[i] = w * row[i];
+    }
+
+    static void AddScaledRow(ReadOnlySpan<int> row, int w, Span<int> sum)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var weight = Vector256.Create(w);
+            for (; i + 8 <= row.Length; i += 8)
+                (Vector256.Create((ReadOnlySpan<int>)sum.Slice(i, 8)) + Vector256.Create(row.Slice(i, 8)) * weight).CopyTo(sum.Slice(i, 8));
+        }
+        for (; i < row.Length; i++) sum[i] += w * row[i];
+    }
+
+    static void RoundRow(ReadOnlySpan<int> sums, int denominator, double scale, Span<byte> output)
+    {
+        int i = 0;
+        if (Avx.IsSupported)
+        {
+            var d = Vector128.Create(denominator);
+            var s = Vector256.Create(scale);
+            for (; i + 4 <= sums.Length; i += 4)
+            {
+                var n = Vector128.Create(sums.Slice(i, 4)) * 2 + d;                    // 2S + D, below 2^31
+                var q = Avx.ConvertToVector128Int32WithTruncation(Avx.RoundToNegativeInfinity(Avx.Multiply(Avx.ConvertToVector256Double(n), s)));
+                output[i] = (byte)q.GetElement(0);
+                output[i + 1] = (byte)q.GetElement(1);
+                output[i + 2] = (byte)q.GetElement(2);
+                output[i + 3] = (byte)q.GetElement(3);
+            }
+        }
+        for (; i < sums.Length; i++) output[i] = (byte)(int)Math.Floor((2.0 * sums[i] + denominator) * scale);
+    }
 
     static AxisWeights MaskAxis(int source, int target, MaskResizeMode mode) =>
         mode == MaskResizeMode.Threshold && target < source ? AxisWeights.Area(source, target) : AxisWeights.Nearest(source, target);
