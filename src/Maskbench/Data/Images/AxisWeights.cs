@@ -25,6 +25,30 @@ internal sealed class AxisWeights
         Numerators = new int[length * stride];
     }
 
+    (int[] Index, int[] WeightA, int[] WeightB)? _taps3;
+
+    /// <summary>
+    /// For two-tap axes over interleaved RGB: per output value j = 3x + c, the source value index 3·Start[x] + c and the
+    /// numerators of the taps at it and 3 values on (a one-tap output has weight 0 on the second).
+    /// </summary>
+    public (int[] Index, int[] WeightA, int[] WeightB) InterleavedTaps3()
+    {
+        if (_taps3 is { } taps) return taps;
+        if (Stride != 2) throw new InvalidOperationException("not a two-tap axis");
+        int n = Length * 3;
+        var index = new int[n];
+        var a = new int[n];
+        var b = new int[n];
+        for (int x = 0; x < Length; x++)
+            for (int c = 0; c < 3; c++)
+            {
+                index[3 * x + c] = 3 * Start[x] + c;
+                a[3 * x + c] = Numerators[2 * x];
+                b[3 * x + c] = Count[x] == 2 ? Numerators[2 * x + 1] : 0;
+            }
+        return (_taps3 = (index, a, b)).Value;
+    }
+
     static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Kind, int Source, int Target), AxisWeights> Cache = new();
 
     /// <summary>The weights of an image axis (area when shrinking or equal, linear when growing), computed once per size pair.</summary>

@@ -79,120 +79,193 @@ public static class ImageResize
         (long)across.Denominator * down.Denominator * 511 < int.MaxValue;
 
     /// <summary>
-    /// The integer path: a horizontal pass to integer sums over the across denominator Dx, a vertical pass to sums S over
-    /// D = Dx·Dy, and the rounding ⌊S/D + ½⌋ = ⌊(2S + D) / 2D⌋. The division is a double multiplication by 1/(2D) nudged up
-    /// by 2^-40: an exact quotient k lands at or just above k, and a quotient below k is below by at least 1/(2D), which is
-    /// far more than the nudge and rounding errors move it (256·2^-39 ≪ 1/(2D) for D below 2^22).
+    /// The integer path: a horizontal pass to integer sums over the across denominator Dx, then per output row a vertical
+    /// pass to sums S over D = Dx·Dy fused with the rounding ⌊S/D + ½⌋ = ⌊(2S + D) / 2D⌋. Where 2D is a power of two (linear
+    /// scaling between powers of two) the division is a shift. Otherwise it is a double multiplication by 1/(2D) nudged up
+    /// by 2^-40: an exact quotient k lands at or just above k, and a quotient below k is below by at least 1/(2D), far more
+    /// than the nudge and rounding errors move it (256·2^-39 ≪ 1/(2D) for D below 2^22).
     /// </summary>
-    internal static RgbImage ResizeExact(RgbImage source, AxisWeights across, AxisWeights down)
+    internal static unsafe RgbImage ResizeExact(RgbImage source, AxisWeights across, AxisWeights down)
     {
-        int width = across.Length, height = down.Length, sourceHeight = source.Height, sourceWidth = source.Width;
+        int width = across.Length, height = down.Length;
         int rowLength = width * 3;
-        int[] rows = ArrayPool<int>.Shared.Rent(sourceHeight * rowLength);
-        int[] sum = ArrayPool<int>.Shared.Rent(rowLength);
+        int[] rows = ArrayPool<int>.Shared.Rent(source.Height * rowLength + 16);
         try
         {
-            HorizontalInIntegers(source.Pixels, sourceWidth, sourceHeight, across, rows);
-            var result = new RgbImage(width, height);
-            long denominator = (long)across.Denominator * down.Denominator;
-            double scale = 1.0 / (2.0 * denominator) * (1 + Math.ScaleB(1.0, -40));
-            var sums = sum.AsSpan(0, rowLength);
-            int[] numerators = down.Numerators;
-            for (int y = 0; y < height; y++)
-            {
-                int w0 = y * down.Stride, start = down.Start[y];
-                ScaleRow(rows.AsSpan(start * rowLength, rowLength), numerators[w0], sums);
-                for (int t = 1; t < down.Count[y]; t++)
-                    AddScaledRow(rows.AsSpan((start + t) * rowLength, rowLength), numerators[w0 + t], sums);
-                RoundRow(sums, (int)denominator, scale, result.Pixels.AsSpan(y * rowLength, rowLength));
-            }
+            HorizontalInIntegers(source.Pixels, source.Width, source.Height, across, rows);
+            // Every output byte is written below, so the array need not be zeroed first.
+            var result = new RgbImage(width, height, GC.AllocateUninitializedArray<byte>(rowLength * height));
+            int denominator = across.Denominator * down.Denominator;
+            var rounding = new Rounding(denominator);
+            int[] numerators = down.Numerators, starts = down.Start, counts = down.Count;
+            fixed (int* rowData = rows)
+            fixed (byte* output = result.Pixels)
+                for (int y = 0; y < height; y++)
+                {
+                    int w0 = y * down.Stride;
+                    VerticalRow(rowData + starts[y] * rowLength, rowLength, numerators.AsSpan(w0, counts[y]), rounding, output + y * rowLength);
+                }
             return result;
         }
         finally
         {
             ArrayPool<int>.Shared.Return(rows);
-            ArrayPool<int>.Shared.Return(sum);
         }
     }
 
-    static void HorizontalInIntegers(byte[] source, int width, int height, AxisWeights across, int[] rows)
+    /// <summary>⌊(2S + D) / 2D⌋ for one denominator D, as a shift or a nudged double multiplication.</summary>
+    readonly struct Rounding
     {
-        int outWidth = across.Length, stride = across.Stride, rowLength = outWidth * 3;
-        int[] numerators = across.Numerators, starts = across.Start, counts = across.Count;
-        for (int y = 0; y < height; y++)
+        public readonly int Denominator;
+        public readonly int Shift;          // log2(2D), or -1 when 2D is not a power of two
+        public readonly double Scale;
+
+        public Rounding(int denominator)
         {
-            int sourceRow = y * width * 3, outRow = y * rowLength;
-            for (int x = 0; x < outWidth; x++)
+            Denominator = denominator;
+            long twice = 2L * denominator;
+            Shift = (twice & (twice - 1)) == 0 ? BitOperations.Log2((ulong)twice) : -1;
+            Scale = 1.0 / twice * (1 + Math.ScaleB(1.0, -40));
+        }
+
+        public byte Scalar(int sum)
+        {
+            long n = 2L * sum + Denominator;
+            return (byte)(Shift >= 0 ? n >> Shift : (long)Math.Floor(n * Scale));
+        }
+    }
+
+    /// <summary>One output row: Σ_t w_t · rows[t] over the taps, rounded to bytes; 16 values at a time with AVX2.</summary>
+    static unsafe void VerticalRow(int* first, int rowLength, ReadOnlySpan<int> weights, in Rounding rounding, byte* output)
+    {
+        int i = 0, taps = weights.Length;
+        if (Avx2.IsSupported)
+        {
+            var d = Vector256.Create(rounding.Denominator);
+            var scale = Vector256.Create(rounding.Scale);
+            int shift = rounding.Shift;
+            var shiftCount = Vector128.CreateScalar(Math.Max(shift, 0));
+            var w0 = Vector256.Create(weights[0]);
+            var w1 = Vector256.Create(taps > 1 ? weights[1] : 0);
+            int* second = taps > 1 ? first + rowLength : first;
+            for (; i + 16 <= rowLength; i += 16)
             {
-                int w0 = x * stride, count = counts[x], s = sourceRow + starts[x] * 3;
-                int r, g, b;
-                if (count == 2)
+                var a = Avx2.Add(Avx2.MultiplyLow(Avx.LoadVector256(first + i), w0), Avx2.MultiplyLow(Avx.LoadVector256(second + i), w1));
+                var b = Avx2.Add(Avx2.MultiplyLow(Avx.LoadVector256(first + i + 8), w0), Avx2.MultiplyLow(Avx.LoadVector256(second + i + 8), w1));
+                for (int t = 2; t < taps; t++)
                 {
-                    int wa = numerators[w0], wb = numerators[w0 + 1];
-                    r = wa * source[s] + wb * source[s + 3];
-                    g = wa * source[s + 1] + wb * source[s + 4];
-                    b = wa * source[s + 2] + wb * source[s + 5];
+                    var w = Vector256.Create(weights[t]);
+                    int* row = first + t * rowLength + i;
+                    a = Avx2.Add(a, Avx2.MultiplyLow(Avx.LoadVector256(row), w));
+                    b = Avx2.Add(b, Avx2.MultiplyLow(Avx.LoadVector256(row + 8), w));
+                }
+                a = Avx2.Add(Avx2.Add(a, a), d);          // 2S + D, below 2^31
+                b = Avx2.Add(Avx2.Add(b, b), d);
+                Vector128<short> low, high;
+                if (shift >= 0)
+                {
+                    a = Avx2.ShiftRightLogical(a, shiftCount);
+                    b = Avx2.ShiftRightLogical(b, shiftCount);
+                    low = Sse2.PackSignedSaturate(a.GetLower(), a.GetUpper());
+                    high = Sse2.PackSignedSaturate(b.GetLower(), b.GetUpper());
                 }
                 else
                 {
-                    r = g = b = 0;
+                    low = Sse2.PackSignedSaturate(Divide(a.GetLower(), scale), Divide(a.GetUpper(), scale));
+                    high = Sse2.PackSignedSaturate(Divide(b.GetLower(), scale), Divide(b.GetUpper(), scale));
+                }
+                Sse2.Store(output + i, Sse2.PackUnsignedSaturate(low, high));
+            }
+        }
+        for (; i < rowLength; i++)
+        {
+            int sum = 0;
+            for (int t = 0; t < taps; t++) sum += weights[t] * first[t * rowLength + i];
+            output[i] = rounding.Scalar(sum);
+        }
+    }
+
+    static Vector128<int> Divide(Vector128<int> n, Vector256<double> scale) =>
+        Avx.ConvertToVector128Int32WithTruncation(Avx.RoundToNegativeInfinity(Avx.Multiply(Avx.ConvertToVector256Double(n), scale)));
+
+    static unsafe void HorizontalInIntegers(byte[] source, int width, int height, AxisWeights across, int[] rows)
+    {
+        int outWidth = across.Length, stride = across.Stride, rowLength = outWidth * 3;
+        if (Avx2.IsSupported && across.Stride == 2 && rowLength >= 8)
+        {
+            HorizontalTwoTaps(source, width, height, across, rows);
+            return;
+        }
+        fixed (byte* sourceData = source)
+        fixed (int* rowData = rows, numerators = across.Numerators, starts = across.Start, counts = across.Count)
+            for (int y = 0; y < height; y++)
+            {
+                byte* sourceRow = sourceData + y * width * 3;
+                int* o = rowData + y * rowLength;
+                for (int x = 0; x < outWidth; x++, o += 3)
+                {
+                    int* w = numerators + x * stride;
+                    int count = counts[x];
+                    byte* s = sourceRow + starts[x] * 3;
+                    if (count == 2)
+                    {
+                        int wa = w[0], wb = w[1];
+                        o[0] = wa * s[0] + wb * s[3];
+                        o[1] = wa * s[1] + wb * s[4];
+                        o[2] = wa * s[2] + wb * s[5];
+                        continue;
+                    }
+                    int r = 0, g = 0, b = 0;
                     for (int t = 0; t < count; t++, s += 3)
                     {
-                        int w = numerators[w0 + t];
-                        r += w * source[s];
-                        g += w * source[s + 1];
-                        b += w * source[s + 2];
+                        int wt = w[t];
+                        r += wt * s[0];
+                        g += wt * s[1];
+                        b += wt * s[2];
                     }
+                    o[0] = r;
+                    o[1] = g;
+                    o[2] = b;
                 }
-                int o = outRow + x * 3;
-                rows[o] = r;
-                rows[o + 1] = g;
-                rows[o + 2] = b;
             }
-        }
     }
 
-    static void ScaleRow(ReadOnlySpan<int> row, int w, Span<int> sum)
+    /// <summary>
+    /// Two-tap axes (linear): each output value is wA·v[i] + wB·v[i + 3] of the source row as integers, 8 values at a time
+    /// with AVX2 gathers over per-value indices and weights precomputed with the axis.
+    /// </summary>
+    static unsafe void HorizontalTwoTaps(byte[] source, int width, int height, AxisWeights across, int[] rows)
     {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        var (index, weightA, weightB) = across.InterleavedTaps3();
+        int rowLength = across.Length * 3, sourceLength = width * 3;
+        int[] row = ArrayPool<int>.Shared.Rent(sourceLength + 8);
+        try
         {
-            var weight = Vector256.Create(w);
-            for (; i + 8 <= row.Length; i += 8) (Vector256.Create(row.Slice(i, 8)) * weight).CopyTo(sum.Slice(i, 8));
+            fixed (byte* sourceData = source)
+            fixed (int* rowData = rows, values = row, indices = index, wa = weightA, wb = weightB)
+                for (int y = 0; y < height; y++)
+                {
+                    byte* s = sourceData + y * sourceLength;
+                    int v = 0;
+                    for (; v + 8 <= sourceLength; v += 8) Avx.Store(values + v, Avx2.ConvertToVector256Int32(s + v));
+                    for (; v < sourceLength; v++) values[v] = s[v];
+                    values[sourceLength] = values[sourceLength + 1] = values[sourceLength + 2] = 0;   // the zero-weight tap past the edge
+                    int* o = rowData + y * rowLength;
+                    int j = 0;
+                    for (; j + 8 <= rowLength; j += 8)
+                    {
+                        var i0 = Avx.LoadVector256(indices + j);
+                        var a = Avx2.GatherVector256(values, i0, 4);
+                        var b = Avx2.GatherVector256(values + 3, i0, 4);
+                        Avx.Store(o + j, Avx2.Add(Avx2.MultiplyLow(a, Avx.LoadVector256(wa + j)), Avx2.MultiplyLow(b, Avx.LoadVector256(wb + j))));
+                    }
+                    for (; j < rowLength; j++) o[j] = wa[j] * values[indices[j]] + wb[j] * values[indices[j] + 3];
+                }
         }
-        for (; i < row.Length; i++) sum[i] = w * row[i];
-    }
-
-    static void AddScaledRow(ReadOnlySpan<int> row, int w, Span<int> sum)
-    {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        finally
         {
-            var weight = Vector256.Create(w);
-            for (; i + 8 <= row.Length; i += 8)
-                (Vector256.Create((ReadOnlySpan<int>)sum.Slice(i, 8)) + Vector256.Create(row.Slice(i, 8)) * weight).CopyTo(sum.Slice(i, 8));
+            ArrayPool<int>.Shared.Return(row);
         }
-        for (; i < row.Length; i++) sum[i] += w * row[i];
-    }
-
-    static void RoundRow(ReadOnlySpan<int> sums, int denominator, double scale, Span<byte> output)
-    {
-        int i = 0;
-        if (Avx.IsSupported)
-        {
-            var d = Vector128.Create(denominator);
-            var s = Vector256.Create(scale);
-            for (; i + 4 <= sums.Length; i += 4)
-            {
-                var n = Vector128.Create(sums.Slice(i, 4)) * 2 + d;                    // 2S + D, below 2^31
-                var q = Avx.ConvertToVector128Int32WithTruncation(Avx.RoundToNegativeInfinity(Avx.Multiply(Avx.ConvertToVector256Double(n), s)));
-                output[i] = (byte)q.GetElement(0);
-                output[i + 1] = (byte)q.GetElement(1);
-                output[i + 2] = (byte)q.GetElement(2);
-                output[i + 3] = (byte)q.GetElement(3);
-            }
-        }
-        for (; i < sums.Length; i++) output[i] = (byte)(int)Math.Floor((2.0 * sums[i] + denominator) * scale);
     }
 
     static AxisWeights MaskAxis(int source, int target, MaskResizeMode mode) =>
