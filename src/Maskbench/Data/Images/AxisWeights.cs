@@ -49,6 +49,39 @@ internal sealed class AxisWeights
         return (_taps3 = (index, a, b)).Value;
     }
 
+    (int[] Base, byte[] ShuffleA, byte[] ShuffleB, bool Fits)? _blocks3;
+
+    /// <summary>
+    /// For two-tap axes over interleaved RGB, in blocks of 8 output values: the byte offset of a 16-byte window of the
+    /// source row, and per value the position in that window of its first tap and of its second (3 bytes on; 0x80 where the
+    /// second tap has weight 0). <c>Fits</c> is false when some block's taps do not fit in 16 bytes (then use
+    /// <see cref="InterleavedTaps3"/>).
+    /// </summary>
+    public (int[] Base, byte[] ShuffleA, byte[] ShuffleB, bool Fits) InterleavedBlocks3()
+    {
+        if (_blocks3 is { } blocks) return blocks;
+        var (index, _, b) = InterleavedTaps3();
+        int count = index.Length / 8;
+        var bases = new int[count];
+        var shuffleA = new byte[count * 16];
+        var shuffleB = new byte[count * 16];
+        bool fits = true;
+        for (int k = 0; k < count; k++)
+        {
+            int first = index[8 * k];
+            bases[k] = first;
+            for (int v = 0; v < 16; v++) shuffleA[16 * k + v] = shuffleB[16 * k + v] = 0x80;
+            for (int v = 0; v < 8; v++)
+            {
+                int a = index[8 * k + v] - first;
+                if (a < 0 || a + 3 >= 16) { fits = false; continue; }
+                shuffleA[16 * k + v] = (byte)a;
+                shuffleB[16 * k + v] = b[8 * k + v] == 0 ? (byte)0x80 : (byte)(a + 3);
+            }
+        }
+        return (_blocks3 = (bases, shuffleA, shuffleB, fits)).Value;
+    }
+
     static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Kind, int Source, int Target), AxisWeights> Cache = new();
 
     /// <summary>The weights of an image axis (area when shrinking or equal, linear when growing), computed once per size pair.</summary>

@@ -191,7 +191,7 @@ public static class ImageResize
     static unsafe void HorizontalInIntegers(byte[] source, int width, int height, AxisWeights across, int[] rows)
     {
         int outWidth = across.Length, stride = across.Stride, rowLength = outWidth * 3;
-        if (Avx2.IsSupported && across.Stride == 2 && rowLength >= 8)
+        if (Avx2.IsSupported && Ssse3.IsSupported && across.Stride == 2)
         {
             HorizontalTwoTaps(source, width, height, across, rows);
             return;
@@ -231,41 +231,37 @@ public static class ImageResize
     }
 
     /// <summary>
-    /// Two-tap axes (linear): each output value is wA·v[i] + wB·v[i + 3] of the source row as integers, 8 values at a time
-    /// with AVX2 gathers over per-value indices and weights precomputed with the axis.
+    /// Two-tap axes (linear, which only grows): each output value is wA·s[i] + wB·s[i + 3] of the source row's bytes. In
+    /// blocks of 8 values whose taps lie in one 16-byte window (always, when the axis grows), a byte shuffle picks both
+    /// taps, which are widened and weighted with AVX2; other blocks, the row's tail and windows that would read past the
+    /// image are done one value at a time.
     /// </summary>
     static unsafe void HorizontalTwoTaps(byte[] source, int width, int height, AxisWeights across, int[] rows)
     {
         var (index, weightA, weightB) = across.InterleavedTaps3();
-        int rowLength = across.Length * 3, sourceLength = width * 3;
-        int[] row = ArrayPool<int>.Shared.Rent(sourceLength + 8);
-        try
-        {
-            fixed (byte* sourceData = source)
-            fixed (int* rowData = rows, values = row, indices = index, wa = weightA, wb = weightB)
-                for (int y = 0; y < height; y++)
+        var (bases, shuffleA, shuffleB, fits) = across.InterleavedBlocks3();
+        int rowLength = across.Length * 3, sourceLength = width * 3, blocks = fits ? rowLength / 8 : 0;
+        fixed (byte* sourceData = source, maskA = shuffleA, maskB = shuffleB)
+        fixed (int* rowData = rows, indices = index, wa = weightA, wb = weightB, offsets = bases)
+            for (int y = 0; y < height; y++)
+            {
+                byte* s = sourceData + y * sourceLength;
+                int* o = rowData + y * rowLength;
+                int j = 0;
+                for (int k = 0; k < blocks; k++, j += 8)
                 {
-                    byte* s = sourceData + y * sourceLength;
-                    int v = 0;
-                    for (; v + 8 <= sourceLength; v += 8) Avx.Store(values + v, Avx2.ConvertToVector256Int32(s + v));
-                    for (; v < sourceLength; v++) values[v] = s[v];
-                    values[sourceLength] = values[sourceLength + 1] = values[sourceLength + 2] = 0;   // the zero-weight tap past the edge
-                    int* o = rowData + y * rowLength;
-                    int j = 0;
-                    for (; j + 8 <= rowLength; j += 8)
-                    {
-                        var i0 = Avx.LoadVector256(indices + j);
-                        var a = Avx2.GatherVector256(values, i0, 4);
-                        var b = Avx2.GatherVector256(values + 3, i0, 4);
-                        Avx.Store(o + j, Avx2.Add(Avx2.MultiplyLow(a, Avx.LoadVector256(wa + j)), Avx2.MultiplyLow(b, Avx.LoadVector256(wb + j))));
-                    }
-                    for (; j < rowLength; j++) o[j] = wa[j] * values[indices[j]] + wb[j] * values[indices[j] + 3];
+                    if (y * sourceLength + offsets[k] + 16 > source.Length) break;
+                    var window = Sse2.LoadVector128(s + offsets[k]);
+                    var a = Avx2.ConvertToVector256Int32(Ssse3.Shuffle(window, Sse2.LoadVector128(maskA + 16 * k)));
+                    var b = Avx2.ConvertToVector256Int32(Ssse3.Shuffle(window, Sse2.LoadVector128(maskB + 16 * k)));
+                    Avx.Store(o + j, Avx2.Add(Avx2.MultiplyLow(a, Avx.LoadVector256(wa + j)), Avx2.MultiplyLow(b, Avx.LoadVector256(wb + j))));
                 }
-        }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(row);
-        }
+                for (; j < rowLength; j++)
+                {
+                    int i = indices[j];
+                    o[j] = wa[j] * s[i] + (wb[j] == 0 ? 0 : wb[j] * s[i + 3]);
+                }
+            }
     }
 
     static AxisWeights MaskAxis(int source, int target, MaskResizeMode mode) =>
