@@ -68,7 +68,8 @@ internal sealed class AxisWeights
         bool fits = true;
         for (int k = 0; k < count; k++)
         {
-            int first = index[8 * k];
+            int first = int.MaxValue;
+            for (int v = 0; v < 8; v++) first = Math.Min(first, index[8 * k + v]);
             bases[k] = first;
             for (int v = 0; v < 16; v++) shuffleA[16 * k + v] = shuffleB[16 * k + v] = 0x80;
             for (int v = 0; v < 8; v++)

@@ -71,6 +71,10 @@ public class ImageResizeTests
         }
         Assert.True(compared >= 50, $"only {compared} size pairs took the integer path");
         Assert.False(ImageResize.FitsIntegerPath(AxisWeights.ForImage(3000, 2000), AxisWeights.ForImage(3000, 2000)), "large sizes take the double path");
+        // Every growing axis takes the byte-shuffle horizontal pass (its taps fit in 16-byte windows).
+        for (int source = 1; source <= 40; source++)
+            for (int target = source + 1; target <= 3 * source + 8; target++)
+                Assert.True(AxisWeights.ForImage(source, target).InterleavedBlocks3().Fits, $"{source} -> {target}");
     }
 
     [Theory]
