@@ -10,6 +10,7 @@ public static class BenchmarkCatalog
         new MatmulBenchmark(),
         new NpyReadBenchmark(),
         new ImageDecodeBenchmark(),
+        new ResizeBenchmark(),
         new SegmenterBenchmark(),
         new GtsrbBuildBenchmark(),
         new CocoBenchmark(),

@@ -6,20 +6,19 @@ namespace Maskbench.Bench.Entries;
 
 /// <summary>
 /// Image input speed: PPM decoding over the real GTSRB training files (430 PPMs of 25×25 to 220×190) and JPEG
-/// decoding over the real COCO val2017 images, as `build gtsrb` and `build coco` read them, plus resizing (a COCO
-/// image to 224×224 and a GTSRB sign to 32×32 by area averaging, 32×32 to 64×64 bilinear). Where ../shared/data is
-/// absent, synthetic files of the same kinds are written to the work folder. OpenCV (cv2.imread, cv2.resize on one
-/// thread) on the same files is the reference.
+/// decoding over the real COCO val2017 images, as `build gtsrb` and `build coco` read them (resizing is the `resize`
+/// entry). Where ../shared/data is absent, synthetic files of the same kinds are written to the work folder. OpenCV
+/// (cv2.imread on one thread) on the same files is the reference.
 /// </summary>
 public sealed class ImageDecodeBenchmark : IBenchmark
 {
     public string Name => "image-decode";
-    public string Description => "PPM and JPEG decoding (MB/s, images/s) and resizing (images/s), vs OpenCV";
+    public string Description => "PPM and JPEG decoding (MB/s, images/s), vs OpenCV";
 
     public BenchmarkResult Run(BenchmarkContext context)
     {
         var result = new BenchmarkResult();
-        int reps = context.Quick ? 1 : 3, iterations = context.Quick ? 50 : 400;
+        int reps = context.Quick ? 1 : 3;
         string? shared = FindSharedData();
         string[] ppms = RealFiles(shared, Path.Combine("gtsrb-original", "GTSRB", "Final_Training", "Images"), "*.ppm");
         string[] jpegs = RealFiles(shared, Path.Combine("coco-val2017-mini", "val2017"), "*.jpg");
@@ -41,21 +40,11 @@ public sealed class ImageDecodeBenchmark : IBenchmark
         result.Add("PPM decode", oursPpmImages, "images/s");
         result.Add("JPEG decode", oursJpeg, "images/s", $"{jpegs.Length} files");
 
-        var big = SkiaImageCodec.Read(jpegs[0]);
-        var small = PpmCodec.Read(ppms[0]);
-        var tiny = ImageResize.Resize(small, 32, 32);
-        double area224 = Rate(() => ImageResize.Resize(big, 224, 224), Math.Max(1, iterations / 10));
-        double area32 = Rate(() => ImageResize.Resize(small, 32, 32), iterations);
-        double linear64 = Rate(() => ImageResize.Resize(tiny, 64, 64), iterations);
-        result.Add($"resize {big.Width}x{big.Height} to 224x224 (area)", area224, "images/s");
-        result.Add($"resize {small.Width}x{small.Height} to 32x32 (area)", area32, "images/s");
-        result.Add("resize 32x32 to 64x64 (bilinear)", linear64, "images/s");
-
         string ppmList = Path.Combine(context.WorkDirectory, "ppm-files.txt"), jpegList = Path.Combine(context.WorkDirectory, "jpeg-files.txt");
         File.WriteAllLines(ppmList, ppms);
         File.WriteAllLines(jpegList, jpegs);
         var reference = PythonReference.Run("image_decode_reference.py",
-            [ppmList, jpegList, reps.ToString(), iterations.ToString()], out string? note);
+            [ppmList, jpegList, reps.ToString()], out string? note);
         if (reference is null)
         {
             result.Notes.Add(note ?? "no OpenCV reference");
@@ -65,9 +54,6 @@ public sealed class ImageDecodeBenchmark : IBenchmark
         string version = $"OpenCV {reference["opencv"]}, one thread";
         result.Add("ours / OpenCV: PPM decode", oursPpm / Theirs("ppm_mb_per_s"), "x", version);
         result.Add("ours / OpenCV: JPEG decode", oursJpeg / Theirs("jpeg_images_per_s"), "x", version);
-        result.Add("ours / OpenCV: resize to 224 (area)", area224 / Theirs("resize_area_224_per_s"), "x", version);
-        result.Add("ours / OpenCV: resize to 32 (area)", area32 / Theirs("resize_area_32_per_s"), "x", version);
-        result.Add("ours / OpenCV: resize to 64 (bilinear)", linear64 / Theirs("resize_linear_64_per_s"), "x", version);
         return result;
     }
 
@@ -83,20 +69,6 @@ public sealed class ImageDecodeBenchmark : IBenchmark
             best = Math.Min(best, clock.Elapsed.TotalSeconds);
         }
         return (best, bytes);
-    }
-
-    /// <summary>Best of five timed batches of <paramref name="count"/> calls, in calls per second (less noise on a shared machine).</summary>
-    static double Rate(Func<object> work, int count)
-    {
-        work();   // warm up (JIT)
-        double best = double.MaxValue;
-        for (int batch = 0; batch < 5; batch++)
-        {
-            var clock = Stopwatch.StartNew();
-            for (int i = 0; i < count; i++) work();
-            best = Math.Min(best, clock.Elapsed.TotalSeconds);
-        }
-        return count / best;
     }
 
     static string[] RealFiles(string? shared, string folder, string pattern)

@@ -7,8 +7,9 @@ namespace Maskbench.Bench.Entries;
 
 /// <summary>
 /// Read throughput of the dataset store: a GTSRB-sized split (32×32) written once, then read back memory-mapped as
-/// shuffled tensor batches of 128 (what training does), in MB of images.npy per second; NumPy's memory-mapped
-/// fancy-indexing read of the same file is the reference.
+/// shuffled tensor batches of 128 (what training does: images, masks and labels), in MB of images.npy per second.
+/// NumPy's memory-mapped fancy-indexing read of the same split, converting images, masks and labels as a batch holds
+/// them, is the reference; its images-only figure is reported beside it.
 /// </summary>
 public sealed class NpyReadBenchmark : IBenchmark
 {
@@ -50,8 +51,11 @@ public sealed class NpyReadBenchmark : IBenchmark
         else
         {
             double theirs = reference["mb_per_s"]!.GetValue<double>();
-            result.Add("NumPy mmap shuffled batches to float32", theirs, "MB/s", $"numpy {reference["numpy"]}");
-            result.Add("ours / NumPy", ours / theirs, "x");
+            double imagesOnly = reference["images_only_mb_per_s"]!.GetValue<double>();
+            result.Add("NumPy mmap shuffled batches to float32", theirs, "MB/s", $"numpy {reference["numpy"]}; images, masks and labels");
+            result.Add("NumPy, images only", imagesOnly, "MB/s");
+            result.Add("ours / NumPy", ours / theirs, "x", "the same job");
+            result.Add("ours / NumPy images only", ours / imagesOnly, "x", "ours also converts masks and labels");
         }
         return result;
     }

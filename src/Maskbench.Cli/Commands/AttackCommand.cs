@@ -97,6 +97,15 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         [CommandOption("--out <FILE>")]
         [Description("Write the report (accuracies, sweep, per-example records, timing) as JSON.")]
         public string? Out { get; init; }
+
+        [CommandOption("--save-adversarial <FILE.npy>")]
+        [Description("Write each example's final adversarial image as FILE.npy (N x S x S x 3, the dataset store's layout) and its record (index, label, prediction, fooled, step, margin, ε) as FILE.records.json.")]
+        public string? SaveAdversarial { get; init; }
+
+        [CommandOption("--adversarial-dtype <TYPE>")]
+        [Description("uint8 (round(255·x), as the store) or float32 (the attack's exact values in [[0,1]]).")]
+        [DefaultValue("uint8")]
+        public string AdversarialDtype { get; init; } = "uint8";
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -141,7 +150,14 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
             throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}' (it has {string.Join(", ", dataset.SplitNames)})");
         var split = dataset.Split(settings.Split);
         var options = new EvaluationOptions { Epsilons = epsilons, Norm = norm, Region = region, Limit = settings.Count, BatchSize = settings.BatchSize, Device = device };
-        var report = ConsoleProgress.Run(sink => RobustnessEvaluator.Evaluate(split, settings.Split, model, attack, options, sink, precision, settings.Seed));
+        var pixels = settings.AdversarialDtype.ToLowerInvariant() switch
+        {
+            "uint8" => AdversarialPixels.UInt8,
+            "float32" => AdversarialPixels.Float32,
+            _ => throw new MaskbenchException($"--adversarial-dtype {settings.AdversarialDtype}: expected uint8 or float32"),
+        };
+        using var adversarial = settings.SaveAdversarial is null ? null : new AdversarialExampleWriter(settings.SaveAdversarial, pixels);
+        var report = ConsoleProgress.Run(settings, sink => RobustnessEvaluator.Evaluate(split, settings.Split, model, attack, options, sink, precision, settings.Seed, adversarial));
         report.Settings["data"] = settings.Data;
         report.Settings["model"] = settings.Model;
         report.Settings["steps"] = settings.Steps?.ToString() ?? "default";
@@ -158,6 +174,8 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
             table.AddRow($"{s.Epsilon:0.#####} ({s.Epsilon * 255:0.##}/255)", s.RobustAccuracy.ToString("P2"), s.GradientEvaluations.ToString("N0"), s.Seconds.ToString("0.0"));
         AnsiConsole.Write(table);
         if (report.Kernels is { } kernels) AnsiConsole.MarkupLine($"kernels: {Markup.Escape(kernels.Summary)}");
+        if (adversarial is not null)
+            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(adversarial.ArrayPath)}[/] and [green]{Markup.Escape(adversarial.RecordsPath)}[/]");
         if (settings.Out is not null)
         {
             report.Save(settings.Out);

@@ -1,6 +1,4 @@
 using Maskbench.Evaluation;
-using Maskbench.Models;
-using Maskbench.Training;
 using TorchSharp;
 
 namespace Maskbench.Cli.Commands;
@@ -15,14 +13,6 @@ static class AttackModels
     {
         if (File.Exists(path)) return AttackedModel.FromTorchScript(path, device, maskedInput);
         if (!Directory.Exists(path)) throw new MaskbenchException($"{path}: no such run folder or TorchScript file");
-        var run = new RunFolder(path);
-        var info = run.ReadInfo();
-        string checkpoint = run.PreferredCheckpoint();
-        var model = ModelFactory.Create(info.Model);
-        Checkpoint.Load(checkpoint, model, optimizer: null);
-        model.to(device);
-        model.eval();
-        bool masked = info.Model.Masked || maskedInput;
-        return AttackedModel.FromModule(model, masked, $"{info.Model.Description}, {Path.GetFileName(checkpoint)} of {path}");
+        return AttackedModel.FromRunFolder(path, device, maskedInput);
     }
 }

@@ -39,7 +39,7 @@ sealed class BenchCommand : Command<BenchCommand.Settings>
         settings.ApplyRuntime();
         var entries = settings.Names.Length == 0 ? BenchmarkCatalog.All : settings.Names.Select(BenchmarkCatalog.Find).ToList();
         var table = new Table().AddColumn("benchmark").AddColumn("figure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("unit").AddColumn("note");
-        var report = ConsoleProgress.Run(sink => BenchmarkRunner.Run(entries, sink, settings.Quick, (entry, result) =>
+        var report = ConsoleProgress.Run(settings, sink => BenchmarkRunner.Run(entries, sink, settings.Quick, (entry, result) =>
         {
             foreach (var f in result.Figures)
                 table.AddRow(entry.Name, Markup.Escape(f.Name), f.Value.ToString(f.Value >= 100 ? "0" : "0.00"), f.Unit, Markup.Escape(f.Note ?? ""));

@@ -72,7 +72,7 @@ sealed class BuildCocoCommand : Command<BuildCocoSettings>
                 : Split(settings.Exclude) is ["none"] ? [] : Split(settings.Exclude),
             MinSize = settings.MinSize,
         };
-        var manifest = ConsoleProgress.Run(sink => CocoCropDataset.Build(settings.Out, options, sink));
+        var manifest = ConsoleProgress.Run(settings, sink => CocoCropDataset.Build(settings.Out, options, sink));
         var table = new Table().Title($"[bold]{Markup.Escape(manifest.Name)}[/] (Table 1)").AddColumn("class")
             .AddColumn(new TableColumn("train").RightAligned()).AddColumn(new TableColumn("test").RightAligned());
         foreach (var row in CocoTable1.Rows(manifest)) table.AddRow(Markup.Escape(row.ClassName), row.Train.ToString(), row.Test.ToString());

@@ -79,7 +79,7 @@ sealed class BuildGtsrbCommand : Command<BuildGtsrbSettings>
             LimitPerClass = settings.LimitPerClass,
             TestCsv = settings.TestCsv,
         };
-        var result = ConsoleProgress.Run(sink => GtsrbDatasetBuilder.Build(settings.Src, settings.Out, options, sink));
+        var result = ConsoleProgress.Run(settings, sink => GtsrbDatasetBuilder.Build(settings.Src, settings.Out, options, sink));
         AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(settings.Out)}[/]: {result.TrainCount} train, {result.TestCount} test images"
             + (result.Skipped.Count > 0 ? $", {result.Skipped.Count} records skipped" : "")
             + (result.RoiRescaled > 0 ? $", {result.RoiRescaled} ROIs rescaled" : ""));

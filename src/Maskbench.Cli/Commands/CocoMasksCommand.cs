@@ -27,7 +27,7 @@ sealed class CocoMasksCommand : Command<CocoMasksSettings>
 {
     public override int Execute(CommandContext context, CocoMasksSettings settings, CancellationToken cancellationToken)
     {
-        int n = ConsoleProgress.Run(sink =>
+        int n = ConsoleProgress.Run(settings, sink =>
         {
             var coco = CocoAnnotationReader.Read(settings.Annotations, sink);
             return CocoMaskExport.Write(coco, settings.Out, sink);

@@ -22,7 +22,7 @@ sealed class DemoCommand : Command<DemoSettings>
     {
         settings.ApplyRuntime();
         var device = TorchRuntime.SelectDevice(settings.Device);
-        var outcome = ConsoleProgress.Run(sink => Demo.Run(settings.Out, new Demo.Settings(), device, sink));
+        var outcome = ConsoleProgress.Run(settings, sink => Demo.Run(settings.Out, new Demo.Settings(), device, sink));
         ReportSummary.Print(outcome.Grid.Results, outcome.Grid.Executed, outcome.Grid.Reused, outcome.ReportPath);
         AnsiConsole.WriteLine($"demo finished in {outcome.Elapsed.TotalMinutes:F1} min; open {Path.GetFullPath(outcome.ReportPath)}");
         return 0;

@@ -20,6 +20,21 @@ public class GlobalSettings : CommandSettings
     [Description("Convolution kernels: auto (libtorch's own where it agrees with float64, else a route that does), reroute (never libtorch's own), float64. Default: MASKBENCH_KERNEL_ROUTE or auto.")]
     public string? KernelRoute { get; init; }
 
+    [CommandOption("--progress <STYLE>")]
+    [Description("How long work shows progress: auto (bars on a terminal, plain lines otherwise), bars, plain, or json (JSON lines on stderr: start, progress, end, info events).")]
+    [DefaultValue("auto")]
+    public string Progress { get; init; } = "auto";
+
+    /// <summary>--progress as a style; an unknown name is a usage error.</summary>
+    internal Rendering.ProgressStyle ProgressStyle => Progress.ToLowerInvariant() switch
+    {
+        "auto" => Rendering.ProgressStyle.Auto,
+        "bars" => Rendering.ProgressStyle.Bars,
+        "plain" => Rendering.ProgressStyle.Plain,
+        "json" => Rendering.ProgressStyle.Json,
+        _ => throw new MaskbenchException($"--progress {Progress}: expected auto, bars, plain or json"),
+    };
+
     /// <summary>Applies --threads, --kernel-route and the allocator's thresholds (<see cref="NativeHeap"/>); call before tensor work.</summary>
     public void ApplyRuntime()
     {

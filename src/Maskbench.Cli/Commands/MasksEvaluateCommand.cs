@@ -65,13 +65,13 @@ sealed class MasksEvaluateCommand : Command<MasksEvaluateSettings>
     {
         if (settings.Dataset is not null)
         {
-            var perSplit = ConsoleProgress.Run(sink => GtsrbMaskEvaluation.CompareDataset(settings.Dataset, settings.Truth!, sink));
+            var perSplit = ConsoleProgress.Run(settings, sink => GtsrbMaskEvaluation.CompareDataset(settings.Dataset, settings.Truth!, sink));
             foreach (var (split, summary) in perSplit) RenderIoU($"{split}: dataset masks vs true masks", summary);
             return 0;
         }
 
         var items = GtsrbMaskEvaluation.Items(settings.Src!, settings.Truth, settings.LimitPerClass);
-        var report = ConsoleProgress.Run(sink => GtsrbMaskEvaluation.Segment(items, SegmenterOptions.Default, settings.Seed, settings.Workers, sink));
+        var report = ConsoleProgress.Run(settings, sink => GtsrbMaskEvaluation.Segment(items, SegmenterOptions.Default, settings.Seed, settings.Workers, sink));
         GrabCutPeerResult? peer = null;
         string? note = null;
         if (settings.Peer == "grabcut") peer = GrabCutPeer.Run(items, settings.PeerIterations, out note);

@@ -165,7 +165,7 @@ sealed class ReproduceCommand : Command<ReproduceSettings>
             return 0;
         }
         var device = TorchRuntime.SelectDevice(settings.Device);
-        var outcome = ConsoleProgress.Run(sink => Reproduction.Run(settings.Data, settings.Out, profile, null,
+        var outcome = ConsoleProgress.Run(settings, sink => Reproduction.Run(settings.Data, settings.Out, profile, null,
             CellSelection.Parse(settings.Cells), device, sink));
         ReportSummary.Print(outcome.Results, outcome.Executed, outcome.Reused, outcome.ReportPath);
         return 0;

@@ -41,7 +41,7 @@ sealed class ReproduceMnistCommand : Command<ReproduceMnistSettings>
             EvaluationLimit = settings.EvaluationLimit, Steps = settings.Steps,
             Epochs = settings.Epochs ?? defaults.Epochs, Width = settings.Width ?? defaults.Width,
         };
-        var results = ConsoleProgress.Run(sink => MnistBaseline.Run(settings.Idx, options, Path.Combine(settings.Out, "run"), device, sink));
+        var results = ConsoleProgress.Run(settings, sink => MnistBaseline.Run(settings.Idx, options, Path.Combine(settings.Out, "run"), device, sink));
         string report = results.WriteReport(settings.Out);
         var table = new Table().AddColumns(["model and attack", "natural %", .. results.Epsilons.Select(e => $"ε={e.ToString(CultureInfo.InvariantCulture)} %")]);
         foreach (var row in results.Rows)

@@ -47,7 +47,7 @@ sealed class SynthGtsrbCommand : Command<SynthGtsrbSettings>
     public override int Execute(CommandContext context, SynthGtsrbSettings settings, CancellationToken cancellationToken)
     {
         var options = new SyntheticGtsrbOptions(settings.Classes, settings.TrainPerClass, settings.TestPerClass, settings.Seed, Workers: settings.Workers);
-        ConsoleProgress.Run(sink => SyntheticGtsrb.Write(settings.Out, options, sink));
+        ConsoleProgress.Run(settings, sink => SyntheticGtsrb.Write(settings.Out, options, sink));
         AnsiConsole.MarkupLine($"wrote {settings.Classes * (settings.TrainPerClass + settings.TestPerClass)} images to [bold]{Markup.Escape(settings.Out)}[/] (true masks in {SyntheticGtsrb.TrueMasksFolder}/)");
         return 0;
     }

@@ -147,7 +147,7 @@ sealed class TrainCommand : Command<TrainSettings>
             Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(manifestPath))), dataset.Manifest.Name);
         int channels = settings.Arch.Equals("smallcnn", StringComparison.OrdinalIgnoreCase) ? 1 : 3;
         var spec = ModelFactory.Create(settings.Arch, dataset.Manifest.ClassNames.Count, dataset.Manifest.ImageSize, channels, settings.Width, settings.Masked).Spec;
-        var result = ConsoleProgress.Run(sink =>
+        var result = ConsoleProgress.Run(settings, sink =>
             new Trainer(options, sink).Train(data, spec, identity, dataset.Manifest.ClassNames, settings.Out, settings.Resume, device, cancellationToken));
         var best = result.Epochs.FirstOrDefault(e => e.Epoch == result.BestEpoch);
         Console.WriteLine($"trained {spec.Description} into {result.RunFolder}; best epoch {result.BestEpoch}" +

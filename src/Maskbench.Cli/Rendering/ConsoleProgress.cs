@@ -5,9 +5,21 @@ using Spectre.Console.Rendering;
 
 namespace Maskbench.Cli.Rendering;
 
+/// <summary>How `--progress` shows long work.</summary>
+enum ProgressStyle
+{
+    /// <summary>Bars on an interactive terminal, plain lines otherwise.</summary>
+    Auto,
+    Bars,
+    Plain,
+    /// <summary>JSON lines on stderr (<see cref="JsonLinesProgress"/>); stdout keeps the command's own output.</summary>
+    Json,
+}
+
 /// <summary>
 /// Renders library progress: Spectre.Console bars with rate and ETA on an interactive terminal, plain
-/// timestamped lines (start, every 10% or 10 s, end) when output is redirected (CI, pipes).
+/// timestamped lines (start, every 10% or 10 s, end) when output is redirected (CI, pipes), or JSON lines on stderr
+/// with `--progress json`.
 /// </summary>
 static class ConsoleProgress
 {
@@ -15,9 +27,11 @@ static class ConsoleProgress
         AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected
         && Environment.GetEnvironmentVariable("CI") is null;
 
-    public static T Run<T>(Func<IProgressSink, T> work)
+    public static T Run<T>(Commands.GlobalSettings settings, Func<IProgressSink, T> work)
     {
-        if (!Interactive) return work(new PlainSink());
+        var style = settings.ProgressStyle;
+        if (style == ProgressStyle.Json) return work(new JsonLinesProgress(Console.Error));
+        if (style == ProgressStyle.Plain || (style == ProgressStyle.Auto && !Interactive)) return work(new PlainSink());
         T result = default!;
         AnsiConsole.Progress()
             .AutoClear(false)
@@ -28,7 +42,7 @@ static class ConsoleProgress
         return result;
     }
 
-    public static void Run(Action<IProgressSink> work) => Run<int>(sink => { work(sink); return 0; });
+    public static void Run(Commands.GlobalSettings settings, Action<IProgressSink> work) => Run<int>(settings, sink => { work(sink); return 0; });
 
     sealed class RateColumn : ProgressColumn
     {

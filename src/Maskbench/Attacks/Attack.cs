@@ -106,6 +106,6 @@ public abstract class Attack : IAttack
         return records;
     }
 
-    /// <summary>The attack's search; it reports every iterate it evaluates to <see cref="AttackContext.Observe"/>.</summary>
+    /// <summary>The attack's search; it reports every iterate it evaluates to <c>AttackContext.Observe</c>.</summary>
     protected abstract void Search(AttackContext context);
 }

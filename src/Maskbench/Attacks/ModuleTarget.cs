@@ -9,7 +9,7 @@ namespace Maskbench.Attacks;
 public interface IChecksOwnKernels;
 
 /// <summary>
-/// A TorchSharp classifier as an attack target. With an <paramref name="inputMask"/> (N x 1 x H x W) the model sees
+/// A TorchSharp classifier as an attack target. With an input mask (N x 1 x H x W) the model sees
 /// x ⊙ mask: the paper's masked model, which multiplies its input by the foreground mask before classifying.
 /// While prepared for an attack, an <see cref="ImageClassifier"/> that has a <see cref="FrozenClassifier"/> form runs
 /// as that form (batch norm folded into the convolutions, in the attack's precision); other modules run as they are.

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Maskbench.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -40,36 +41,45 @@ public static class DatasetBatches
         return order;
     }
 
+    /// <summary>
+    /// The batch of <paramref name="indices"/>: each row goes from the memory map straight into the batch's float tensors
+    /// (<see cref="PixelPlanes"/>: one pass that reorders HWC to CHW, converts and scales), then to <paramref name="device"/>.
+    /// The values are those of the scalar formula <c>byte * (1f / 255f)</c> in float32, bit for bit.
+    /// </summary>
     public static TensorBatch Gather(DatasetSplit split, IReadOnlyList<int> indices, Device device)
     {
         int n = indices.Count, s = split.ImageSize, px = split.PixelsPerImage;
-        var images = new byte[(long)n * px * 3];
-        var masks = new byte[(long)n * px];
         var labels = new long[n];
+        using var scope = NewDisposeScope();
+        var img = empty([n, 3, s, s], ScalarType.Float32);
+        var msk = empty([n, 1, s, s], ScalarType.Float32);
+        var imageFloats = MemoryMarshal.Cast<byte, float>(img.bytes);
+        var maskFloats = MemoryMarshal.Cast<byte, float>(msk.bytes);
         for (int i = 0; i < n; i++)
         {
             int row = indices[i];
             if (row < 0 || row >= split.Count) throw new ArgumentOutOfRangeException(nameof(indices), $"row {row} is outside the split's {split.Count} rows");
-            split.CopyImages(row, 1, images.AsSpan(i * px * 3, px * 3));
-            split.CopyMasks(row, 1, masks.AsSpan(i * px, px));
+            PixelPlanes.RgbToPlanes(split.ImageBytes(row), imageFloats.Slice(i * 3 * px, 3 * px), px);
+            PixelPlanes.BytesToFloats(split.MaskBytes(row), maskFloats.Slice(i * px, px));
             labels[i] = split.Labels[row];
         }
-        return FromBytes(images, masks, labels, s, indices.ToArray(), device);
+        var lab = tensor(labels, [n], dtype: ScalarType.Int64);
+        return new TensorBatch(img.to(device), msk.to(device), lab.to(device), indices.ToArray()).MoveToOuterDisposeScope();
     }
 
-    /// <summary>
-    /// Converts NHWC bytes to the batch tensors on <paramref name="device"/>: the bytes go into libtorch as they are, and
-    /// the layout change (NHWC to NCHW), the conversion to float and the scaling by 1/255 run there as vectorized kernels.
-    /// The values are those of the scalar formula <c>byte * (1f / 255f)</c> in float32, bit for bit.
-    /// </summary>
+    /// <summary>Converts NHWC bytes to the batch tensors on <paramref name="device"/>, as <see cref="Gather"/> does.</summary>
     public static TensorBatch FromBytes(byte[] images, byte[] masks, long[] labels, int size, int[] indices, Device device)
     {
-        int n = labels.Length;
+        int n = labels.Length, px = size * size;
         using var scope = NewDisposeScope();
-        var img = tensor(images, [n, size, size, 3]).permute(0, 3, 1, 2).contiguous().to_type(ScalarType.Float32).mul_(1f / 255f).to(device);
-        var msk = tensor(masks, [n, 1, size, size]).to_type(ScalarType.Float32).to(device);
-        var lab = tensor(labels, [n], dtype: ScalarType.Int64).to(device);
-        return new TensorBatch(img, msk, lab, indices).MoveToOuterDisposeScope();
+        var img = empty([n, 3, size, size], ScalarType.Float32);
+        var msk = empty([n, 1, size, size], ScalarType.Float32);
+        var imageFloats = MemoryMarshal.Cast<byte, float>(img.bytes);
+        for (int i = 0; i < n; i++)
+            PixelPlanes.RgbToPlanes(images.AsSpan(i * 3 * px, 3 * px), imageFloats.Slice(i * 3 * px, 3 * px), px);
+        PixelPlanes.BytesToFloats(masks.AsSpan(0, n * px), MemoryMarshal.Cast<byte, float>(msk.bytes));
+        var lab = tensor(labels, [n], dtype: ScalarType.Int64);
+        return new TensorBatch(img.to(device), msk.to(device), lab.to(device), indices).MoveToOuterDisposeScope();
     }
 
     /// <summary>The batch for in-memory arrays (used by tests and by builders that hold data already).</summary>

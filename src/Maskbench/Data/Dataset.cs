@@ -95,6 +95,12 @@ public sealed class DatasetSplit : IDisposable
             throw new DataFormatException(path, $"SHA-256 is {actual}, the manifest says {expected.Sha256} (file changed or corrupt)");
     }
 
+    /// <summary>One image's HWC RGB bytes, straight from the memory map (valid while the split is open).</summary>
+    public ReadOnlySpan<byte> ImageBytes(int row) => _images.Bytes((long)row * PixelsPerImage * 3, PixelsPerImage * 3);
+
+    /// <summary>One mask's bytes, straight from the memory map (valid while the split is open).</summary>
+    public ReadOnlySpan<byte> MaskBytes(int row) => _masks.Bytes((long)row * PixelsPerImage, PixelsPerImage);
+
     public void CopyImages(int start, int count, Span<byte> destination) =>
         _images.Bytes((long)start * PixelsPerImage * 3, (long)count * PixelsPerImage * 3).CopyTo(destination);
 

@@ -1,6 +1,8 @@
 using Maskbench.Attacks;
 using Maskbench.Batching;
 using Maskbench.Kernels;
+using Maskbench.Models;
+using Maskbench.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,6 +21,23 @@ public sealed class AttackedModel(string description, Func<TensorBatch, IAttackT
     /// <summary>A TorchSharp module; with <paramref name="maskedInput"/> it sees x ⊙ foreground mask.</summary>
     public static AttackedModel FromModule(nn.Module<Tensor, Tensor> model, bool maskedInput, string description) =>
         new(description, batch => new ModuleTarget(model, maskedInput ? batch.Masks : null), maskedInput);
+
+    /// <summary>
+    /// The model of a `maskbench train` run folder (run.json with best.ckpt or last.ckpt), on <paramref name="device"/>
+    /// in eval mode. A masked model (or any, with <paramref name="maskedInput"/>) is fed x ⊙ foreground mask, as in training.
+    /// </summary>
+    public static AttackedModel FromRunFolder(string path, Device device, bool maskedInput = false)
+    {
+        if (!Directory.Exists(path)) throw new MaskbenchException($"{path}: no such run folder");
+        var run = new RunFolder(path);
+        var info = run.ReadInfo();
+        string checkpoint = run.PreferredCheckpoint();
+        var model = ModelFactory.Create(info.Model);
+        Checkpoint.Load(checkpoint, model, optimizer: null);
+        model.to(device);
+        model.eval();
+        return FromModule(model, info.Model.Masked || maskedInput, $"{info.Model.Description}, {Path.GetFileName(checkpoint)} of {path}");
+    }
 
     /// <summary>A TorchScript file exported from PyTorch (torch.jit.save) taking N x 3 x S x S inputs in [0,1].</summary>
     public static AttackedModel FromTorchScript(string path, Device device, bool maskedInput)

@@ -37,8 +37,10 @@ public sealed class EvaluationOptions
 /// </summary>
 public static class RobustnessEvaluator
 {
+    /// <param name="adversarial">Where to save each example's final adversarial image and record (null: nowhere): the
+    /// input that fooled the model at the smallest ε that did, or the attack's input at the largest ε.</param>
     public static RobustnessReport Evaluate(DatasetSplit split, string splitName, AttackedModel model, IAttack attack, EvaluationOptions options,
-        IProgressSink progress, Precision precision = Precision.Fp32, int seed = 0)
+        IProgressSink progress, Precision precision = Precision.Fp32, int seed = 0, AdversarialExampleWriter? adversarial = null)
     {
         var clock = Stopwatch.StartNew();
         using var kernels = Kernels.KernelChecks.Record();
@@ -53,6 +55,7 @@ public static class RobustnessEvaluator
         var seconds = new double[epsilons.Length];
         int cleanCorrect = 0;
         using var task = progress.Start($"{attack.Name} on {splitName}", n, "images");
+        adversarial?.Begin(n, split.ImageSize);
         foreach (var batch in DatasetBatches.Sequential(split, options.BatchSize, options.Device, n))
         {
             using var zone = Runtime.NoCollectionZone.Enter();
@@ -73,6 +76,8 @@ public static class RobustnessEvaluator
             var fooledBy = new string?[count];
             var margins = Enumerable.Range(0, count).Select(_ => new double[epsilons.Length]).ToArray();
             var decided = zeros(new long[] { count }, ScalarType.Bool);
+            var keptEpsilon = new int[count];
+            Tensor? kept = adversarial is null ? null : batch.Images.detach().clone();
             for (int e = 0; e < epsilons.Length; e++)
             {
                 var threat = new ThreatModel(options.Norm, epsilons[e], mask);
@@ -98,7 +103,18 @@ public static class RobustnessEvaluator
                     }
                     else robust[e]++;
                 }
+                if (kept is not null)
+                {
+                    // Keep the fooling input where this ε fooled first; at the largest ε, the attack's input for the rest.
+                    var take = new bool[count];
+                    for (int i = 0; i < count; i++)
+                        take[i] = firstFooling[i] == epsilons[e] && keptEpsilon[i] == 0 || e == epsilons.Length - 1 && firstFooling[i] is null;
+                    for (int i = 0; i < count; i++) if (take[i]) keptEpsilon[i] = e + 1;
+                    var rows = tensor(take, [count]).to(kept.device).view(-1, 1, 1, 1);
+                    kept = where(rows, result.Adversarial.to_type(kept.dtype), kept);
+                }
             }
+            if (kept is not null) Save(adversarial!, target, kept, batch, labels, predictions, epsilons, keptEpsilon, firstFooling, steps, fooledBy, margins);
             for (int i = 0; i < count; i++)
             {
                 if (predictions[i] == labels[i]) cleanCorrect++;
@@ -106,7 +122,7 @@ public static class RobustnessEvaluator
             }
             task.Advance(count);
         }
-        return new RobustnessReport
+        var report = new RobustnessReport
         {
             Model = model.Description,
             Split = splitName,
@@ -122,5 +138,27 @@ public static class RobustnessEvaluator
             Seconds = clock.Elapsed.TotalSeconds,
             Kernels = kernels.Provenance(),
         };
+        adversarial?.Complete(report.Model, report.Attack, report.Threat, report.Norm);
+        return report;
+    }
+
+    /// <summary>Stores a batch's kept inputs and records; the prediction is the model's at the pixels as stored.</summary>
+    static void Save(AdversarialExampleWriter writer, IAttackTarget target, Tensor kept, TensorBatch batch, long[] labels, long[] cleanPredictions,
+        double[] epsilons, int[] keptEpsilon, double?[] firstFooling, int[] steps, string?[] fooledBy, double[][] margins)
+    {
+        int count = batch.Count;
+        var stored = writer.Stored(kept);
+        long[] predictions;
+        using (target.Prepare(Precision.Fp32))
+        using (no_grad())
+            predictions = target.Logits(AdversarialExampleWriter.AsModelInput(stored, kept.device)).argmax(1).cpu().data<long>().ToArray();
+        var records = new AdversarialRecord[count];
+        for (int i = 0; i < count; i++)
+        {
+            int e = keptEpsilon[i] - 1;
+            records[i] = new AdversarialRecord(batch.Indices[i], labels[i], predictions[i], cleanPredictions[i], firstFooling[i] is not null,
+                steps[i], margins[i][e], epsilons[e], fooledBy[i]);
+        }
+        writer.Add(stored, records);
     }
 }

@@ -128,8 +128,12 @@ public sealed class GridRunner
         string? examples = null;
         if (outcome.Examples is { Clean.Count: > 0 } ex)
         {
+            // The adversarial images are kept as .npy (NumPy loads them); the grid is drawn from that file.
+            string arrays = Path.Combine(_store.OutFolder, "cells", key + ".adversarial.npy");
+            Evaluation.AdversarialExampleWriter.WriteImages(arrays, ex.Adversarial);
             examples = Path.Combine("cells", key + ".png");
-            AtomicFile.WriteAllBytes(Path.Combine(_store.OutFolder, examples), ImageGrid.Png(ex.Clean, ex.Masks, ex.Adversarial));
+            AtomicFile.WriteAllBytes(Path.Combine(_store.OutFolder, examples),
+                ImageGrid.Png(ex.Clean, ex.Masks, Evaluation.AdversarialExampleWriter.ReadImages(arrays)));
         }
         var result = new CellResult
         {

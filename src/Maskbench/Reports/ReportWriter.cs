@@ -55,7 +55,14 @@ public static class ReportWriter
 
     const string Css = "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1000px;margin:2em auto;color:#222;line-height:1.45}"
         + "table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px}td{text-align:right}"
-        + "td:first-child{text-align:left}th{background:#f3f3f3}figure{margin:1em 0}img{max-width:100%}figcaption{color:#555;font-size:90%}";
+        + "td:first-child{text-align:left}th{background:#f3f3f3}figure{margin:1em 0}img{max-width:100%;height:auto}figcaption{color:#555;font-size:90%}"
+        + "@media screen{body{padding:0 1em}table{display:block;max-width:100%;overflow-x:auto}}"
+        // Print (and print to PDF): the page's full width, black text, no table or figure split across pages, headings kept
+        // with what follows them, header shading printed.
+        + "@page{margin:15mm}"
+        + "@media print{body{max-width:none;margin:0;color:#000;font-size:10pt;line-height:1.3}h1,h2,h3{break-after:avoid;page-break-after:avoid}"
+        + "table,figure,tr{break-inside:avoid;page-break-inside:avoid}img{max-width:100%;max-height:240mm}"
+        + "th{-webkit-print-color-adjust:exact;print-color-adjust:exact}figcaption{color:#333}}";
 
     public static string Html(IEnumerable<ReportBlock> blocks)
     {

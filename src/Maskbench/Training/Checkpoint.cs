@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Maskbench.Training;
 
 /// <summary>
-/// Everything a run needs to continue after epoch <see cref="Epoch"/> exactly as if it had not stopped: model
+/// Everything a run needs to continue after an epoch exactly as if it had not stopped: model
 /// parameters and buffers (batch-norm statistics), the optimizer's momentum buffers, and the metrics so far. The
 /// schedule is a pure function of the epoch (<see cref="LearningRates"/>) and every epoch re-seeds both the shuffle
 /// (System.Random) and libtorch's generator from (seed, epoch), so no RNG state needs saving.

@@ -62,4 +62,43 @@ public class DatasetBatchesTests
                 }
         for (int i = 0; i < masks.Length; i++) Assert.Equal(masks[i], actualMasks[i]);
     }
+
+    /// <summary>
+    /// Gather reads rows straight from the memory map: at sizes whose pixel counts leave a tail after the 16-pixel
+    /// vector blocks (5×5 = 25) and that do not (8×8), every value is the scalar formula bit for bit, masks are their
+    /// bytes, in the order of the rows asked for (repeats included).
+    /// </summary>
+    [Theory]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(3)]
+    public void GatherFromTheStoreIsTheScalarFormulaBitForBit(int size)
+    {
+        TorchRuntime.EnsureLoaded();
+        using var temp = new TempFolder();
+        int px = size * size, n = 12;
+        var arrays = new SplitArrays(n, size);
+        var rng = new Random(size);
+        for (int i = 0; i < arrays.Images.Length; i++) arrays.Images[i] = (byte)(i < 256 ? 255 - i : rng.Next(256));
+        for (int i = 0; i < arrays.Masks.Length; i++) arrays.Masks[i] = (byte)rng.Next(2);
+        for (int i = 0; i < n; i++) arrays.Labels[i] = rng.Next(3);
+        DatasetStore.Write(temp["ds"], SyntheticSplits.Manifest(size, 3), new Dictionary<string, SplitArrays> { ["train"] = arrays });
+        using var ds = DatasetStore.Open(temp["ds"]);
+        int[] rows = [7, 0, 11, 3, 3, 5];
+        using var batch = DatasetBatches.Gather(ds.Split("train"), rows, torch.CPU);
+        var actual = batch.Images.data<float>().ToArray();
+        var actualMasks = batch.Masks.data<float>().ToArray();
+        for (int i = 0; i < rows.Length; i++)
+        {
+            for (int c = 0; c < 3; c++)
+                for (int p = 0; p < px; p++)
+                {
+                    float expected = arrays.Images[(rows[i] * px + p) * 3 + c] * (1f / 255f);
+                    Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(actual[(i * 3 + c) * px + p]));
+                }
+            for (int p = 0; p < px; p++) Assert.Equal(arrays.Masks[rows[i] * px + p], actualMasks[i * px + p]);
+            Assert.Equal(arrays.Labels[rows[i]], batch.Labels[i].item<long>());
+        }
+        Assert.Equal(rows, batch.Indices);
+    }
 }

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Maskbench.Evaluation;
 using Maskbench.Tests.Evaluation;
 using Maskbench.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Maskbench.Tests.Cli;
 
@@ -147,5 +149,120 @@ print(json.dumps({"natural": natural, "robust": 1 - fooled.float().mean().item()
         Assert.Equal(20, report.Count);
         Assert.Equal(report.NaturalAccuracy, report.Sweep[0].RobustAccuracy);
         Assert.True(report.Sweep[1].RobustAccuracy <= report.Sweep[0].RobustAccuracy);
+    }
+
+    /// <summary>
+    /// `--save-adversarial`: NumPy loads the array (store layout N×S×S×3), the float32 images differ from the clean ones
+    /// only on foreground pixels and by at most each record's ε, the model's prediction at each saved image is the
+    /// record's, fooled records are misclassified, and the uint8 file of the same seed is round(255·x) of the float32 one.
+    /// The run also uses `--progress json`, whose lines on stderr must follow the attack.
+    /// </summary>
+    [SkippableFact]
+    public void SaveAdversarialWritesImagesNumPyLoadsWithRecordsThatMatchThem()
+    {
+        var (temp, folder) = RobustnessEvaluatorTests.StoreFixture();
+        using var _ = temp;
+        var model = Maskbench.Models.ModelFactory.Create("smallcnn", 4, 8, masked: true);
+        using (var ds = Maskbench.Data.DatasetStore.Open(folder))
+        using (var all = Maskbench.Batching.DatasetBatches.Gather(ds.Split("test"), Enumerable.Range(0, ds.Split("test").Count).ToArray(), CPU))
+        {
+            // A few Adam steps on x ⊙ mask, so that some rows resist the small ε and some fall.
+            torch.manual_seed(0);
+            var optimizer = torch.optim.Adam(model.parameters(), 0.01);
+            model.train();
+            for (int step = 0; step < 60; step++)
+            {
+                optimizer.zero_grad();
+                torch.nn.functional.cross_entropy(model.forward(all.Images * all.Masks), all.Labels).backward();
+                optimizer.step();
+            }
+            model.eval();
+        }
+        var run = new Maskbench.Training.RunFolder(temp["run"]);
+        Directory.CreateDirectory(run.Path);
+        run.WriteInfo(new Maskbench.Training.RunInfo
+        {
+            Model = model.Spec,
+            Options = new Maskbench.Training.TrainingOptions { Masked = true },
+            Dataset = new Maskbench.Training.DatasetIdentity(folder, "0", "fixture"),
+        });
+        Maskbench.Training.Checkpoint.Save(run.Last, model, null, 1, []);
+        string[] Attack(string file, string dtype, params string[] more)
+        {
+            var (code, stdout, stderr) = CliProcess.Run(["attack", "--model", run.Path, "--data", folder, "--attack", "pgd", "--steps", "5",
+                "--eps-sweep", "4/255,1/2", "-n", "20", "--batch-size", "8", "--seed", "3", "--save-adversarial", file, "--adversarial-dtype", dtype, .. more]);
+            Assert.True(code == 0, stderr + stdout);
+            return stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        }
+        string floats = temp["adv/f.npy"], bytes = temp["adv/b.npy"], result = temp["result.json"];
+        var progress = Attack(floats, "float32", "--progress", "json", "--out", result);
+        Attack(bytes, "uint8");
+
+        // NumPy's view of the files, against the dataset's clean images and masks.
+        const string script = """
+import sys, json, numpy as np
+f, b, ds = np.load(sys.argv[1]), np.load(sys.argv[2]), sys.argv[3]
+clean = (np.load(ds + "/test/images.npy")[:20].astype(np.float32) * np.float32(1 / 255)).astype(np.float64)  # as the batches hold them
+mask = np.load(ds + "/test/masks.npy")[:20].astype(bool)
+delta = np.abs(f.astype(np.float64) - clean)
+print(json.dumps({"shape": list(f.shape), "dtype": str(f.dtype), "bdtype": str(b.dtype), "bshape": list(b.shape),
+  "off": float(delta[~np.broadcast_to(mask[..., None], delta.shape)].max(initial=0)),
+  "on": [float(delta[i][mask[i]].max(initial=0)) for i in range(20)],
+  "rounded": bool((np.round(f.astype(np.float64) * 255) == b).all())}))
+""";
+        var numpy = JsonNode.Parse(Python.RunNumPy(script, floats, bytes, folder).Split('\n')[^1])!;
+        Assert.Equal([20, 8, 8, 3], numpy["shape"]!.AsArray().Select(v => v!.GetValue<int>()));
+        Assert.Equal([20, 8, 8, 3], numpy["bshape"]!.AsArray().Select(v => v!.GetValue<int>()));
+        Assert.Equal("float32", numpy["dtype"]!.GetValue<string>());
+        Assert.Equal("uint8", numpy["bdtype"]!.GetValue<string>());
+        Assert.Equal(0.0, numpy["off"]!.GetValue<double>());
+        Assert.True(numpy["rounded"]!.GetValue<bool>(), "uint8 file is not round(255·x) of the float32 one");
+
+        var side = AdversarialRecords.Read(AdversarialExampleWriter.RecordsPathOf(floats));
+        var report = RobustnessReport.FromJson(File.ReadAllText(result));
+        Assert.Equal("float32", side.Dtype);
+        Assert.Equal(20, side.Records.Count);
+        Assert.Equal(Enumerable.Range(0, 20), side.Records.Select(r => r.Index));
+        Assert.True(side.Records.Any(r => r.Fooled) && side.Records.Any(r => !r.Fooled), $"the fixture should have fooled and robust rows: {side.Records.Count(r => r.Fooled)} of 20 fooled, natural {report.NaturalAccuracy}");
+        var on = numpy["on"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        for (int i = 0; i < 20; i++)
+        {
+            var r = side.Records[i];
+            var outcome = report.Examples[i];
+            Assert.Equal(outcome.Label, r.Label);
+            Assert.Equal(outcome.CleanPrediction, r.CleanPrediction);
+            Assert.Equal(outcome.FirstFoolingEpsilon is not null, r.Fooled);
+            Assert.Equal(outcome.FirstFoolingEpsilon ?? 0.5, r.Epsilon, 12);
+            Assert.Equal(outcome.Step, r.Step);
+            Assert.True(on[i] <= r.Epsilon + 1e-6, $"row {i}: |δ| {on[i]} > ε {r.Epsilon}");
+            if (r.Fooled) Assert.NotEqual(r.Label, r.Prediction);
+            else Assert.True(r.Margin > 0, $"row {i}: robust with margin {r.Margin}");
+        }
+        Assert.True(on.Max() > 4.0 / 255 + 1e-6, "some row should use the larger ε");
+
+        // The records' predictions are the model's at the saved pixels (masked model: x ⊙ mask).
+        using (var view = Maskbench.Data.Store.NpyFile.Open(floats, "<f4", 20, 8, 8, 3))
+        using (var ds = Maskbench.Data.DatasetStore.Open(folder))
+        using (var batch = Maskbench.Batching.DatasetBatches.Gather(ds.Split("test"), Enumerable.Range(0, 20).ToArray(), CPU))
+        {
+            var x = tensor(view.Elements<float>(0, 20 * 8 * 8 * 3).ToArray(), [20, 8, 8, 3]).permute(0, 3, 1, 2);
+            using var noGrad = no_grad();
+            model.eval();
+            var predictions = model.forward(x * batch.Masks).argmax(1).data<long>().ToArray();
+            Assert.Equal(predictions, side.Records.Select(r => r.Prediction));
+        }
+        var bytesSide = AdversarialRecords.Read(AdversarialExampleWriter.RecordsPathOf(bytes));
+        Assert.Equal("uint8", bytesSide.Dtype);
+        Assert.Equal(side.Records.Select(r => (r.Index, r.Fooled, r.Step)), bytesSide.Records.Select(r => (r.Index, r.Fooled, r.Step)));
+
+        // --progress json: every stderr line is a JSON object; the attack's task starts with 20 images and ends with 20 done.
+        var events = progress.Select(line => JsonNode.Parse(line)!).ToArray();
+        var start = Assert.Single(events, e => e["event"]!.GetValue<string>() == "start");
+        Assert.Equal(20, start["total"]!.GetValue<long>());
+        Assert.Equal("images", start["unit"]!.GetValue<string>());
+        var end = Assert.Single(events, e => e["event"]!.GetValue<string>() == "end");
+        Assert.Equal(20, end["done"]!.GetValue<long>());
+        Assert.Contains(events, e => e["event"]!.GetValue<string>() == "progress" && e["done"]!.GetValue<long>() < 20);
+        Assert.All(events, e => Assert.NotNull(e["time"]));
     }
 }

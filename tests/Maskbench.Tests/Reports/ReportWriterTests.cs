@@ -11,7 +11,7 @@ namespace Maskbench.Tests.Reports;
 
 public class ReportWriterTests
 {
-    static string MakeReport(TempFolder tmp)
+    internal static string MakeReport(TempFolder tmp)
     {
         var plan = FakeBackend.Plan();
         new GridRunner(plan, new CellStore(tmp.Path), new FakeBackend(), NullProgress.Instance).Run(CellSelection.All);
@@ -89,5 +89,14 @@ public class ReportWriterTests
             Assert.Equal(0x89, File.ReadAllBytes(tmp[m.Groups[1].Value])[0]);
         Assert.True(File.Exists(tmp["figures/sweep.png"]));
         Assert.True(File.Exists(tmp["figures/examples-adversarial-masked.png"]));
+        // The grids are drawn from adversarial images kept as .npy (uint8, N x S x S x 3), which read back whole.
+        var arrays = Directory.GetFiles(tmp["cells"], "*.adversarial.npy");
+        Assert.NotEmpty(arrays);
+        foreach (string array in arrays)
+        {
+            var images = Maskbench.Evaluation.AdversarialExampleWriter.ReadImages(array);
+            Assert.NotEmpty(images);
+            Assert.True(File.Exists(Path.ChangeExtension(Path.ChangeExtension(array, null), ".png")), $"no grid beside {array}");
+        }
     }
 }

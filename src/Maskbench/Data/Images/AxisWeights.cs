@@ -10,6 +10,9 @@ internal sealed class AxisWeights
     public int[] Count { get; }
     /// <summary>Row i holds Count[i] weights at offset i · Stride.</summary>
     public double[] Weights { get; }
+    /// <summary>The same weights as integers over <see cref="Denominator"/>: Weights[k] = Numerators[k] / Denominator exactly.</summary>
+    public int[] Numerators { get; }
+    public int Denominator { get; private set; }
     public int Stride { get; }
     public int Length => Start.Length;
 
@@ -19,6 +22,74 @@ internal sealed class AxisWeights
         Count = new int[length];
         Stride = stride;
         Weights = new double[length * stride];
+        Numerators = new int[length * stride];
+    }
+
+    (int[] Index, int[] WeightA, int[] WeightB)? _taps3;
+
+    /// <summary>
+    /// For two-tap axes over interleaved RGB: per output value j = 3x + c, the source value index 3·Start[x] + c and the
+    /// numerators of the taps at it and 3 values on (a one-tap output has weight 0 on the second).
+    /// </summary>
+    public (int[] Index, int[] WeightA, int[] WeightB) InterleavedTaps3()
+    {
+        if (_taps3 is { } taps) return taps;
+        if (Stride != 2) throw new InvalidOperationException("not a two-tap axis");
+        int n = Length * 3;
+        var index = new int[n];
+        var a = new int[n];
+        var b = new int[n];
+        for (int x = 0; x < Length; x++)
+            for (int c = 0; c < 3; c++)
+            {
+                index[3 * x + c] = 3 * Start[x] + c;
+                a[3 * x + c] = Numerators[2 * x];
+                b[3 * x + c] = Count[x] == 2 ? Numerators[2 * x + 1] : 0;
+            }
+        return (_taps3 = (index, a, b)).Value;
+    }
+
+    (int[] Base, byte[] ShuffleA, byte[] ShuffleB, bool Fits)? _blocks3;
+
+    /// <summary>
+    /// For two-tap axes over interleaved RGB, in blocks of 8 output values: the byte offset of a 16-byte window of the
+    /// source row, and per value the position in that window of its first tap and of its second (3 bytes on; 0x80 where the
+    /// second tap has weight 0). <c>Fits</c> is false when some block's taps do not fit in 16 bytes (then use
+    /// <see cref="InterleavedTaps3"/>).
+    /// </summary>
+    public (int[] Base, byte[] ShuffleA, byte[] ShuffleB, bool Fits) InterleavedBlocks3()
+    {
+        if (_blocks3 is { } blocks) return blocks;
+        var (index, _, b) = InterleavedTaps3();
+        int count = index.Length / 8;
+        var bases = new int[count];
+        var shuffleA = new byte[count * 16];
+        var shuffleB = new byte[count * 16];
+        bool fits = true;
+        for (int k = 0; k < count; k++)
+        {
+            int first = int.MaxValue;
+            for (int v = 0; v < 8; v++) first = Math.Min(first, index[8 * k + v]);
+            bases[k] = first;
+            for (int v = 0; v < 16; v++) shuffleA[16 * k + v] = shuffleB[16 * k + v] = 0x80;
+            for (int v = 0; v < 8; v++)
+            {
+                int a = index[8 * k + v] - first;
+                if (a < 0 || a + 3 >= 16) { fits = false; continue; }
+                shuffleA[16 * k + v] = (byte)a;
+                shuffleB[16 * k + v] = b[8 * k + v] == 0 ? (byte)0x80 : (byte)(a + 3);
+            }
+        }
+        return (_blocks3 = (bases, shuffleA, shuffleB, fits)).Value;
+    }
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Kind, int Source, int Target), AxisWeights> Cache = new();
+
+    /// <summary>The weights of an image axis (area when shrinking or equal, linear when growing), computed once per size pair.</summary>
+    public static AxisWeights ForImage(int source, int target)
+    {
+        if (source > 4096 || target > 4096) return target <= source ? Area(source, target) : Linear(source, target);
+        return Cache.GetOrAdd((target <= source ? 0 : 1, source, target), k => k.Kind == 0 ? Area(k.Source, k.Target) : Linear(k.Source, k.Target));
     }
 
     /// <summary>
@@ -29,7 +100,7 @@ internal sealed class AxisWeights
     public static AxisWeights Area(int source, int target)
     {
         int stride = (source + target - 1) / target + 1;
-        var axis = new AxisWeights(target, stride);
+        var axis = new AxisWeights(target, stride) { Denominator = source };
         for (int i = 0; i < target; i++)
         {
             long lo = (long)i * source, hi = (long)(i + 1) * source;
@@ -40,6 +111,7 @@ internal sealed class AxisWeights
             {
                 long overlap = Math.Min(hi, (long)(k + 1) * target) - Math.Max(lo, (long)k * target);
                 axis.Weights[i * stride + k - first] = (double)overlap / source;
+                axis.Numerators[i * stride + k - first] = (int)overlap;
             }
         }
         return axis;
@@ -51,7 +123,7 @@ internal sealed class AxisWeights
     /// </summary>
     public static AxisWeights Linear(int source, int target)
     {
-        var axis = new AxisWeights(target, 2);
+        var axis = new AxisWeights(target, 2) { Denominator = checked(2 * target) };
         long denominator = 2L * target;
         for (int i = 0; i < target; i++)
         {
@@ -69,6 +141,9 @@ internal sealed class AxisWeights
             axis.Count[i] = fraction == 0 ? 1 : 2;
             axis.Weights[i * 2] = 1 - fraction;
             axis.Weights[i * 2 + 1] = fraction;
+            int remainder = fraction == 0 ? 0 : (int)(numerator - k0 * denominator);
+            axis.Numerators[i * 2] = (int)denominator - remainder;
+            axis.Numerators[i * 2 + 1] = remainder;
         }
         return axis;
     }
@@ -76,9 +151,10 @@ internal sealed class AxisWeights
     /// <summary>Nearest neighbour with half-pixel centres: output i takes source ⌊(i + ½)·s/t⌋.</summary>
     public static AxisWeights Nearest(int source, int target)
     {
-        var axis = new AxisWeights(target, 1);
+        var axis = new AxisWeights(target, 1) { Denominator = 1 };
         for (int i = 0; i < target; i++)
         {
+            axis.Numerators[i] = 1;
             axis.Start[i] = (int)((2L * i + 1) * source / (2L * target));
             axis.Count[i] = 1;
             axis.Weights[i] = 1;

@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Maskbench.Data.Images;
 
@@ -17,7 +20,10 @@ public enum MaskResizeMode
 /// Resizing per axis, separably: an axis that shrinks is area-averaged (each output pixel is the area-weighted mean
 /// of the source pixels its footprint covers, fractional at the edges; OpenCV's INTER_AREA), an axis that grows is
 /// linearly interpolated with half-pixel centres (OpenCV's INTER_LINEAR), an axis that keeps its size is copied.
-/// Sums are kept in double precision and rounded once, to nearest with halves up.
+/// Results are exact: each output is the exact rational weighted sum, rounded once, to nearest with halves up. Images
+/// take an integer path (weights as integers over a common denominator, precomputed per size pair; the vertical pass
+/// and the rounding vectorized) whenever its sums fit in 32 bits, else sums kept in double precision; both give the
+/// same bytes.
 /// </summary>
 public static class ImageResize
 {
@@ -30,8 +36,16 @@ public static class ImageResize
     {
         CheckSize(width, height);
         if (width == source.Width && height == source.Height) return new RgbImage(width, height, (byte[])source.Pixels.Clone());
-        var across = ImageAxis(source.Width, width);
-        var down = ImageAxis(source.Height, height);
+        var across = AxisWeights.ForImage(source.Width, width);
+        var down = AxisWeights.ForImage(source.Height, height);
+        if (FitsIntegerPath(across, down)) return ResizeExact(source, across, down);
+        return ResizeInDoubles(source, across, down);
+    }
+
+    /// <summary>The double-precision path, for any size (internal: the tests compare both paths).</summary>
+    internal static RgbImage ResizeInDoubles(RgbImage source, AxisWeights across, AxisWeights down)
+    {
+        int width = across.Length, height = down.Length;
         double[] rows = ResampleRows(source.Pixels, source.Width, source.Height, 3, across);
         var result = new RgbImage(width, height);
         ResampleColumns(rows, width * 3, down, result.Pixels, threshold: false);
@@ -60,8 +74,195 @@ public static class ImageResize
             throw new ArgumentOutOfRangeException(nameof(width), $"target size {width}x{height} exceeds {RgbImage.MaxPixels} pixels");
     }
 
-    static AxisWeights ImageAxis(int source, int target) =>
-        target <= source ? AxisWeights.Area(source, target) : AxisWeights.Linear(source, target);
+    /// <summary>Every sum 2·Σ + D of the integer path stays below 2^31 (D = product of the two denominators).</summary>
+    internal static bool FitsIntegerPath(AxisWeights across, AxisWeights down) =>
+        (long)across.Denominator * down.Denominator * 511 < int.MaxValue;
+
+    /// <summary>
+    /// The integer path: a horizontal pass to integer sums over the across denominator Dx, then per output row a vertical
+    /// pass to sums S over D = Dx·Dy fused with the rounding ⌊S/D + ½⌋ = ⌊(2S + D) / 2D⌋. Where 2D is a power of two (linear
+    /// scaling between powers of two) the division is a shift. Otherwise it is a double multiplication by 1/(2D) nudged up
+    /// by 2^-40: an exact quotient k lands at or just above k, and a quotient below k is below by at least 1/(2D), far more
+    /// than the nudge and rounding errors move it (256·2^-39 ≪ 1/(2D) for D below 2^22).
+    /// </summary>
+    internal static unsafe RgbImage ResizeExact(RgbImage source, AxisWeights across, AxisWeights down)
+    {
+        int width = across.Length, height = down.Length;
+        int rowLength = width * 3;
+        int[] rows = ArrayPool<int>.Shared.Rent(source.Height * rowLength + 16);
+        try
+        {
+            HorizontalInIntegers(source.Pixels, source.Width, source.Height, across, rows);
+            // Every output byte is written below, so the array need not be zeroed first.
+            var result = new RgbImage(width, height, GC.AllocateUninitializedArray<byte>(rowLength * height));
+            int denominator = across.Denominator * down.Denominator;
+            var rounding = new Rounding(denominator);
+            int[] numerators = down.Numerators, starts = down.Start, counts = down.Count;
+            fixed (int* rowData = rows)
+            fixed (byte* output = result.Pixels)
+                for (int y = 0; y < height; y++)
+                {
+                    int w0 = y * down.Stride;
+                    VerticalRow(rowData + starts[y] * rowLength, rowLength, numerators.AsSpan(w0, counts[y]), rounding, output + y * rowLength);
+                }
+            return result;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(rows);
+        }
+    }
+
+    /// <summary>⌊(2S + D) / 2D⌋ for one denominator D, as a shift or a nudged double multiplication.</summary>
+    readonly struct Rounding
+    {
+        public readonly int Denominator;
+        public readonly int Shift;          // log2(2D), or -1 when 2D is not a power of two
+        public readonly double Scale;
+
+        public Rounding(int denominator)
+        {
+            Denominator = denominator;
+            long twice = 2L * denominator;
+            Shift = (twice & (twice - 1)) == 0 ? BitOperations.Log2((ulong)twice) : -1;
+            Scale = 1.0 / twice * (1 + Math.ScaleB(1.0, -40));
+        }
+
+        public byte Scalar(int sum)
+        {
+            long n = 2L * sum + Denominator;
+            return (byte)(Shift >= 0 ? n >> Shift : (long)Math.Floor(n * Scale));
+        }
+    }
+
+    /// <summary>One output row: Σ_t w_t · rows[t] over the taps, rounded to bytes; 16 values at a time with AVX2.</summary>
+    static unsafe void VerticalRow(int* first, int rowLength, ReadOnlySpan<int> weights, in Rounding rounding, byte* output)
+    {
+        int i = 0, taps = weights.Length;
+        if (Avx2.IsSupported)
+        {
+            var d = Vector256.Create(rounding.Denominator);
+            var scale = Vector256.Create(rounding.Scale);
+            int shift = rounding.Shift;
+            var shiftCount = Vector128.CreateScalar(Math.Max(shift, 0));
+            var w0 = Vector256.Create(weights[0]);
+            var w1 = Vector256.Create(taps > 1 ? weights[1] : 0);
+            int* second = taps > 1 ? first + rowLength : first;
+            for (; i + 16 <= rowLength; i += 16)
+            {
+                var a = Avx2.Add(Avx2.MultiplyLow(Avx.LoadVector256(first + i), w0), Avx2.MultiplyLow(Avx.LoadVector256(second + i), w1));
+                var b = Avx2.Add(Avx2.MultiplyLow(Avx.LoadVector256(first + i + 8), w0), Avx2.MultiplyLow(Avx.LoadVector256(second + i + 8), w1));
+                for (int t = 2; t < taps; t++)
+                {
+                    var w = Vector256.Create(weights[t]);
+                    int* row = first + t * rowLength + i;
+                    a = Avx2.Add(a, Avx2.MultiplyLow(Avx.LoadVector256(row), w));
+                    b = Avx2.Add(b, Avx2.MultiplyLow(Avx.LoadVector256(row + 8), w));
+                }
+                a = Avx2.Add(Avx2.Add(a, a), d);          // 2S + D, below 2^31
+                b = Avx2.Add(Avx2.Add(b, b), d);
+                Vector128<short> low, high;
+                if (shift >= 0)
+                {
+                    a = Avx2.ShiftRightLogical(a, shiftCount);
+                    b = Avx2.ShiftRightLogical(b, shiftCount);
+                    low = Sse2.PackSignedSaturate(a.GetLower(), a.GetUpper());
+                    high = Sse2.PackSignedSaturate(b.GetLower(), b.GetUpper());
+                }
+                else
+                {
+                    low = Sse2.PackSignedSaturate(Divide(a.GetLower(), scale), Divide(a.GetUpper(), scale));
+                    high = Sse2.PackSignedSaturate(Divide(b.GetLower(), scale), Divide(b.GetUpper(), scale));
+                }
+                Sse2.Store(output + i, Sse2.PackUnsignedSaturate(low, high));
+            }
+        }
+        for (; i < rowLength; i++)
+        {
+            int sum = 0;
+            for (int t = 0; t < taps; t++) sum += weights[t] * first[t * rowLength + i];
+            output[i] = rounding.Scalar(sum);
+        }
+    }
+
+    static Vector128<int> Divide(Vector128<int> n, Vector256<double> scale) =>
+        Avx.ConvertToVector128Int32WithTruncation(Avx.RoundToNegativeInfinity(Avx.Multiply(Avx.ConvertToVector256Double(n), scale)));
+
+    static unsafe void HorizontalInIntegers(byte[] source, int width, int height, AxisWeights across, int[] rows)
+    {
+        int outWidth = across.Length, stride = across.Stride, rowLength = outWidth * 3;
+        if (Avx2.IsSupported && Ssse3.IsSupported && across.Stride == 2)
+        {
+            HorizontalTwoTaps(source, width, height, across, rows);
+            return;
+        }
+        fixed (byte* sourceData = source)
+        fixed (int* rowData = rows, numerators = across.Numerators, starts = across.Start, counts = across.Count)
+            for (int y = 0; y < height; y++)
+            {
+                byte* sourceRow = sourceData + y * width * 3;
+                int* o = rowData + y * rowLength;
+                for (int x = 0; x < outWidth; x++, o += 3)
+                {
+                    int* w = numerators + x * stride;
+                    int count = counts[x];
+                    byte* s = sourceRow + starts[x] * 3;
+                    if (count == 2)
+                    {
+                        int wa = w[0], wb = w[1];
+                        o[0] = wa * s[0] + wb * s[3];
+                        o[1] = wa * s[1] + wb * s[4];
+                        o[2] = wa * s[2] + wb * s[5];
+                        continue;
+                    }
+                    int r = 0, g = 0, b = 0;
+                    for (int t = 0; t < count; t++, s += 3)
+                    {
+                        int wt = w[t];
+                        r += wt * s[0];
+                        g += wt * s[1];
+                        b += wt * s[2];
+                    }
+                    o[0] = r;
+                    o[1] = g;
+                    o[2] = b;
+                }
+            }
+    }
+
+    /// <summary>
+    /// Two-tap axes (linear, which only grows): each output value is wA·s[i] + wB·s[i + 3] of the source row's bytes. In
+    /// blocks of 8 values whose taps lie in one 16-byte window (always, when the axis grows), a byte shuffle picks both
+    /// taps, which are widened and weighted with AVX2; other blocks, the row's tail and windows that would read past the
+    /// image are done one value at a time.
+    /// </summary>
+    static unsafe void HorizontalTwoTaps(byte[] source, int width, int height, AxisWeights across, int[] rows)
+    {
+        var (index, weightA, weightB) = across.InterleavedTaps3();
+        var (bases, shuffleA, shuffleB, fits) = across.InterleavedBlocks3();
+        int rowLength = across.Length * 3, sourceLength = width * 3, blocks = fits ? rowLength / 8 : 0;
+        fixed (byte* sourceData = source, maskA = shuffleA, maskB = shuffleB)
+        fixed (int* rowData = rows, indices = index, wa = weightA, wb = weightB, offsets = bases)
+            for (int y = 0; y < height; y++)
+            {
+                byte* s = sourceData + y * sourceLength;
+                int* o = rowData + y * rowLength;
+                int j = 0;
+                for (int k = 0; k < blocks; k++, j += 8)
+                {
+                    if (y * sourceLength + offsets[k] + 16 > source.Length) break;
+                    var window = Sse2.LoadVector128(s + offsets[k]);
+                    var a = Avx2.ConvertToVector256Int32(Ssse3.Shuffle(window, Sse2.LoadVector128(maskA + 16 * k)));
+                    var b = Avx2.ConvertToVector256Int32(Ssse3.Shuffle(window, Sse2.LoadVector128(maskB + 16 * k)));
+                    Avx.Store(o + j, Avx2.Add(Avx2.MultiplyLow(a, Avx.LoadVector256(wa + j)), Avx2.MultiplyLow(b, Avx.LoadVector256(wb + j))));
+                }
+                for (; j < rowLength; j++)
+                {
+                    int i = indices[j];
+                    o[j] = wa[j] * s[i] + (wb[j] == 0 ? 0 : wb[j] * s[i + 3]);
+                }
+            }
+    }
 
     static AxisWeights MaskAxis(int source, int target, MaskResizeMode mode) =>
         mode == MaskResizeMode.Threshold && target < source ? AxisWeights.Area(source, target) : AxisWeights.Nearest(source, target);

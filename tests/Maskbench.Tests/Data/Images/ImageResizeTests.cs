@@ -49,6 +49,34 @@ public class ImageResizeTests
         }
     }
 
+    /// <summary>
+    /// The integer path (taken where its sums fit in 32 bits) and the double path give the same bytes, on sizes up to
+    /// those where the integer path's rounding margin is smallest; the oracle tests above run the integer path.
+    /// </summary>
+    [Fact]
+    public void IntegerAndDoublePathsGiveTheSameBytes()
+    {
+        var random = new Random(7);
+        int compared = 0;
+        foreach (var (sw, sh, tw, th) in new[] { (32, 32, 64, 64), (640, 480, 224, 224), (217, 190, 32, 32), (33, 31, 1000, 997), (1, 1, 2048, 1024) }
+                     .Concat(Enumerable.Range(0, 60).Select(_ => (1 + random.Next(300), 1 + random.Next(300), 1 + random.Next(300), 1 + random.Next(300)))))
+        {
+            var across = AxisWeights.ForImage(sw, tw);
+            var down = AxisWeights.ForImage(sh, th);
+            if (!ImageResize.FitsIntegerPath(across, down)) continue;
+            var source = RandomImage(random, sw, sh);
+            var exact = ImageResize.ResizeExact(source, across, down);
+            Assert.True(exact.Pixels.AsSpan().SequenceEqual(ImageResize.ResizeInDoubles(source, across, down).Pixels), $"{sw}x{sh} -> {tw}x{th}");
+            compared++;
+        }
+        Assert.True(compared >= 50, $"only {compared} size pairs took the integer path");
+        Assert.False(ImageResize.FitsIntegerPath(AxisWeights.ForImage(3000, 2000), AxisWeights.ForImage(3000, 2000)), "large sizes take the double path");
+        // Every growing axis takes the byte-shuffle horizontal pass (its taps fit in 16-byte windows).
+        for (int source = 1; source <= 40; source++)
+            for (int target = source + 1; target <= 3 * source + 8; target++)
+                Assert.True(AxisWeights.ForImage(source, target).InterleavedBlocks3().Fits, $"{source} -> {target}");
+    }
+
     [Theory]
     [InlineData(64, 48, 32, 24)]    // both halve: every mean of four is exact, ties round up
     [InlineData(30, 30, 7, 11)]     // fractional footprints
