@@ -44,6 +44,7 @@ public static class MnistBaseline
         var (trainRows, testRows) = MnistSplit.Indices(images.Count, Math.Min(options.TrainCount, images.Count - 1),
             Math.Min(options.TestCount, images.Count - Math.Min(options.TrainCount, images.Count - 1)), options.Seed);
         var clock = Stopwatch.StartNew();
+        using var kernels = Kernels.KernelChecks.Record();
 
         var (mean, std) = Models.ModelSpec.DefaultNormalization(1);
         var spec = new Models.ModelSpec { Arch = "smallcnn", Classes = 10, InputSize = 28, Channels = 1, Width = options.Width, Mean = mean, Std = std };
@@ -89,6 +90,7 @@ public static class MnistBaseline
             results.Rows.Add(row);
             progress.Info($"{name}: natural {row.Natural:F2}%, " + string.Join(", ", row.Robust.Select(p => $"ε={p.Epsilon}: {p.Accuracy:F2}%")));
         }
+        results.Kernels = kernels.Provenance();
         return results;
     }
 

@@ -19,6 +19,8 @@ public sealed class MnistResults
     public double TrainingSeconds { get; set; }
     public List<MnistEpoch> Curve { get; set; } = [];
     public List<MnistRow> Rows { get; set; } = [];
+    /// <summary>How the convolutions were computed (kernel verdicts against float64 and routes), training and attacks together.</summary>
+    public Kernels.KernelProvenance? Kernels { get; set; }
 
     public static MnistResults Load(string path) =>
         JsonSerializer.Deserialize<MnistResults>(File.ReadAllText(path), ExperimentResults.Json) ?? throw new DataFormatException(path, "empty results");
