@@ -14,6 +14,14 @@ static class AttackModels
     public static AttackedModel Load(string path, torch.Device device, bool maskedInput)
     {
         if (File.Exists(path)) return AttackedModel.FromTorchScript(path, device, maskedInput);
+        var (model, checkpoint) = LoadRun(path, device);
+        bool masked = model.Spec.Masked || maskedInput;
+        return AttackedModel.FromModule(model, masked, $"{model.Spec.Description}, {Path.GetFileName(checkpoint)} of {path}");
+    }
+
+    /// <summary>The classifier of a run folder (best.ckpt, else last.ckpt), in eval mode on <paramref name="device"/>.</summary>
+    public static (ImageClassifier Model, string Checkpoint) LoadRun(string path, torch.Device device)
+    {
         if (!Directory.Exists(path)) throw new MaskbenchException($"{path}: no such run folder or TorchScript file");
         var run = new RunFolder(path);
         var info = run.ReadInfo();
@@ -22,7 +30,6 @@ static class AttackModels
         Checkpoint.Load(checkpoint, model, optimizer: null);
         model.to(device);
         model.eval();
-        bool masked = info.Model.Masked || maskedInput;
-        return AttackedModel.FromModule(model, masked, $"{info.Model.Description}, {Path.GetFileName(checkpoint)} of {path}");
+        return (model, checkpoint);
     }
 }

@@ -25,6 +25,8 @@ public sealed class ExperimentResults
     /// <summary>Bin edges of the foreground fraction, in percent of the image.</summary>
     public List<int> ForegroundBinEdges { get; set; } = [];
     public List<CellSummary> Cells { get; set; } = [];
+    /// <summary>The learned-mask pipeline beside the oracle-mask and unmasked models (null when not run).</summary>
+    public PredictedMaskResults? PredictedMasks { get; set; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
