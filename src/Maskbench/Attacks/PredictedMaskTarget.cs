@@ -24,7 +24,8 @@ public enum GradientPath
     ThroughSoftMask,
     /// <summary>
     /// BPDA (Athalye, Carlini and Wagner 2018) with the straight-through estimator: the forward pass uses the
-    /// thresholded mask, the backward pass treats the threshold as the identity on σ(logit) (<see cref="Binarize"/>).
+    /// thresholded mask, the backward pass treats the threshold as a line of slope σ'(0) = 1/4 in the logit
+    /// (<see cref="Binarize"/> on logit/4), which does not vanish where the sigmoid saturates.
     /// </summary>
     StraightThrough,
 }
@@ -40,6 +41,7 @@ public sealed class PredictedMaskTarget : IAttackTarget
     readonly IAttackTarget _classifier;
     readonly Tensor? _cleanMask;
     static readonly Binarize Threshold = new(0.5);
+    static readonly Binarize LogitThreshold = new(0.0);
 
     public MaskMode Mode { get; }
     public GradientPath Path { get; }
@@ -92,7 +94,10 @@ public sealed class PredictedMaskTarget : IAttackTarget
         {
             GradientPath.FixedCleanMask => _cleanMask!,
             GradientPath.ThroughSoftMask => _masker.call(inputs).sigmoid(),
-            _ => Threshold.BackwardSubstitute(_masker.call(inputs).sigmoid()),
+            // Straight through on the logit scale at the sigmoid's slope at the threshold, σ'(0) = 1/4: the value is
+            // 1[z ≥ 0] = 1[σ(z) ≥ 0.5], the derivative 1/4 for every pixel, so confident pixels (where σ saturates
+            // and its own derivative is 0 in float32) still pass gradient.
+            _ => LogitThreshold.BackwardSubstitute(_masker.call(inputs) / 4),
         };
         return _classifier.LogitsForGradient(inputs * mask).MoveToOuterDisposeScope();
     }
@@ -112,8 +117,9 @@ public sealed class PredictedMaskTarget : IAttackTarget
 
 /// <summary>
 /// The first stage of the mask-growth attack (Tramèr et al. 2020's advice to attack each component): a two-logit
-/// target [0, g(x)] with label 0, where g(x) = −Σ_{p outside the region} (1 − σ(logit_p)) ≤ 0 measures how much of
-/// the area outside the attacker's current region the masker still calls background. Cross-entropy is softplus(g),
+/// target [0, g(x)] with label 0, where g(x) = Σ_{p outside the region} log σ(logit_p) ≤ 0 is the log-likelihood that
+/// the masker calls the area outside the attacker's current region foreground (its gradient, 1 − σ, does not vanish on
+/// confidently background pixels, unlike that of Σσ). Cross-entropy is softplus(g),
 /// increasing in g, so <see cref="PgdAttack"/> (without early stop) grows the predicted foreground unchanged; g never
 /// exceeds 0, so no iterate counts as "fooled" and the attack keeps the iterate of largest g.
 /// </summary>
@@ -122,8 +128,8 @@ public sealed class MaskGrowthTarget(nn.Module<Tensor, Tensor> masker, Tensor re
     public Tensor Logits(Tensor inputs)
     {
         using var scope = NewDisposeScope();
-        var background = (1 - masker.call(inputs).sigmoid()) * (1 - region);
-        var g = -background.flatten(1).sum(1, keepdim: true);
+        var foregroundLogLikelihood = nn.functional.logsigmoid(masker.call(inputs)) * (1 - region);
+        var g = foregroundLogLikelihood.flatten(1).sum(1, keepdim: true);
         return cat([zeros_like(g), g], 1).MoveToOuterDisposeScope();
     }
 

@@ -37,7 +37,7 @@ public class PredictedMaskTargetTests
     static Tensor InputGradient(IAttackTarget target, Tensor x, Tensor y)
     {
         var point = x.detach().requires_grad_(true);
-        var loss = nn.functional.cross_entropy(target.LogitsForGradient(point), y);
+        var loss = nn.functional.cross_entropy(target.LogitsForGradient(point), y, reduction: nn.Reduction.Sum);
         return autograd.grad([loss], [point])[0].detach();
     }
 
@@ -60,18 +60,18 @@ public class PredictedMaskTargetTests
         {
             var a = InputGradient(fixedMask, x, y);
             var b = InputGradient(oracleStyle, x, y);
-            Assert.True(a.allclose(b, rtol: 1e-6, atol: 1e-9));
+            Assert.True(a.allclose(b, rtol: 1e-6, atol: 1e-9), "fixed-clean-mask gradient differs from the oracle-style one");
             var c = InputGradient(straightThrough, x, y);
             // Off the clean mask the fixed-mask gradient is exactly 0; through the masker it is not.
             Assert.Equal(0.0, (a * (1 - hard)).abs().max().item<float>());
-            Assert.True((c * (1 - hard)).abs().max().item<float>() > 0);
+            Assert.True((c * (1 - hard)).abs().max().item<float>() > 0, "no straight-through gradient off the clean mask");
         }
         // Selecting rows keeps each row's clean mask.
         var rows = tensor(new long[] { 3, 1 });
         var selected = fixedMask.Select(rows);
         using (selected.Prepare(Precision.Fp32))
             Assert.True(InputGradient(selected, x.index_select(0, rows), y.index_select(0, rows))
-                .allclose(InputGradient(fixedMask, x, y).index_select(0, rows), rtol: 1e-5, atol: 1e-8));
+                .allclose(InputGradient(fixedMask, x, y).index_select(0, rows), rtol: 1e-5, atol: 1e-8), "selected rows lost their clean masks");
     }
 
     [Fact]
