@@ -108,6 +108,8 @@ sealed class AttackPipelineCommand : Command<AttackPipelineSettings>
         using var masker = new MaskerRun(settings.Masker).Load(device);
         var (classifier, _) = AttackModels.LoadRun(settings.Model, device);
         using var _classifier = classifier;
+        if (classifier.Spec.Channels != masker.Spec.Channels)
+            throw new MaskbenchException($"{settings.Model}: the classifier takes {classifier.Spec.Channels}-channel images, the masker {masker.Spec.Channels}-channel ones; the pipeline feeds both the same image");
         using var dataset = DatasetStore.Open(settings.Data);
         if (!dataset.HasSplit(settings.Split))
             throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}'; it has {string.Join(", ", dataset.SplitNames)}");

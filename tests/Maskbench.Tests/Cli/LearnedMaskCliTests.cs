@@ -13,9 +13,9 @@ public class LearnedMaskCliTests
     public void TrainMaskerTrainOnPredictedMasksAndAttackThePipelineFromTheCommandLine()
     {
         using var dir = new TempFolder();
-        DatasetStore.Write(dir["data"], SyntheticSplits.Manifest(TinySegmentation.Size, TinySegmentation.Classes), new Dictionary<string, SplitArrays>
+        DatasetStore.Write(dir["data"], SyntheticSplits.Manifest(32, TinySegmentation.Classes), new Dictionary<string, SplitArrays>
         {
-            ["train"] = TinySegmentation.Generate(64, seed: 21), ["test"] = TinySegmentation.Generate(16, seed: 22),
+            ["train"] = TinySegmentation.Generate(64, seed: 21, size: 32), ["test"] = TinySegmentation.Generate(16, seed: 22, size: 32),
         });
         var (code, stdout, stderr) = CliProcess.Run("train-masker", "--data", dir["data"], "--out", dir["masker"], "--mode", "pgd", "--epochs", "2",
             "--width", "2", "--depth", "2", "--eps", "4/255", "--steps", "1", "--batch", "32", "--lr", "0.01", "--seed", "3", "--limit-train", "48",
@@ -23,7 +23,7 @@ public class LearnedMaskCliTests
         Assert.True(code == 0, stderr + stdout);
         Assert.Contains("test IoU", stdout);
         var info = new MaskerRun(dir["masker"]).ReadInfo();
-        Assert.Equal((2, 2, 16), (info.Spec.BaseWidth, info.Spec.Depth, info.Spec.InputSize));
+        Assert.Equal((2, 2, 32), (info.Spec.BaseWidth, info.Spec.Depth, info.Spec.InputSize));
         Assert.Equal(MaskerTrainingMode.Pgd, info.Options.Mode);
         Assert.Equal(4.0 / 255, info.Options.Epsilon, 12);
         Assert.Equal((1, 32, 0.01, 3, 48, false), (info.Options.Steps, info.Options.BatchSize, info.Options.LearningRate, info.Options.Seed, info.Options.LimitTrain, info.Options.Augment));
@@ -38,7 +38,7 @@ public class LearnedMaskCliTests
         Assert.Contains("already holds a masker", stderr);
 
         // A classifier trained on the masker's predictions differs from one trained on the dataset's masks (same seed).
-        string[] train = ["train", "--data", dir["data"], "--arch", "smallcnn", "--width", "0.125", "--masked", "--epochs", "1", "--batch", "16", "--val", "0", "--threads", "1"];
+        string[] train = ["train", "--data", dir["data"], "--arch", "vgg11", "--width", "0.0625", "--masked", "--epochs", "1", "--batch", "16", "--val", "0", "--threads", "1"];
         (code, _, stderr) = CliProcess.Run([.. train, "--out", dir["oracle"]]);
         Assert.True(code == 0, stderr);
         (code, _, stderr) = CliProcess.Run([.. train, "--out", dir["predicted"], "--masker", dir["masker"]]);

@@ -88,7 +88,8 @@ public static class PipelineEvaluator
                 task.Advance(n);
             }
             if (examples.Count < options.ExamplesToKeep && decidingInputs is not null)
-                KeepExamples(examples, options.ExamplesToKeep, masker, x, cleanHard, decidingInputs, batch.Labels, decidedBy, start, data.ImageSize);
+                KeepExamples(examples, options.ExamplesToKeep, masker, x, cleanHard, decidingInputs, batch.Labels,
+                    cleanLogits.argmax(1).eq(batch.Labels).cpu().data<bool>().ToArray(), decidedBy, start);
         }
         var worst = Enumerable.Range(0, count).Count(i => !attacks.Any(a => fooled[a][i]));
         return new PipelineReport
@@ -162,14 +163,14 @@ public static class PipelineEvaluator
     }
 
     static void KeepExamples(List<PipelineExample> examples, int keep, nn.Module<Tensor, Tensor> masker, Tensor x, Tensor cleanHard, Tensor attacked,
-        Tensor labels, PipelineAttack?[] decidedBy, int start, int size)
+        Tensor labels, bool[] cleanCorrect, PipelineAttack?[] decidedBy, int start)
     {
         using var scope = NewDisposeScope();
         var attackedHard = HardMask(masker, attacked);
         static byte[] Image(Tensor t) => (t.clamp(0, 1) * 255).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous().cpu().data<byte>().ToArray();
         static byte[] Mask(Tensor t) => t.to_type(ScalarType.Byte).flatten().cpu().data<byte>().ToArray();
-        // Fooled examples first: they show what the attacker did to the mask.
-        var order = Enumerable.Range(0, decidedBy.Length).OrderBy(i => decidedBy[i] is null ? 1 : 0).ThenBy(i => i);
+        // Examples an attack fooled first (they show what the attacker did to the mask), then robust ones; clean mistakes last.
+        var order = Enumerable.Range(0, decidedBy.Length).OrderBy(i => !cleanCorrect[i] ? 2 : decidedBy[i] is null ? 1 : 0).ThenBy(i => i);
         foreach (int i in order)
         {
             if (examples.Count >= keep) break;

@@ -38,18 +38,18 @@ public sealed class TinySegmentation
         Classifier = TrainClassifier(Train);
     }
 
-    public static SplitArrays Generate(int count, int seed)
+    public static SplitArrays Generate(int count, int seed, int size = Size)
     {
         var rng = new Random(seed);
-        var data = new SplitArrays(count, Size);
+        var data = new SplitArrays(count, size);
         for (int i = 0; i < count; i++)
         {
             int label = rng.Next(Classes), side = rng.Next(5, 10);
-            int x0 = rng.Next(Size - side + 1), y0 = rng.Next(Size - side + 1);
-            for (int y = 0; y < Size; y++)
-                for (int x = 0; x < Size; x++)
+            int x0 = rng.Next(size - side + 1), y0 = rng.Next(size - side + 1);
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x < size; x++)
                 {
-                    int p = i * Size * Size + y * Size + x;
+                    int p = i * size * size + y * size + x;
                     bool inside = x >= x0 && x < x0 + side && y >= y0 && y < y0 + side;
                     data.Masks[p] = inside ? (byte)1 : (byte)0;
                     for (int c = 0; c < 3; c++)
