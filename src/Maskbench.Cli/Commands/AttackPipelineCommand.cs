@@ -29,7 +29,7 @@ sealed class AttackPipelineSettings : DeviceSettings
     public string Split { get; init; } = "test";
 
     [CommandOption("--mask-mode <MODE>")]
-    [Description("threshold (1[σ ≥ 0.5], the deployed mask) or soft (σ).")]
+    [Description("threshold (foreground where σ(logit) ≥ 0.5, the deployed mask) or soft (σ(logit)).")]
     [DefaultValue("threshold")]
     public string MaskMode { get; init; } = "threshold";
 
