@@ -117,7 +117,7 @@ public sealed class PredictedMaskTarget : IAttackTarget
 
 /// <summary>
 /// The first stage of the mask-growth attack (Tramèr et al. 2020's advice to attack each component): a two-logit
-/// target [0, g(x)] with label 0, where g(x) = Σ_{p outside the region} log σ(logit_p) ≤ 0 is the log-likelihood that
+/// target [0, g(x)] with label 0, where g(x) = mean over pixels of 1[p outside the region]·log σ(logit_p) ≤ 0, the log-likelihood that
 /// the masker calls the area outside the attacker's current region foreground (its gradient, 1 − σ, does not vanish on
 /// confidently background pixels, unlike that of Σσ). Cross-entropy is softplus(g),
 /// increasing in g, so <see cref="PgdAttack"/> (without early stop) grows the predicted foreground unchanged; g never
@@ -129,7 +129,8 @@ public sealed class MaskGrowthTarget(nn.Module<Tensor, Tensor> masker, Tensor re
     {
         using var scope = NewDisposeScope();
         var foregroundLogLikelihood = nn.functional.logsigmoid(masker.call(inputs)) * (1 - region);
-        var g = foregroundLogLikelihood.flatten(1).sum(1, keepdim: true);
+        // The mean, not the sum: softplus(g) saturates for large negative g, and its derivative σ(g) would underflow to 0.
+        var g = foregroundLogLikelihood.flatten(1).mean([1], keepdim: true);
         return cat([zeros_like(g), g], 1).MoveToOuterDisposeScope();
     }
 

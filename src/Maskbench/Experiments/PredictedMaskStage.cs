@@ -73,8 +73,11 @@ public static class PredictedMaskStage
             if (oracle is null) continue;
             section.Rows.Add(GridRow(letter, "oracle mask", oracle));
             var cell = cells.FirstOrDefault(c => c.Id == $"train-{oracle.Id}" || c.Parameters.GetValueOrDefault("model.id") == oracle.Id);
-            if (cell?.Training is null || !File.Exists(cell.Training.Checkpoint)) continue;
-            var report = EvaluateCached(stageFolder, letter, maskerRun, cell.Training.Checkpoint, masker, test, settings, device, progress);
+            if (cell?.Training is null) continue;
+            // The cell stores its checkpoint relative to the grid folder.
+            string checkpoint = Path.Combine(Path.GetFullPath(gridFolder), cell.Training.Checkpoint);
+            if (!File.Exists(checkpoint)) throw new MaskbenchException($"{checkpoint}: the checkpoint of {oracle.Id} is missing (rerun the grid)");
+            var report = EvaluateCached(stageFolder, letter, maskerRun, checkpoint, masker, test, settings, device, progress);
             section.Rows.Add(new PredictedMaskRow
             {
                 Training = letter, Mask = "predicted mask", Natural = Percent(report.Natural), Robust = Percent(report.WorstCase),

@@ -64,25 +64,38 @@ public static class PipelineEvaluator
             };
             var decidedBy = new PipelineAttack?[n];
             Tensor? decidingInputs = null;
+            // The non-adaptive attack's outcome: each adaptive attack includes it (Tramèr et al. 2020: an adaptive attack
+            // should subsume the non-adaptive one), searching only the examples it left robust.
+            Tensor? baselineFooled = null, baselineInputs = null;
             foreach (var kind in attacks)
             {
                 var (target, threat) = Configure(kind, masker, classifier, mode, x, baseRegion, cleanHard, options, start);
                 var attack = new PgdAttack { Steps = options.Steps, Restarts = options.Restarts, Seed = options.Seed + start };
-                using var result = attack.Run(target, x, batch.Labels, threat, cleanLogits: cleanLogits);
+                bool extendsBaseline = kind != PipelineAttack.NonAdaptive && baselineFooled is not null;
+                using var result = attack.Run(target, x, batch.Labels, threat, exclude: extendsBaseline ? baselineFooled : null, cleanLogits: cleanLogits);
+                var adversarial = extendsBaseline ? where(baselineFooled!.reshape(-1, 1, 1, 1), baselineInputs!, result.Adversarial) : result.Adversarial;
+                bool[] fooledNow = extendsBaseline
+                    ? result.Examples.Select((e, i) => e.Fooled || fooled[PipelineAttack.NonAdaptive][start + i]).ToArray()
+                    : result.Examples.Select(e => e.Fooled).ToArray();
+                if (kind == PipelineAttack.NonAdaptive)
+                {
+                    baselineFooled = tensor(fooledNow, device: x.device);
+                    baselineInputs = result.Adversarial.clone();
+                }
                 Tensor attackedHard;
-                using (no_grad()) attackedHard = HardMask(masker, result.Adversarial);
+                using (no_grad()) attackedHard = HardMask(masker, adversarial);
                 var iou = MaskIoU.PerImage(attackedHard, cleanHard);
                 iou.CopyTo(maskIoU[kind], start);
-                decidingInputs ??= result.Adversarial.clone();
+                decidingInputs ??= adversarial.clone();
                 for (int i = 0; i < n; i++)
                 {
-                    fooled[kind][start + i] = result.Examples[i].Fooled;
+                    fooled[kind][start + i] = fooledNow[i];
                     if (decidedBy[i] is null)
                     {
                         worstIoU[start + i] = iou[i];
                         // Until an attack fools the example, its deciding input is the latest attack's.
-                        using (no_grad()) decidingInputs[i] = result.Adversarial[i];
-                        if (result.Examples[i].Fooled) decidedBy[i] = kind;
+                        using (no_grad()) decidingInputs[i] = adversarial[i];
+                        if (fooledNow[i]) decidedBy[i] = kind;
                     }
                 }
                 task.Advance(n);
