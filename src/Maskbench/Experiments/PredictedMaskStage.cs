@@ -114,9 +114,9 @@ public static class PredictedMaskStage
         Robust = m.Pgd is double p ? Percent(FromPercent(p, m.TestCount)) : null,
     };
 
-    static WilsonInterval FromPercent(double percent, int count) => WilsonInterval.Of((int)Math.Round(percent / 100 * count), count);
+    static AccuracyInterval FromPercent(double percent, int count) => AccuracyInterval.Of((int)Math.Round(percent / 100 * count), count);
 
-    static PercentInterval Percent(WilsonInterval w) => new(Math.Round(100 * w.Accuracy, 2), Math.Round(100 * w.Low, 2), Math.Round(100 * w.High, 2));
+    static PercentInterval Percent(AccuracyInterval w) => new(Math.Round(100 * w.Accuracy, 2), Math.Round(100 * w.Low, 2), Math.Round(100 * w.High, 2));
 
     /// <summary>Runs the pipeline evaluation unless a result with the same key (masker, checkpoint, settings, rows) is on disk.</summary>
     static PipelineReport EvaluateCached(string stageFolder, string letter, MaskerRun maskerRun, string checkpoint, MaskUNet masker, SplitArrays test,
