@@ -1,4 +1,5 @@
 using Maskbench.Evaluation;
+using Maskbench.Models;
 using TorchSharp;
 
 namespace Maskbench.Cli.Commands;
@@ -15,4 +16,8 @@ static class AttackModels
         if (!Directory.Exists(path)) throw new MaskbenchException($"{path}: no such run folder or TorchScript file");
         return AttackedModel.FromRunFolder(path, device, maskedInput);
     }
+
+    /// <summary>The classifier of a run folder (best.ckpt, else last.ckpt), in eval mode on <paramref name="device"/>.</summary>
+    public static (ImageClassifier Model, string Checkpoint) LoadRun(string path, torch.Device device) =>
+        Directory.Exists(path) ? AttackedModel.LoadClassifier(path, device) : throw new MaskbenchException($"{path}: no such run folder or TorchScript file");
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Maskbench.Attacks;
 using Maskbench.Cli.Rendering;
 using Maskbench.Data;
+using Maskbench.Masks.Learned;
 using Maskbench.Models;
 using Maskbench.Runtime;
 using Maskbench.Training;
@@ -24,6 +25,10 @@ sealed class TrainSettings : DeviceSettings
     [CommandOption("--masked")]
     [Description("Train on x * mask; the adversary then perturbs the foreground only.")]
     public bool Masked { get; init; }
+
+    [CommandOption("--masker <DIR>")]
+    [Description("With --masked: train on the masks this masker (train-masker) predicts from the clean images, not the dataset's (the masker stays frozen).")]
+    public string? Masker { get; init; }
 
     [CommandOption("--arch <ARCH>")]
     [Description("vgg11, vgg13, vgg16, vgg19, preactresnet18 or smallcnn (grey input).")]
@@ -142,6 +147,12 @@ sealed class TrainCommand : Command<TrainSettings>
             throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}'; it has {string.Join(", ", dataset.SplitNames)}");
         options = options with { HorizontalFlip = dataset.Manifest.HorizontalFlipPreservesLabels };
         SplitArrays data = dataset.Split(settings.Split).Load();   // the dataset owns (and disposes) its splits
+        if (settings.Masker is not null)
+        {
+            if (!settings.Masked) throw new MaskbenchException("--masker replaces the dataset's masks, so it needs --masked");
+            using var masker = new MaskerRun(settings.Masker).Load(device);
+            data = MaskerEvaluation.WithPredictedMasks(masker, data, device);
+        }
         string manifestPath = Path.Combine(settings.Data, DatasetStore.ManifestFile);
         var identity = new DatasetIdentity(Path.GetFullPath(settings.Data),
             Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(manifestPath))), dataset.Manifest.Name);

@@ -28,6 +28,13 @@ public sealed class AttackedModel(string description, Func<TensorBatch, IAttackT
     /// </summary>
     public static AttackedModel FromRunFolder(string path, Device device, bool maskedInput = false)
     {
+        var (model, checkpoint) = LoadClassifier(path, device);
+        return FromModule(model, model.Spec.Masked || maskedInput, $"{model.Spec.Description}, {Path.GetFileName(checkpoint)} of {path}");
+    }
+
+    /// <summary>The classifier of a training run folder (best.ckpt, else last.ckpt), in evaluation mode on <paramref name="device"/>.</summary>
+    public static (ImageClassifier Model, string Checkpoint) LoadClassifier(string path, Device device)
+    {
         if (!Directory.Exists(path)) throw new MaskbenchException($"{path}: no such run folder");
         var run = new RunFolder(path);
         var info = run.ReadInfo();
@@ -36,7 +43,7 @@ public sealed class AttackedModel(string description, Func<TensorBatch, IAttackT
         Checkpoint.Load(checkpoint, model, optimizer: null);
         model.to(device);
         model.eval();
-        return FromModule(model, info.Model.Masked || maskedInput, $"{info.Model.Description}, {Path.GetFileName(checkpoint)} of {path}");
+        return (model, checkpoint);
     }
 
     /// <summary>A TorchScript file exported from PyTorch (torch.jit.save) taking N x 3 x S x S inputs in [0,1].</summary>

@@ -8,7 +8,7 @@ namespace Maskbench.Experiments;
 
 /// <summary>
 /// <c>maskbench demo</c>: synthetic GTSRB-format images → <c>build gtsrb</c> (graph-cut masks) → the <c>cpu</c> grid →
-/// the report, end to end on a laptop. Each stage is cached by its output (a rerun reuses the images, the dataset
+/// predicted-mask rows (<see cref="PredictedMaskStage"/>) → the report, end to end on a laptop. Each stage is cached by its output (a rerun reuses the images, the dataset
 /// and every finished cell), so an interrupted demo continues where it stopped.
 /// </summary>
 public static class Demo
@@ -27,6 +27,12 @@ public static class Demo
         Name = "demo", Epochs = 15, TrainSteps = 2, TrainEpsilonWarmup = 8, TestLimit = 200, SquareQueries = 100, ValidationCount = 100,
     };
 
+    /// <summary>The demo's predicted-mask stage: a slim masker (base width 8) and 10-step attacks on the grid's test rows.</summary>
+    public static PredictedMaskStage.Settings PredictedMasks { get; } = new()
+    {
+        BaseWidth = 8, Epochs = 6, Steps = 10, Epsilon = ExperimentProfile.PaperEpsilon, TestLimit = Profile.TestLimit, Seed = Profile.Seed,
+    };
+
     public static Outcome Run(string outFolder, Settings settings, Device device, IProgressSink progress)
     {
         var clock = Stopwatch.StartNew();
@@ -35,19 +41,23 @@ public static class Demo
         string grid = Path.Combine(outFolder, "grid");
         if (!File.Exists(Path.Combine(source, SyntheticGtsrb.MarkerFileName)))
         {
-            progress.Info($"1/3 synthetic GTSRB: {settings.Classes} classes, {settings.TrainPerClass} training and {settings.TestPerClass} test images each -> {source}");
+            progress.Info($"1/4 synthetic GTSRB: {settings.Classes} classes, {settings.TrainPerClass} training and {settings.TestPerClass} test images each -> {source}");
             if (Directory.Exists(source)) Directory.Delete(source, recursive: true);
             SyntheticGtsrb.Write(source, new SyntheticGtsrbOptions(settings.Classes, settings.TrainPerClass, settings.TestPerClass, settings.Seed), progress);
         }
-        else progress.Info($"1/3 synthetic GTSRB: reusing {source}");
+        else progress.Info($"1/4 synthetic GTSRB: reusing {source}");
         if (!File.Exists(Path.Combine(dataset, Data.DatasetStore.ManifestFile)))
         {
-            progress.Info($"2/3 build gtsrb: graph-cut foreground masks -> {dataset}");
+            progress.Info($"2/4 build gtsrb: graph-cut foreground masks -> {dataset}");
             GtsrbDatasetBuilder.Build(source, dataset, new GtsrbBuildOptions { ImageSize = 32, Seed = settings.Seed }, progress);
         }
-        else progress.Info($"2/3 build gtsrb: reusing {dataset}");
-        progress.Info($"3/3 grid ({Profile.Name} profile: {Profile.Arch} x{Profile.Width}, {Profile.Epochs} epochs) -> {grid}");
+        else progress.Info($"2/4 build gtsrb: reusing {dataset}");
+        progress.Info($"3/4 grid ({Profile.Name} profile: {Profile.Arch} x{Profile.Width}, {Profile.Epochs} epochs) -> {grid}");
         var outcome = Reproduction.Run(dataset, grid, Profile, null, CellSelection.All, device, progress);
-        return new Outcome(outcome.ReportPath, outcome, clock.Elapsed);
+        progress.Info($"4/4 predicted masks: a learned masker in front of the oracle-mask models, under adaptive attacks -> {Path.Combine(grid, PredictedMaskStage.Folder)}");
+        var results = outcome.Results;
+        results.PredictedMasks = PredictedMaskStage.Run(dataset, grid, results, PredictedMasks, device, progress);
+        string report = Reports.ReportWriter.Write(results, grid, Path.GetFullPath(grid));
+        return new Outcome(report, outcome with { ReportPath = report }, clock.Elapsed);
     }
 }

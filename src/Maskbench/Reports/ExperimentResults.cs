@@ -29,6 +29,8 @@ public sealed class ExperimentResults
     public List<CellSummary> Cells { get; set; } = [];
     /// <summary>How the cells' convolutions were computed (kernel verdicts against float64, routes), merged over cells.</summary>
     public Kernels.KernelProvenance? Kernels { get; set; }
+    /// <summary>The learned-mask pipeline beside the oracle-mask and unmasked models (null when not run).</summary>
+    public PredictedMaskResults? PredictedMasks { get; set; }
 
     public static readonly JsonSerializerOptions Json = new()
     {

@@ -114,6 +114,7 @@ public static class ReportContent
             foreach (var m in grids)
                 AddFigure(blocks, $"{m.Id}", $"examples-{m.Id}.png", File.ReadAllBytes(Path.Combine(imagesRoot, m.ExamplesImage!)));
         }
+        blocks.AddRange(PredictedMaskSection.Blocks(r, imagesRoot));
         return blocks;
     }
 
