@@ -97,6 +97,21 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         [CommandOption("--out <FILE>")]
         [Description("Write the report (accuracies, sweep, per-example records, timing) as JSON.")]
         public string? Out { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            var common = base.Validate();
+            if (!common.Successful) return common;
+            return OptionRange.First(
+                string.IsNullOrWhiteSpace(Model) ? "--model is required" : null,
+                string.IsNullOrWhiteSpace(Data) ? "--data is required" : null,
+                OptionRange.Integer(Count, "-n/--count", 1),
+                OptionRange.Integer(Steps, "--steps", 1, 1_000_000),
+                OptionRange.Fraction(StepSize, "--step-size", 0, 1, minExclusive: true),
+                OptionRange.Integer(Restarts, "--restarts", 1, 1000),
+                OptionRange.Integer(BatchSize, "--batch-size", 1, 65536),
+                Sweep is null ? OptionRange.Fraction(Epsilon, "--eps", 0, 1) : OptionRange.FractionList(Sweep, "--eps-sweep", 0, 1));
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -135,8 +150,10 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
             EarlyStop = !settings.NoEarlyStop,
             Precision = precision,
         });
+        // Refuse an unwritable --out before the attack, not after it.
+        if (settings.Out is not null) Maskbench.Files.OutputLocation.EnsureWritableFile(settings.Out);
         var epsilons = settings.Sweep is null ? [Fraction.Parse(settings.Epsilon)] : Fraction.ParseList(settings.Sweep);
-        using var dataset = DatasetStore.Open(settings.Data, verifyHashes: false);
+        using var dataset = DatasetStore.Open(settings.Data);
         if (!dataset.SplitNames.Contains(settings.Split))
             throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}' (it has {string.Join(", ", dataset.SplitNames)})");
         var split = dataset.Split(settings.Split);

@@ -19,7 +19,7 @@ sealed class CocoMasksSettings : GlobalSettings
     public override ValidationResult Validate() =>
         Annotations.Length == 0 ? ValidationResult.Error("--annotations is required")
         : Out.Length == 0 ? ValidationResult.Error("--out is required")
-        : ValidationResult.Success();
+        : base.Validate();
 }
 
 /// <summary>`maskbench coco masks`: decodes every annotation as the COCO API does and writes the RLE strings.</summary>

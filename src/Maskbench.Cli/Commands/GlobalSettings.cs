@@ -15,6 +15,8 @@ public class GlobalSettings : CommandSettings
     [Description("libtorch intra-op threads (default: one per core).")]
     public int Threads { get; init; }
 
+    public override Spectre.Console.ValidationResult Validate() => OptionRange.First(OptionRange.Integer(Threads, "--threads", 0, 1024));
+
     /// <summary>Applies --threads and the allocator's thresholds (<see cref="NativeHeap"/>); call before tensor work.</summary>
     public void ApplyRuntime()
     {

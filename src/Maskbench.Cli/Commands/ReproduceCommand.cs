@@ -35,9 +35,20 @@ public class ReproduceSettings : DeviceSettings
     [Description("Override the profile's channel width multiplier (1 = the architecture's published width).")]
     public double? Width { get; init; }
 
+    [CommandOption("--force")]
+    [Description("Run in an --out folder that holds another grid's plan.json, replacing its plan, results.json and report (cached cells are kept).")]
+    public bool Force { get; init; }
+
     [CommandOption("--cells <SELECTION>")]
     [Description("Run only these cells: indices and ranges (0,3-5; e.g. $SLURM_ARRAY_TASK_ID) or id patterns (train/*, eval/*masked*/pgd); --cells list prints the cells with their indices.")]
     public string? Cells { get; init; }
+
+    public override Spectre.Console.ValidationResult Validate()
+    {
+        var common = base.Validate();
+        if (!common.Successful) return common;
+        return OptionRange.First(OptionRange.Integer(Epochs, "--epochs", 1, 100_000), OptionRange.Real(Width, "--width", 0, 16, minExclusive: true));
+    }
 
     /// <summary><c>--cells list</c> prints the plan instead of running it (a bool flag is not bound on a branch's default command).</summary>
     public bool List => string.Equals(Cells, "list", StringComparison.OrdinalIgnoreCase);
@@ -62,7 +73,7 @@ sealed class ReproduceCommand : Command<ReproduceSettings>
         }
         var device = TorchRuntime.SelectDevice(settings.Device);
         var outcome = ConsoleProgress.Run(sink => Reproduction.Run(settings.Data, settings.Out, profile, settings.Arch,
-            CellSelection.Parse(settings.Cells), device, sink));
+            CellSelection.Parse(settings.Cells), device, sink, settings.Force));
         ReportSummary.Print(outcome.Results, outcome.Executed, outcome.Reused, outcome.ReportPath);
         return 0;
     }

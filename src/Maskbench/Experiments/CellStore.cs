@@ -22,6 +22,9 @@ public sealed class CellStore
 
     public string PathOf(string key) => Path.Combine(CellsFolder, key + ".json");
 
+    /// <summary>The lock file of a cell (<see cref="CellLock"/>).</summary>
+    public string LockPathOf(string key) => Path.Combine(OutFolder, "locks", key + ".lock");
+
     public bool TryLoad(string key, out CellResult result)
     {
         string path = PathOf(key);
