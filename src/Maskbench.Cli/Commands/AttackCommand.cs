@@ -132,6 +132,13 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
             "l2" => Attacks.Norm.L2,
             _ => throw new MaskbenchException($"--norm {settings.Norm}: expected linf or l2"),
         };
+        // Opening the split checks its arrays against the manifest's SHA-256 (a changed dataset is refused), before the model loads.
+        using var dataset = DatasetStore.Open(settings.Data);
+        if (!dataset.SplitNames.Contains(settings.Split))
+            throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}' (it has {string.Join(", ", dataset.SplitNames)})");
+        var split = dataset.Split(settings.Split);
+        // Refuse an unwritable --out before the attack, not after it.
+        if (settings.Out is not null) Maskbench.Files.OutputLocation.EnsureWritableFile(settings.Out);
         var model = AttackModels.Load(settings.Model, device, settings.MaskedInput);
         var region = (settings.Threat?.ToLowerInvariant() ?? (model.UsesForegroundMask ? "foreground" : "full")) switch
         {
@@ -150,13 +157,7 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
             EarlyStop = !settings.NoEarlyStop,
             Precision = precision,
         });
-        // Refuse an unwritable --out before the attack, not after it.
-        if (settings.Out is not null) Maskbench.Files.OutputLocation.EnsureWritableFile(settings.Out);
         var epsilons = settings.Sweep is null ? [Fraction.Parse(settings.Epsilon)] : Fraction.ParseList(settings.Sweep);
-        using var dataset = DatasetStore.Open(settings.Data);
-        if (!dataset.SplitNames.Contains(settings.Split))
-            throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}' (it has {string.Join(", ", dataset.SplitNames)})");
-        var split = dataset.Split(settings.Split);
         var options = new EvaluationOptions { Epsilons = epsilons, Norm = norm, Region = region, Limit = settings.Count, BatchSize = settings.BatchSize, Device = device };
         var report = ConsoleProgress.Run(sink => RobustnessEvaluator.Evaluate(split, settings.Split, model, attack, options, sink, precision, settings.Seed));
         report.Settings["data"] = settings.Data;

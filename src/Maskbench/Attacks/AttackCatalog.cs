@@ -25,7 +25,7 @@ public static class AttackCatalog
     public static IAttack Create(AttackRequest r)
     {
         if (r.Steps is < 1) throw new MaskbenchException($"attack steps must be at least 1, got {r.Steps}");
-        if (r.StepSize is double alpha && !(alpha > 0 && alpha <= 1)) throw new MaskbenchException($"the step size must lie in (0, 1], got {alpha}");
+        if (r.StepSize is double alpha && !(alpha >= 0 && alpha <= 1)) throw new MaskbenchException($"the step size must lie in [0, 1], got {alpha}");
         if (r.Restarts < 1) throw new MaskbenchException($"restarts must be at least 1, got {r.Restarts}");
         return Build(r);
     }

@@ -92,12 +92,16 @@ public sealed class GridRunner
         catch (MaskbenchException e) { throw new MaskbenchException($"{e.Message}; pass --force to replace it, or choose another --out", e); }
         if (Fingerprint(existing) == Fingerprint(plan)) return;
         string Describe(ExperimentPlan p) => $"dataset {p.DatasetName} ({p.DatasetSha256[..Math.Min(12, p.DatasetSha256.Length)]}), profile {p.Profile.Name}, {p.Profile.Arch} x{p.Profile.Width}, {p.Profile.Epochs} epochs, {p.Cells.Count} cells";
-        throw new MaskbenchException($"{planPath}: this folder holds another grid ({Describe(existing)}; this run: {Describe(plan)}); " +
+        string? firstDifference = plan.Cells.Select(c => c.Id).Zip(existing.Cells.Select(c => c.Id)).Select((ids, i) => (ids, i))
+            .Where(x => x.ids.First != x.ids.Second || Fingerprint(plan.Cells[x.i]) != Fingerprint(existing.Cells[x.i])).Select(x => x.ids.First).FirstOrDefault();
+        throw new MaskbenchException($"{planPath}: this folder holds another grid ({Describe(existing)}; this run: {Describe(plan)}" +
+            (firstDifference is null ? "" : $"; first differing cell: {firstDifference}") + "); " +
             "its plan, results.json and report would be replaced. Choose another --out, or pass --force to replace them (cached cells are kept)");
     }
 
-    static string Fingerprint(ExperimentPlan plan) =>
-        plan.DatasetSha256 + "\n" + string.Join("\n", plan.Cells.Select(c => c.Id + " " + string.Join(";", c.Parameters().Select(kv => $"{kv.Key}={kv.Value}"))));
+    static string Fingerprint(ExperimentPlan plan) => plan.DatasetSha256 + "\n" + string.Join("\n", plan.Cells.Select(Fingerprint));
+
+    static string Fingerprint(CellSpec cell) => cell.Id + " " + string.Join(";", cell.Parameters().Select(kv => $"{kv.Key}={kv.Value}"));
 
     /// <summary>The cell's lock: waits for it, or (in the first pass) throws <see cref="CellBusyException"/> when another process holds it.</summary>
     CellLock Lock(string key, string id)
