@@ -27,6 +27,7 @@ sealed class CocoMasksCommand : Command<CocoMasksSettings>
 {
     public override int Execute(CommandContext context, CocoMasksSettings settings, CancellationToken cancellationToken)
     {
+        Maskbench.Files.OutputLocation.EnsureWritableFile(settings.Out);
         int n = ConsoleProgress.Run(sink =>
         {
             var coco = CocoAnnotationReader.Read(settings.Annotations, sink);

@@ -46,6 +46,7 @@ sealed class PreviewCommand : Command<PreviewCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        Maskbench.Files.OutputLocation.EnsureWritableFile(settings.Out);
         using var ds = DatasetStore.Open(settings.Dataset);
         string split = settings.Split ?? (ds.HasSplit("train") ? "train" : ds.SplitNames[0]);
         var sheet = DatasetPreview.Render(ds.Split(split), settings.Count, settings.PerRow, settings.Seed);
