@@ -45,9 +45,9 @@ public static class Reproduction
     {
         var plan = PlanFor(datasetFolder, profile, arch);
         var p = plan.Profile;
-        Files.OutputLocation.EnsureWritableFolder(outFolder);
         if (!replaceOtherPlan) GridRunner.CheckSamePlan(Path.Combine(outFolder, "plan.json"), plan);
         using var backend = new TorchExperimentBackend(datasetFolder, plan.DatasetSha256, device, p.ValidationCount, p.ValidationSteps);
+        Files.OutputLocation.EnsureWritableFolder(outFolder);
         var runner = new GridRunner(plan, new CellStore(outFolder), backend, progress) { ReplaceOtherPlan = replaceOtherPlan };
         runner.Run(selection);
         var results = ResultsBuilder.Build(plan, new CellStore(outFolder));

@@ -92,7 +92,7 @@ public class ReproductionTests
         File.WriteAllBytes(tmp["data/test/images.npy"], images);
         var changed = Assert.Throws<DataFormatException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.All, CPU, NullProgress.Instance));
         Assert.Contains("images.npy", changed.Message);
-        Assert.Empty(Directory.Exists(tmp["out"]) ? Directory.GetFileSystemEntries(tmp["out"]) : []);
+        Assert.False(Directory.Exists(tmp["out"]));
 
         // A folder holding another grid's plan keeps its plan unless replacing it is asked for.
         images[^1] ^= 0xff;

@@ -292,4 +292,29 @@ public class ReaderFuzzTests(ITestOutputHelper output)
             else Assert.Equal(64, cell.Training!.CheckpointSha256.Length);
         });
     }
+
+    /// <summary>Inputs the fuzzing found, kept as plain cases: each was an internal error before its fix.</summary>
+    [Fact]
+    public void Inputs_found_by_fuzzing_are_refused_cleanly()
+    {
+        using var temp = new TempFolder();
+        // A .npy shape whose byte count overflows 64 bits (was an OverflowException).
+        string npy = temp["huge.npy"];
+        NpyFile.Write<byte>(npy, new byte[6], "|u1", [2, 3]);
+        string text = Encoding.Latin1.GetString(File.ReadAllBytes(npy)).Replace("(2, 3)", "(9223372036854775807, 3)");
+        File.WriteAllBytes(npy, Encoding.Latin1.GetBytes(text));
+        Assert.Contains("more bytes than any file can", Assert.Throws<DataFormatException>(() => NpyFile.Open(npy, "|u1", -1, -1)).Message);
+
+        // A COCO string that is not UTF-8 (was an InvalidOperationException from the JSON reader).
+        string json = temp["bad-utf8.json"];
+        File.WriteAllBytes(json, [.. Encoding.ASCII.GetBytes("{\"images\": [{\"id\": 1, \"file_name\": \"a"), 0xff, 0xfe, .. Encoding.ASCII.GetBytes(".jpg\", \"width\": 4, \"height\": 3}], \"categories\": [], \"annotations\": []}")]);
+        var e = Assert.Throws<DataFormatException>(() => CocoAnnotationReader.Read(json));
+        Assert.Contains("UTF-8", e.Message);
+        Assert.Contains(json, e.Message);
+
+        // A cell file whose per-example arrays disagree (the report would index past an array).
+        string cell = temp["cell.json"];
+        File.WriteAllText(cell, """{"key": "k", "id": "eval/x/pgd", "kind": "eval", "parameters": {}, "inputs": {}, "evaluation": {"indices": [0, 1], "labels": [1], "foregroundFractions": [0.5, 0.5], "correct": "10"}}""");
+        Assert.Contains("disagree in length", Assert.Throws<DataFormatException>(() => CellStore.Read(cell)).Message);
+    }
 }
