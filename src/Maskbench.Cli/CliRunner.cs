@@ -12,6 +12,7 @@ static class CliRunner
 
     public static int Run(CommandApp app, string[] args)
     {
+        args = OptionArguments.Normalize(args);
         bool verbose = args.Contains("--verbose") || args.Contains("-v");
         try
         {

@@ -106,6 +106,21 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         [Description("uint8 (round(255·x), as the store) or float32 (the attack's exact values in [[0,1]]).")]
         [DefaultValue("uint8")]
         public string AdversarialDtype { get; init; } = "uint8";
+
+        public override ValidationResult Validate()
+        {
+            var common = base.Validate();
+            if (!common.Successful) return common;
+            return OptionRange.First(
+                string.IsNullOrWhiteSpace(Model) ? "--model is required" : null,
+                string.IsNullOrWhiteSpace(Data) ? "--data is required" : null,
+                OptionRange.Integer(Count, "-n/--count", 1),
+                OptionRange.Integer(Steps, "--steps", 1, 1_000_000),
+                OptionRange.Fraction(StepSize, "--step-size", 0, 1, minExclusive: true),
+                OptionRange.Integer(Restarts, "--restarts", 1, 1000),
+                OptionRange.Integer(BatchSize, "--batch-size", 1, 65536),
+                Sweep is null ? OptionRange.Fraction(Epsilon, "--eps", 0, 1) : OptionRange.FractionList(Sweep, "--eps-sweep", 0, 1));
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -126,6 +141,13 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
             "l2" => Attacks.Norm.L2,
             _ => throw new MaskbenchException($"--norm {settings.Norm}: expected linf or l2"),
         };
+        // Opening the split checks its arrays against the manifest's SHA-256 (a changed dataset is refused), before the model loads.
+        using var dataset = DatasetStore.Open(settings.Data);
+        if (!dataset.SplitNames.Contains(settings.Split))
+            throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}' (it has {string.Join(", ", dataset.SplitNames)})");
+        var split = dataset.Split(settings.Split);
+        // Refuse an unwritable --out before the attack, not after it.
+        if (settings.Out is not null) Maskbench.Files.OutputLocation.EnsureWritableFile(settings.Out);
         var model = AttackModels.Load(settings.Model, device, settings.MaskedInput);
         var region = (settings.Threat?.ToLowerInvariant() ?? (model.UsesForegroundMask ? "foreground" : "full")) switch
         {
@@ -145,10 +167,6 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
             Precision = precision,
         });
         var epsilons = settings.Sweep is null ? [Fraction.Parse(settings.Epsilon)] : Fraction.ParseList(settings.Sweep);
-        using var dataset = DatasetStore.Open(settings.Data, verifyHashes: false);
-        if (!dataset.SplitNames.Contains(settings.Split))
-            throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}' (it has {string.Join(", ", dataset.SplitNames)})");
-        var split = dataset.Split(settings.Split);
         var options = new EvaluationOptions { Epsilons = epsilons, Norm = norm, Region = region, Limit = settings.Count, BatchSize = settings.BatchSize, Device = device };
         var pixels = settings.AdversarialDtype.ToLowerInvariant() switch
         {

@@ -42,6 +42,10 @@ sealed class BuildCocoSettings : GlobalSettings
     [DefaultValue(0)]
     public int MinSize { get; init; }
 
+    [CommandOption("--force")]
+    [Description("Write into a folder that is not empty and holds no COCO dataset; only the dataset's files are written, other files are kept.")]
+    public bool Force { get; init; }
+
     [CommandOption("--preview <PNG>")]
     [Description("Also save a grid of the first 64 samples (crop and masked crop side by side) to check by eye.")]
     public string? Preview { get; init; }
@@ -51,7 +55,8 @@ sealed class BuildCocoSettings : GlobalSettings
         : Images.Length == 0 ? ValidationResult.Error("--images is required")
         : Split is not ("train" or "test") ? ValidationResult.Error("--split must be train or test")
         : Out.Length == 0 ? ValidationResult.Error("--out is required")
-        : ValidationResult.Success();
+        : base.Validate() is { Successful: false } common ? common
+        : OptionRange.First(OptionRange.Integer(Size, "--size", 4, 1024), OptionRange.Integer(MinSize, "--min-size", 0));
 }
 
 /// <summary>`maskbench build coco`: MS-COCO-IC crops (<see cref="CocoCropDataset"/>).</summary>
@@ -72,14 +77,15 @@ sealed class BuildCocoCommand : Command<BuildCocoSettings>
                 : Split(settings.Exclude) is ["none"] ? [] : Split(settings.Exclude),
             MinSize = settings.MinSize,
         };
-        var manifest = ConsoleProgress.Run(settings, sink => CocoCropDataset.Build(settings.Out, options, sink));
+        if (settings.Preview is not null) Maskbench.Files.OutputLocation.EnsureWritableFile(settings.Preview, "--preview");
+        var manifest = ConsoleProgress.Run(settings, sink => CocoCropDataset.Build(settings.Out, options, sink, settings.Force));
         var table = new Table().Title($"[bold]{Markup.Escape(manifest.Name)}[/] (Table 1)").AddColumn("class")
             .AddColumn(new TableColumn("train").RightAligned()).AddColumn(new TableColumn("test").RightAligned());
         foreach (var row in CocoTable1.Rows(manifest)) table.AddRow(Markup.Escape(row.ClassName), row.Train.ToString(), row.Test.ToString());
         AnsiConsole.Write(table);
         if (settings.Preview is not null)
         {
-            using var ds = Maskbench.Data.DatasetStore.Open(settings.Out, verifyHashes: false);
+            using var ds = Maskbench.Data.DatasetStore.Open(settings.Out);
             CocoCropPreview.Save(ds.Split(settings.Split).Load(), settings.Preview);
             AnsiConsole.MarkupLine($"preview: {Markup.Escape(settings.Preview)}");
         }

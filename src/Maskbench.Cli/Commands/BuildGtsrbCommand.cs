@@ -49,6 +49,10 @@ sealed class BuildGtsrbSettings : GlobalSettings
     [Description("Read at most N records per class from each source split (quick builds).")]
     public int? LimitPerClass { get; init; }
 
+    [CommandOption("--force")]
+    [Description("Write into a folder that is not empty and holds no GTSRB-IC dataset; only the dataset's files are written, other files are kept.")]
+    public bool Force { get; init; }
+
     [CommandOption("--test-csv <PATH>")]
     [Description("The labelled GT-final_test.csv when it is not beside Final_Test/Images.")]
     public string? TestCsv { get; init; }
@@ -59,7 +63,13 @@ sealed class BuildGtsrbSettings : GlobalSettings
         if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
         if (Crop is not ("roi" or "full")) return ValidationResult.Error($"--crop must be roi or full, got {Crop}");
         if (OnError is not ("stop" or "skip" or "rescale-roi")) return ValidationResult.Error($"--on-error must be stop, skip or rescale-roi, got {OnError}");
-        return ValidationResult.Success();
+        var common = base.Validate();
+        if (!common.Successful) return common;
+        return OptionRange.First(
+            OptionRange.Integer(Size, "--size", 4, 1024),
+            OptionRange.Integer(Workers, "--workers", 0, 1024),
+            OptionRange.Real(TestFraction, "--test-fraction", 0, 1, minExclusive: true, maxExclusive: true),
+            OptionRange.Integer(LimitPerClass, "--limit-per-class", 1));
     }
 }
 
@@ -79,7 +89,7 @@ sealed class BuildGtsrbCommand : Command<BuildGtsrbSettings>
             LimitPerClass = settings.LimitPerClass,
             TestCsv = settings.TestCsv,
         };
-        var result = ConsoleProgress.Run(settings, sink => GtsrbDatasetBuilder.Build(settings.Src, settings.Out, options, sink));
+        var result = ConsoleProgress.Run(settings, sink => GtsrbDatasetBuilder.Build(settings.Src, settings.Out, options, sink, settings.Force));
         AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(settings.Out)}[/]: {result.TrainCount} train, {result.TestCount} test images"
             + (result.Skipped.Count > 0 ? $", {result.Skipped.Count} records skipped" : "")
             + (result.RoiRescaled > 0 ? $", {result.RoiRescaled} ROIs rescaled" : ""));

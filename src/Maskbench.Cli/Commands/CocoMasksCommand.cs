@@ -19,7 +19,7 @@ sealed class CocoMasksSettings : GlobalSettings
     public override ValidationResult Validate() =>
         Annotations.Length == 0 ? ValidationResult.Error("--annotations is required")
         : Out.Length == 0 ? ValidationResult.Error("--out is required")
-        : ValidationResult.Success();
+        : base.Validate();
 }
 
 /// <summary>`maskbench coco masks`: decodes every annotation as the COCO API does and writes the RLE strings.</summary>
@@ -27,6 +27,7 @@ sealed class CocoMasksCommand : Command<CocoMasksSettings>
 {
     public override int Execute(CommandContext context, CocoMasksSettings settings, CancellationToken cancellationToken)
     {
+        Maskbench.Files.OutputLocation.EnsureWritableFile(settings.Out);
         int n = ConsoleProgress.Run(settings, sink =>
         {
             var coco = CocoAnnotationReader.Read(settings.Annotations, sink);

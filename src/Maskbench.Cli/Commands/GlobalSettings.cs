@@ -35,6 +35,15 @@ public class GlobalSettings : CommandSettings
         _ => throw new MaskbenchException($"--progress {Progress}: expected auto, bars, plain or json"),
     };
 
+    public override Spectre.Console.ValidationResult Validate() =>
+        OptionRange.First(OptionRange.Integer(Threads, "--threads", 0, 1024), KernelRouteProblem());
+
+    string? KernelRouteProblem()
+    {
+        try { if (KernelRoute is not null) KernelChecks.ParsePolicy(KernelRoute); return null; }
+        catch (MaskbenchException e) { return "--kernel-route: " + e.Message; }
+    }
+
     /// <summary>Applies --threads, --kernel-route and the allocator's thresholds (<see cref="NativeHeap"/>); call before tensor work.</summary>
     public void ApplyRuntime()
     {

@@ -52,7 +52,12 @@ sealed class MasksEvaluateSettings : GlobalSettings
         if (Dataset is not null && Truth is null) return ValidationResult.Error("--dataset needs --truth");
         if (Peer is not (null or "grabcut")) return ValidationResult.Error($"--peer must be grabcut, got {Peer}");
         if (Peer is not null && Src is null) return ValidationResult.Error("--peer needs --src");
-        return ValidationResult.Success();
+        var common = base.Validate();
+        if (!common.Successful) return common;
+        return OptionRange.First(
+            OptionRange.Integer(PeerIterations, "--peer-iterations", 1, 1000),
+            OptionRange.Integer(Workers, "--workers", 0, 1024),
+            OptionRange.Integer(LimitPerClass, "--limit-per-class", 1));
     }
 }
 

@@ -16,7 +16,7 @@ public sealed class MergeSettings : GlobalSettings
     public string Out { get; init; } = "";
 
     public override ValidationResult Validate() =>
-        string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out is required") : ValidationResult.Success();
+        string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out is required") : base.Validate();
 }
 
 /// <summary><c>maskbench merge</c>: combine cell results from several output folders and render the report.</summary>

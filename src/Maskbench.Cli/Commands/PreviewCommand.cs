@@ -38,11 +38,15 @@ sealed class PreviewCommand : Command<PreviewCommand.Settings>
         [Description("Seed of the choice of examples.")]
         [DefaultValue(0)]
         public int Seed { get; init; }
+
+        public override ValidationResult Validate() =>
+            base.Validate() is { Successful: false } common ? common
+            : OptionRange.First(OptionRange.Integer(Count, "-n/--count", 1, 10_000), OptionRange.Integer(PerRow, "--per-row", 1, 1000));
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Count <= 0 || settings.PerRow <= 0) throw new MaskbenchException("--count and --per-row must be positive");
+        Maskbench.Files.OutputLocation.EnsureWritableFile(settings.Out);
         using var ds = DatasetStore.Open(settings.Dataset);
         string split = settings.Split ?? (ds.HasSplit("train") ? "train" : ds.SplitNames[0]);
         var sheet = DatasetPreview.Render(ds.Split(split), settings.Count, settings.PerRow, settings.Seed);

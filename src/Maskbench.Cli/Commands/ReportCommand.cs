@@ -16,7 +16,7 @@ public sealed class ReportSettings : GlobalSettings
     public string? Out { get; init; }
 
     public override ValidationResult Validate() =>
-        string.IsNullOrWhiteSpace(Results) ? ValidationResult.Error("--results is required") : ValidationResult.Success();
+        string.IsNullOrWhiteSpace(Results) ? ValidationResult.Error("--results is required") : base.Validate();
 }
 
 /// <summary><c>maskbench report</c>: re-render report.md and report.html from a results.json.</summary>

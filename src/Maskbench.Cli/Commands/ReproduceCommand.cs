@@ -84,12 +84,19 @@ public class ReproduceSettings : DeviceSettings
     [Description("Print the resolved settings and the number of cells, and exit without running anything.")]
     public bool? PrintPlan { get; init; }
 
-    /// <summary>An unknown profile or a bad override is a usage error (exit 2), reported in one line before anything runs.</summary>
+    /// <summary>
+    /// Option ranges, then the profile: an unknown profile or a bad override is a usage error (exit 2), reported in one
+    /// line before anything runs.
+    /// </summary>
     public override ValidationResult Validate()
     {
+        var common = base.Validate();
+        if (!common.Successful) return common;
+        var ranges = OptionRange.First(OptionRange.Integer(Epochs, "--epochs", 1, 100_000), OptionRange.Real(Width, "--width", 0, 16, minExclusive: true));
+        if (!ranges.Successful) return ranges;
         try { ResolveProfile(); }
         catch (MaskbenchException e) { return ValidationResult.Error(e.Message); }
-        return base.Validate();
+        return ValidationResult.Success();
     }
 
     /// <summary>The named profile (cpu when none is given) with every override applied and checked.</summary>
@@ -131,6 +138,10 @@ public class ReproduceSettings : DeviceSettings
         return p.Validated();
     }
 
+    [CommandOption("--force")]
+    [Description("Run in an --out folder that holds another grid's plan.json, replacing its plan, results.json and report (cached cells are kept).")]
+    public bool Force { get; init; }
+
     [CommandOption("--cells <SELECTION>")]
     [Description("Run only these cells: indices and ranges (0,3-5; e.g. $SLURM_ARRAY_TASK_ID) or id patterns (train/*, eval/*masked*/pgd); --cells list prints the cells with their indices.")]
     public string? Cells { get; init; }
@@ -166,7 +177,7 @@ sealed class ReproduceCommand : Command<ReproduceSettings>
         }
         var device = TorchRuntime.SelectDevice(settings.Device);
         var outcome = ConsoleProgress.Run(settings, sink => Reproduction.Run(settings.Data, settings.Out, profile, null,
-            CellSelection.Parse(settings.Cells), device, sink));
+            CellSelection.Parse(settings.Cells), device, sink, settings.Force));
         ReportSummary.Print(outcome.Results, outcome.Executed, outcome.Reused, outcome.ReportPath);
         return 0;
     }

@@ -23,6 +23,13 @@ public sealed class ReproduceMnistSettings : ReproduceSettings
     [Description("PGD and BPDA iterations.")]
     [DefaultValue(20)]
     public int Steps { get; init; } = 20;
+
+    public override Spectre.Console.ValidationResult Validate()
+    {
+        var common = base.Validate();
+        if (!common.Successful) return common;
+        return OptionRange.First(OptionRange.Integer(EvaluationLimit, "--eval-limit", 0), OptionRange.Integer(Steps, "--steps", 1, 1_000_000));
+    }
 }
 
 /// <summary><c>maskbench reproduce mnist</c>: plain and binarized CNN against PGD and BPDA on real MNIST.</summary>

@@ -21,7 +21,10 @@ sealed class SynthCocoSettings : GlobalSettings
     [DefaultValue(0)]
     public int Seed { get; init; }
 
-    public override ValidationResult Validate() => Out.Length == 0 ? ValidationResult.Error("--out is required") : ValidationResult.Success();
+    public override ValidationResult Validate() =>
+        Out.Length == 0 ? ValidationResult.Error("--out is required")
+        : base.Validate() is { Successful: false } common ? common
+        : OptionRange.First(OptionRange.Integer(Images, "--images", 1, 100_000));
 }
 
 /// <summary>`maskbench synth coco`: a small COCO-format dataset (<see cref="SyntheticCoco"/>).</summary>

@@ -38,7 +38,13 @@ sealed class SynthGtsrbSettings : GlobalSettings
     public int Workers { get; init; }
 
     public override ValidationResult Validate() =>
-        string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out is required") : ValidationResult.Success();
+        string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out is required")
+        : base.Validate() is { Successful: false } common ? common
+        : OptionRange.First(
+            OptionRange.Integer(Classes, "--classes", 1, 43),
+            OptionRange.Integer(TrainPerClass, "--train-per-class", 0, 100_000),
+            OptionRange.Integer(TestPerClass, "--test-per-class", 0, 100_000),
+            OptionRange.Integer(Workers, "--workers", 0, 1024));
 }
 
 /// <summary>`maskbench synth gtsrb`: writes a synthetic GTSRB-format data set with true masks.</summary>

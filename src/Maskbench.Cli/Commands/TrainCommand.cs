@@ -121,7 +121,21 @@ sealed class TrainSettings : DeviceSettings
     {
         if (string.IsNullOrWhiteSpace(Data)) return Spectre.Console.ValidationResult.Error("--data is required");
         if (string.IsNullOrWhiteSpace(Out)) return Spectre.Console.ValidationResult.Error("--out is required");
-        return base.Validate();
+        var common = base.Validate();
+        if (!common.Successful) return common;
+        return OptionRange.First(
+            OptionRange.Real(Width, "--width", 0, 16, minExclusive: true),
+            OptionRange.Integer(Epochs, "--epochs", 1, 100_000),
+            OptionRange.Fraction(Eps, "--eps", 0, 1),
+            OptionRange.Integer(EpsWarmup, "--eps-warmup", 0, Epochs),
+            OptionRange.Integer(Steps, "--steps", 1, 10_000),
+            OptionRange.Fraction(StepSize, "--step-size", 0, 1, minExclusive: true),
+            OptionRange.Integer(FreeReplays, "--free-replays", 1, 1000),
+            OptionRange.Integer(Batch, "--batch", 1, 65536),
+            OptionRange.Real(Lr, "--lr", 0, 10, minExclusive: true),
+            OptionRange.Integer(LimitTrain, "--limit-train", 1),
+            OptionRange.Integer(Val, "--val", 0),
+            OptionRange.Integer(ValSteps, "--val-steps", 1, 10_000));
     }
 }
 
@@ -131,6 +145,7 @@ sealed class TrainCommand : Command<TrainSettings>
     public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
     {
         settings.ApplyRuntime();
+        Maskbench.Files.OutputLocation.EnsureReplaceableFolder(settings.Out);
         var device = TorchRuntime.SelectDevice(settings.Device);
         var options = new TrainingOptions
         {

@@ -22,7 +22,15 @@ public static class AttackCatalog
 {
     public static IReadOnlyList<string> Names { get; } = ["pgd", "fgsm", "apgd-ce", "apgd-dlr", "apgd-t", "square", "suite"];
 
-    public static IAttack Create(AttackRequest r) => r.Name.ToLowerInvariant() switch
+    public static IAttack Create(AttackRequest r)
+    {
+        if (r.Steps is < 1) throw new MaskbenchException($"attack steps must be at least 1, got {r.Steps}");
+        if (r.StepSize is double alpha && !(alpha >= 0 && alpha <= 1)) throw new MaskbenchException($"the step size must lie in [0, 1], got {alpha}");
+        if (r.Restarts < 1) throw new MaskbenchException($"restarts must be at least 1, got {r.Restarts}");
+        return Build(r);
+    }
+
+    static IAttack Build(AttackRequest r) => r.Name.ToLowerInvariant() switch
     {
         "pgd" => new PgdAttack { Steps = r.Steps ?? 20, StepSize = r.StepSize, Restarts = r.Restarts, RandomStart = r.RandomStart, Seed = r.Seed, EarlyStop = r.EarlyStop, Precision = r.Precision },
         "fgsm" => new FgsmAttack { Seed = r.Seed, Precision = r.Precision },

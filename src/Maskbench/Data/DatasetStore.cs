@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Maskbench.Data.Store;
+using Maskbench.Files;
 
 namespace Maskbench.Data;
 
@@ -7,6 +8,11 @@ namespace Maskbench.Data;
 /// A dataset is a folder: `dataset.json` and one subfolder per split (`train/`, `test/`) holding `images.npy`
 /// (uint8 N×S×S×3 RGB), `masks.npy` (uint8 0/1 N×S×S) and `labels.npy` (int64 N). NumPy loads every array as it is,
 /// also with mmap_mode='r'. Writes go to a temporary sibling folder that is renamed into place when complete.
+/// <para>Nothing is lost: a dataset is written only into a missing or empty folder, or over a dataset of the same
+/// builder (<see cref="CheckTarget"/>), unless forced. A folder holding only the old dataset's files is replaced as a
+/// whole by one rename; a folder that also holds other files (notes, the user's own data) keeps them: only the
+/// dataset's own files are replaced, each by a rename, the manifest last, so that an interrupted write leaves a
+/// manifest whose hashes disagree with the arrays, which every reader refuses.</para>
 /// </summary>
 public static class DatasetStore
 {
@@ -15,9 +21,49 @@ public static class DatasetStore
     public const string MasksFile = "masks.npy";
     public const string LabelsFile = "labels.npy";
 
-    public static void Write(string folder, DatasetManifest manifest, IReadOnlyDictionary<string, SplitArrays> splits)
+    /// <summary>The builder named in a manifest's build parameters ("maskbench build gtsrb", "coco"), if any.</summary>
+    public static string? BuilderOf(DatasetManifest manifest) =>
+        manifest.BuildParameters.TryGetPropertyValue("builder", out var b) && b is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? s) ? s : null;
+
+    /// <summary>
+    /// Checks, before any work, that a dataset of <paramref name="builder"/> may be written to <paramref name="folder"/>:
+    /// it is missing or empty, or holds a dataset of the same builder (which the write replaces), or
+    /// <paramref name="force"/> is set (then other files in the folder are kept, and only the dataset's files are
+    /// written). Also checks that the location can be written. Returns a description of the dataset that will be
+    /// replaced, or null.
+    /// </summary>
+    public static string? CheckTarget(string folder, string? builder, bool force)
+    {
+        OutputLocation.EnsureReplaceableFolder(folder);
+        string full = Path.GetFullPath(folder);
+        if (!Directory.Exists(full) || !Directory.EnumerateFileSystemEntries(full).Any()) return null;
+        var existing = TryReadManifest(full);
+        if (existing is not null && BuilderOf(existing) == builder)
+            return $"{existing.Splits.Values.Sum(s => s.Count)} images in {string.Join(", ", existing.Splits.Keys.Order(StringComparer.Ordinal))}";
+        if (force) return existing is null ? null : $"a dataset of another builder ({BuilderOf(existing) ?? "unknown"})";
+        string holds = existing is not null
+            ? $"holds a dataset of another builder ({BuilderOf(existing) ?? "unknown"}, {existing.Splits.Values.Sum(s => s.Count)} images)"
+            : $"is not empty and holds no dataset ({string.Join(", ", Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).Order(StringComparer.Ordinal).Take(3))}{(Directory.EnumerateFileSystemEntries(full).Skip(3).Any() ? ", ..." : "")})";
+        throw new MaskbenchException($"--out {folder} {holds}; choose a new or empty folder, or pass --force to write the dataset's files there (other files are kept)");
+    }
+
+    /// <summary>The manifest of a dataset folder, or null when there is none or it is not a readable manifest.</summary>
+    public static DatasetManifest? TryReadManifest(string folder)
+    {
+        string path = Path.Combine(folder, ManifestFile);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var m = JsonSerializer.Deserialize<DatasetManifest>(File.ReadAllText(path), DatasetManifest.JsonOptions);
+            return m is not null && m.Format == DatasetManifest.CurrentFormat ? m : null;
+        }
+        catch (JsonException) { return null; }
+    }
+
+    public static void Write(string folder, DatasetManifest manifest, IReadOnlyDictionary<string, SplitArrays> splits, bool force = false)
     {
         if (splits.Count == 0) throw new ArgumentException("a dataset needs at least one split");
+        CheckTarget(folder, BuilderOf(manifest), force);
         folder = Path.GetFullPath(folder);
         foreach (var (name, arrays) in splits)
         {
@@ -49,7 +95,7 @@ public static class DatasetStore
                 manifest.Splits[name] = Summarize(arrays, manifest.ClassNames.Count, dir, name);
             }
             File.WriteAllText(Path.Combine(temp, ManifestFile), JsonSerializer.Serialize(manifest, DatasetManifest.JsonOptions) + "\n");
-            ReplaceFolder(temp, folder);
+            Install(temp, folder, manifest);
         }
         catch
         {
@@ -58,18 +104,71 @@ public static class DatasetStore
         }
     }
 
-    /// <summary>Moves <paramref name="source"/> to <paramref name="destination"/>, replacing an existing folder.</summary>
-    public static void ReplaceFolder(string source, string destination)
+    /// <summary>
+    /// Puts the complete dataset in <paramref name="temp"/> at <paramref name="folder"/>: by one folder rename when the
+    /// folder is missing, empty or holds nothing but the old dataset's files; else file by file, keeping other files.
+    /// </summary>
+    static void Install(string temp, string folder, DatasetManifest manifest)
     {
-        if (!Directory.Exists(destination))
+        if (!Directory.Exists(folder))
         {
-            Directory.Move(source, destination);
+            Directory.Move(temp, folder);
             return;
         }
-        string old = destination + $".old-{Guid.NewGuid():N}";
-        Directory.Move(destination, old);
-        Directory.Move(source, destination);
-        TryDelete(old);
+        var old = TryReadManifest(folder);
+        var oldFiles = old is null ? [] : DatasetFilesOf(old);
+        if (OnlyThese(folder, oldFiles))
+        {
+            string aside = Path.Combine(Path.GetDirectoryName(folder) ?? ".", $".{Path.GetFileName(folder)}.old-{Guid.NewGuid():N}");
+            Directory.Move(folder, aside);
+            Directory.Move(temp, folder);
+            TryDelete(aside);   // holds only files this tool wrote (checked above)
+            return;
+        }
+        var newFiles = DatasetFilesOf(manifest);
+        foreach (string file in newFiles.Where(f => f != ManifestFile))
+        {
+            string target = Path.Combine(folder, file);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Move(Path.Combine(temp, file), target, overwrite: true);
+        }
+        foreach (string file in oldFiles.Except(newFiles))
+        {
+            string stale = Path.Combine(folder, file);
+            if (File.Exists(stale)) File.Delete(stale);
+            string? dir = Path.GetDirectoryName(stale);
+            if (dir is not null && dir != folder && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+        }
+        File.Move(Path.Combine(temp, ManifestFile), Path.Combine(folder, ManifestFile), overwrite: true);
+        TryDelete(temp);
+    }
+
+    /// <summary>The files a manifest describes, relative to the dataset folder (with '/' as separator), the manifest included.</summary>
+    static HashSet<string> DatasetFilesOf(DatasetManifest manifest)
+    {
+        var files = new HashSet<string>(StringComparer.Ordinal) { ManifestFile };
+        foreach (var (name, split) in manifest.Splits)
+        {
+            // Only the three names this store writes, inside the split's own folder: a manifest cannot point elsewhere.
+            if (name.Length == 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name.Contains('.')) continue;
+            foreach (string f in new[] { ImagesFile, MasksFile, LabelsFile }) files.Add($"{name}/{f}");
+        }
+        return files;
+    }
+
+    /// <summary>Whether every file under <paramref name="folder"/> is one of <paramref name="files"/> (and no other folder is there).</summary>
+    static bool OnlyThese(string folder, HashSet<string> files)
+    {
+        foreach (string entry in Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories))
+        {
+            string relative = Path.GetRelativePath(folder, entry).Replace(Path.DirectorySeparatorChar, '/');
+            if (Directory.Exists(entry))
+            {
+                if (!files.Any(f => f.StartsWith(relative + "/", StringComparison.Ordinal))) return false;
+            }
+            else if (!files.Contains(relative)) return false;
+        }
+        return true;
     }
 
     static void TryDelete(string dir)

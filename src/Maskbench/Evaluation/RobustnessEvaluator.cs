@@ -46,7 +46,10 @@ public static class RobustnessEvaluator
         using var kernels = Kernels.KernelChecks.Record();
         var epsilons = options.Epsilons.Distinct().OrderBy(e => e).ToArray();
         if (epsilons.Length == 0) throw new MaskbenchException("no ε to evaluate");
-        if (epsilons[0] < 0) throw new MaskbenchException($"ε must be ≥ 0, got {epsilons[0]}");
+        if (!(epsilons[0] >= 0) || !(epsilons[^1] <= 1)) throw new MaskbenchException($"ε must lie in [0, 1], got {string.Join(", ", epsilons)}");
+        if (options.Limit is < 1) throw new MaskbenchException($"the number of images to attack must be at least 1, got {options.Limit}");
+        if (options.BatchSize < 1) throw new MaskbenchException($"the batch size must be at least 1, got {options.BatchSize}");
+        if (split.Count == 0) throw new MaskbenchException($"split '{splitName}' has no images to attack");
         int n = Math.Min(split.Count, options.Limit ?? split.Count);
         var examples = new List<ExampleOutcome>(n);
         var robust = new int[epsilons.Length];

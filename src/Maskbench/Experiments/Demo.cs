@@ -53,7 +53,8 @@ public static class Demo
         }
         else progress.Info($"2/4 build gtsrb: reusing {dataset}");
         progress.Info($"3/4 grid ({Profile.Name} profile: {Profile.Arch} x{Profile.Width}, {Profile.Epochs} epochs) -> {grid}");
-        var outcome = Reproduction.Run(dataset, grid, Profile, null, CellSelection.All, device, progress);
+        // The grid folder is the demo's own: a plan from another version of the demo is replaced (its cells stay cached).
+        var outcome = Reproduction.Run(dataset, grid, Profile, null, CellSelection.All, device, progress, replaceOtherPlan: true);
         progress.Info($"4/4 predicted masks: a learned masker in front of the oracle-mask models, under adaptive attacks -> {Path.Combine(grid, PredictedMaskStage.Folder)}");
         var results = outcome.Results;
         results.PredictedMasks = PredictedMaskStage.Run(dataset, grid, results, PredictedMasks, device, progress);

@@ -17,8 +17,14 @@ public interface IExperimentBackend
     EvaluationOutcome Evaluate(GridModel model, TrainedModel trained, GridAttack attack, IProgressSink progress);
 }
 
-/// <summary>A trained model: the checkpoint's absolute path and the per-epoch curve.</summary>
-public sealed record TrainedModel(string CheckpointPath, IReadOnlyList<Dictionary<string, double>> Curve);
+/// <summary>
+/// A trained model: the checkpoint's absolute path and the per-epoch curve. <see cref="CheckpointSha256"/>, when
+/// known, is the hash the training cell recorded; a backend loads the checkpoint only if its bytes hash to it.
+/// </summary>
+public sealed record TrainedModel(string CheckpointPath, IReadOnlyList<Dictionary<string, double>> Curve)
+{
+    public string? CheckpointSha256 { get; init; }
+}
 
 /// <summary>Per-example results of one evaluation, and optionally a few examples to draw.</summary>
 public sealed record EvaluationOutcome(

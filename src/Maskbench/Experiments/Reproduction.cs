@@ -16,10 +16,13 @@ public static class Reproduction
 
     public static ExperimentPlan PlanFor(string datasetFolder, ExperimentProfile profile, string? arch = null)
     {
+        string chosenArch = arch ?? profile.Arch;
+        if (!Models.ModelFactory.Architectures.Contains(chosenArch.ToLowerInvariant()))
+            throw new MaskbenchException($"--arch {chosenArch}: unknown architecture; known: {string.Join(", ", Models.ModelFactory.Architectures)}");
         string manifestPath = Path.Combine(datasetFolder, DatasetStore.ManifestFile);
         if (!File.Exists(manifestPath))
             throw new MaskbenchException($"{datasetFolder}: no {DatasetStore.ManifestFile} (build a dataset first, for example `maskbench build gtsrb`)");
-        using var dataset = DatasetStore.Open(datasetFolder, verifyHashes: false);
+        using var dataset = DatasetStore.Open(datasetFolder);
         var manifest = dataset.Manifest;
         var summary = new DatasetSummary
         {
@@ -32,13 +35,20 @@ public static class Reproduction
         return ExperimentPlan.Create(profile, Path.GetFullPath(datasetFolder), manifest.Name, summary.Sha256, arch, summary);
     }
 
+    /// <summary>
+    /// Runs the selected cells into <paramref name="outFolder"/> and writes results.json and the report. Everything that
+    /// can be refused is refused before any work: an unknown architecture, an unwritable folder, a folder holding
+    /// another grid's plan (unless <paramref name="replaceOtherPlan"/>), a dataset whose arrays fail their hashes.
+    /// </summary>
     public static Outcome Run(string datasetFolder, string outFolder, ExperimentProfile profile, string? arch, CellSelection selection,
-        Device device, IProgressSink progress)
+        Device device, IProgressSink progress, bool replaceOtherPlan = false)
     {
         var plan = PlanFor(datasetFolder, profile, arch);
         var p = plan.Profile;
+        if (!replaceOtherPlan) GridRunner.CheckSamePlan(Path.Combine(outFolder, "plan.json"), plan);
         using var backend = new TorchExperimentBackend(datasetFolder, plan.DatasetSha256, device, p.ValidationCount, p.ValidationSteps);
-        var runner = new GridRunner(plan, new CellStore(outFolder), backend, progress);
+        Files.OutputLocation.EnsureWritableFolder(outFolder);
+        var runner = new GridRunner(plan, new CellStore(outFolder), backend, progress) { ReplaceOtherPlan = replaceOtherPlan };
         runner.Run(selection);
         var results = ResultsBuilder.Build(plan, new CellStore(outFolder));
         string report = ReportWriter.Write(results, outFolder, Path.GetFullPath(outFolder));

@@ -27,12 +27,15 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
 
     public TorchExperimentBackend(string datasetFolder, string datasetSha256, Device device, int validationCount, int validationSteps, int evalBatch = 100)
     {
-        _dataset = DatasetStore.Open(datasetFolder, verifyHashes: false);
+        _dataset = DatasetStore.Open(datasetFolder);
         // COCO-style datasets call their held-out split "val".
         _testSplit = _dataset.HasSplit("test") ? "test" : "val";
         foreach (string split in new[] { "train", _testSplit })
             if (!_dataset.HasSplit(split))
                 throw new MaskbenchException($"{datasetFolder}: the dataset has no '{split}' split (it has {string.Join(", ", _dataset.SplitNames)}; the grid needs train and test or val)");
+        // Opening a split checks its arrays against the manifest's SHA-256: a changed dataset is refused before any cell runs.
+        _dataset.Split("train");
+        _dataset.Split(_testSplit);
         _datasetSha256 = datasetSha256;
         _device = device;
         _validationCount = validationCount;
@@ -140,7 +143,7 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
         var split = _dataset.Split(_testSplit);
         var rows = StratifiedTestRows(split.Labels, spec.TestLimit);
         using var classifier = ModelFactory.Create(ArchitectureOf(model));
-        Checkpoint.Load(trained.CheckpointPath, classifier, null);
+        Checkpoint.Load(trained.CheckpointPath, classifier, null, trained.CheckpointSha256);
         classifier.to(_device);
         classifier.eval();
 

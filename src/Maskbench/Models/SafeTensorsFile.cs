@@ -11,7 +11,10 @@ namespace Maskbench.Models;
 /// little-endian header length N, N bytes of UTF-8 JSON mapping each tensor name to
 /// <c>{"dtype", "shape", "data_offsets": [begin, end]}</c> (offsets relative to the byte after the header) plus an
 /// optional <c>"__metadata__"</c> object of strings, then the raw little-endian row-major data. We pad the header
-/// with spaces to a multiple of 8 bytes, as the reference writer does, so the data is aligned.
+/// with spaces to a multiple of 8 bytes, as the reference writer does, so the data is aligned. The metadata also
+/// holds <c>data_sha256</c>, the SHA-256 of the data section, which every read checks when present: a file whose
+/// tensor bytes changed (zeroed, flipped, truncated) is refused instead of loaded as other weights. Readers that do
+/// not know the key (PyTorch's safetensors) ignore it.
 /// </summary>
 public static class SafeTensorsFile
 {
@@ -21,16 +24,17 @@ public static class SafeTensorsFile
         ("I64", ScalarType.Int64, 8), ("I32", ScalarType.Int32, 4), ("U8", ScalarType.Byte, 1), ("BOOL", ScalarType.Bool, 1),
     ];
 
+    /// <summary>The metadata key holding the SHA-256 (lowercase hex) of the data section.</summary>
+    public const string DataSha256Key = "data_sha256";
+
     /// <summary>Writes the tensors in the given order, atomically (temporary file, then rename).</summary>
     public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var header = new JsonObject();
-        if (metadata is { Count: > 0 })
-        {
-            var meta = new JsonObject();
+        var meta = new JsonObject();
+        if (metadata is not null)
             foreach (var (k, v) in metadata) meta[k] = v;
-            header["__metadata__"] = meta;
-        }
+        header["__metadata__"] = meta;
         var blobs = new List<byte[]>();
         long offset = 0;
         foreach (var (name, t) in tensors)
@@ -52,25 +56,42 @@ public static class SafeTensorsFile
             offset += data.Length;
             blobs.Add(data);
         }
+        using (var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256))
+        {
+            foreach (var blob in blobs) sha.AppendData(blob);
+            meta[DataSha256Key] = Convert.ToHexStringLower(sha.GetHashAndReset());
+        }
         byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
         int padded = (json.Length + 7) / 8 * 8;
-        string tmp = path + ".tmp";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        string tmp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
         {
-            Span<byte> length = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
-            stream.Write(length);
-            stream.Write(json);
-            for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
-            foreach (var blob in blobs) stream.Write(blob);
+            using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+            {
+                Span<byte> length = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
+                stream.Write(length);
+                stream.Write(json);
+                for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
+                foreach (var blob in blobs) stream.Write(blob);
+            }
+            File.Move(tmp, path, overwrite: true);
         }
-        File.Move(tmp, path, overwrite: true);
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
     }
 
     /// <summary>Reads every tensor (on the CPU, in file order) and the metadata strings.</summary>
-    public static (List<(string Name, Tensor Tensor)> Tensors, Dictionary<string, string> Metadata) Read(string path)
+    public static (List<(string Name, Tensor Tensor)> Tensors, Dictionary<string, string> Metadata) Read(string path) => Read(path, out _);
+
+    /// <summary>As <see cref="Read(string)"/>, also giving the SHA-256 of the bytes read (the file as used).</summary>
+    public static (List<(string Name, Tensor Tensor)> Tensors, Dictionary<string, string> Metadata) Read(string path, out string fileSha256)
     {
+        if (!File.Exists(path)) throw new MaskbenchException($"{path}: file not found");
         byte[] bytes = File.ReadAllBytes(path);
+        fileSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
         if (bytes.Length < 8) throw new DataFormatException(path, "file is shorter than the 8-byte header length");
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         if (n > (ulong)(bytes.Length - 8)) throw new DataFormatException(path, $"header length {n} exceeds the file size {bytes.Length}", "byte 0");
@@ -101,18 +122,33 @@ public static class SafeTensorsFile
                 if (dtype.Name is null) throw new DataFormatException(path, $"unsupported dtype '{dtypeName}'", $"tensor '{name}'");
                 long[] shape = entry["shape"]!.AsArray().Select(s => s!.GetValue<long>()).ToArray();
                 var offsets = entry["data_offsets"]!.AsArray().Select(s => s!.GetValue<long>()).ToArray();
-                long count = shape.Aggregate(1L, (a, b) => a * b);
-                if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] > dataLength || offsets[1] - offsets[0] != count * dtype.Size)
+                if (shape.Any(d => d < 0)) throw new DataFormatException(path, $"shape [{string.Join(", ", shape)}] has a negative dimension", $"tensor '{name}'");
+                long count = shape.Aggregate(1L, (a, b) => checked(a * b));
+                if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] > dataLength || offsets[1] - offsets[0] != checked(count * dtype.Size))
                     throw new DataFormatException(path, $"data_offsets [{string.Join(", ", offsets)}] do not fit shape [{string.Join(", ", shape)}] of {dtypeName} in {dataLength} data bytes", $"tensor '{name}'");
                 var t = empty(shape, dtype.Type);
                 bytes.AsSpan((int)(dataStart + offsets[0]), (int)(offsets[1] - offsets[0])).CopyTo(t.bytes);
                 tensors.Add((name, t));
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException or OverflowException or ArgumentException)
         {
             foreach (var (_, t) in tensors) t.Dispose();
             throw new DataFormatException(path, "malformed header entry: " + e.Message, "header", e);
+        }
+        catch
+        {
+            foreach (var (_, t) in tensors) t.Dispose();
+            throw;
+        }
+        if (metadata.TryGetValue(DataSha256Key, out var expected))
+        {
+            string actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.AsSpan((int)dataStart)));
+            if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var (_, t) in tensors) t.Dispose();
+                throw new DataFormatException(path, $"the tensor data's SHA-256 is {actual}, the header records {expected} (file changed or corrupt)", "data");
+            }
         }
         return (tensors, metadata);
     }

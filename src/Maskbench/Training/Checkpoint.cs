@@ -33,13 +33,19 @@ public static class Checkpoint
         SafeTensorsFile.Write(path, entries, metadata);
     }
 
-    /// <summary>Loads the model (strictly: every key must match) and optimizer; returns the completed epoch and the metric lines.</summary>
-    public static (int Epoch, List<string> MetricLines) Load(string path, ImageClassifier model, SgdMomentum? optimizer)
+    /// <summary>
+    /// Loads the model (strictly: every key must match) and optimizer; returns the completed epoch and the metric
+    /// lines. With <paramref name="expectedSha256"/> the bytes read must hash to it (the file a cached result was
+    /// computed from); the data section is always checked against the hash the file records.
+    /// </summary>
+    public static (int Epoch, List<string> MetricLines) Load(string path, ImageClassifier model, SgdMomentum? optimizer, string? expectedSha256 = null)
     {
         if (!File.Exists(path)) throw new MaskbenchException($"{path}: checkpoint not found");
-        var (tensors, metadata) = SafeTensorsFile.Read(path);
+        var (tensors, metadata) = SafeTensorsFile.Read(path, out string sha256);
         try
         {
+            if (expectedSha256 is not null && !string.Equals(sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
+                throw new DataFormatException(path, $"SHA-256 is {sha256}, expected {expectedSha256} (the checkpoint changed or is corrupt)");
             if (!metadata.TryGetValue("format", out var format) || format != Format)
                 throw new DataFormatException(path, $"not a maskbench checkpoint (format '{format}', expected '{Format}')", "__metadata__");
             var modelState = tensors.Where(t => t.Name.StartsWith(ModelPrefix, StringComparison.Ordinal))
@@ -48,7 +54,8 @@ public static class Checkpoint
             if (optimizer is not null)
                 optimizer.LoadBuffers(tensors.Where(t => t.Name.StartsWith(MomentumPrefix, StringComparison.Ordinal))
                     .ToDictionary(t => t.Name[MomentumPrefix.Length..], t => t.Tensor));
-            int epoch = int.Parse(metadata["epoch"], CultureInfo.InvariantCulture);
+            if (!metadata.TryGetValue("epoch", out var epochText) || !int.TryParse(epochText, NumberStyles.None, CultureInfo.InvariantCulture, out int epoch))
+                throw new DataFormatException(path, "metadata lacks a valid \"epoch\"", "__metadata__");
             var lines = metadata.TryGetValue("metrics", out var m) && m.Length > 0 ? m.Split('\n').ToList() : [];
             return (epoch, lines);
         }

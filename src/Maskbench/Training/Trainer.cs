@@ -61,17 +61,27 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         using var optimizer = new SgdMomentum(model.named_parameters(), Options.Momentum, Options.WeightDecay);
         var history = new List<EpochMetrics>();
         int startEpoch = 0;
-        if (resume)
+        // run.json records the new epoch count only once an epoch beyond the old count is saved, so a failed
+        // extension leaves the run as it was.
+        bool extend = false;
+        // A run killed before its first checkpoint has run.json and nothing else worth keeping: it starts over,
+        // with or without --resume (with --resume, only if the options match).
+        bool started = File.Exists(run.RunJson) && !File.Exists(run.Last);
+        if (resume && File.Exists(run.Last))
         {
             var previous = run.ReadInfo();
-            CheckResumable(run, previous, info);
+            extend = CheckResumable(run, previous, info);
             (startEpoch, var checkpointLines) = Checkpoint.Load(run.Last, model, optimizer);
             history = RestoreTimings(checkpointLines.Select(EpochMetrics.Parse), run);
             progress.Info($"resuming {runPath} after epoch {startEpoch}");
         }
+        else if (resume && !started)
+            throw new MaskbenchException($"{runPath}: nothing to resume (no run.json or last.ckpt); run without --resume to start it");
         else
         {
-            if (File.Exists(run.Last) || File.Exists(run.RunJson))
+            if (started && resume) CheckResumable(run, run.ReadInfo(), info);
+            if (started) progress.Info($"{runPath}: no epoch had finished before the run stopped; starting it from the beginning");
+            else if (File.Exists(run.Last))
                 throw new MaskbenchException($"{runPath} already holds a run; pass --resume to continue it or choose another --out");
             Directory.CreateDirectory(runPath);
             run.WriteInfo(info);
@@ -98,6 +108,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             // The checkpoint holds no wall-clock time, so that two runs with the same seed write identical files.
             Checkpoint.Save(run.Last, model, optimizer, epoch + 1, history.Select(m => m.WithoutTiming().ToJsonLine()).ToList());
             if (metrics.Best) RunFolder.CopyAtomically(run.Last, run.Best);
+            if (extend) { run.WriteInfo(info); extend = false; }
             run.WriteMetrics(history.Select(m => m.ToJsonLine()));
             run.WriteKernels(kernels.Provenance());
             progress.Info($"epoch {epoch + 1}/{Options.Epochs}: loss {loss:F4}, train acc {accuracy:P1}, val natural {natural:P1}, val PGD {robust:P1}{(metrics.Best ? " (best)" : "")}, {metrics.Seconds:F1} s, working set {Environment.WorkingSet / (1024 * 1024)} MiB");
@@ -134,7 +145,8 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
     int Iterations(int trainCount) =>
         (trainCount + Options.BatchSize - 1) / Options.BatchSize * (Options.Mode == TrainingMode.Free ? Options.FreeReplays : 1);
 
-    void CheckResumable(RunFolder run, RunInfo previous, RunInfo now)
+    /// <summary>Refuses a resume with other settings; returns whether the epoch count grows (run.json to be rewritten).</summary>
+    bool CheckResumable(RunFolder run, RunInfo previous, RunInfo now)
     {
         string Problem(string what) => $"{run.RunJson}: cannot resume, {what} differs from this command's (start a new --out instead)";
         if (previous.Model with { Mean = [], Std = [] } != now.Model with { Mean = [], Std = [] }
@@ -145,11 +157,9 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         if (previous.Threads is int before && now.Threads is int threads && before != threads)
             progress.Info($"note: the run used {before} libtorch threads and this process uses {threads} (--threads); " +
                 "it continues correctly but not bit-identically to an uninterrupted run");
-        if (previous.Options.Epochs != now.Options.Epochs)
-        {
-            progress.Info($"extending the run from {previous.Options.Epochs} to {now.Options.Epochs} epochs");
-            run.WriteInfo(now);
-        }
+        if (previous.Options.Epochs == now.Options.Epochs) return false;
+        progress.Info($"extending the run from {previous.Options.Epochs} to {now.Options.Epochs} epochs");
+        return true;
     }
 
     /// <summary>The per-epoch seed: a fixed mix of (seed, epoch), so each epoch's randomness is independent of history.</summary>

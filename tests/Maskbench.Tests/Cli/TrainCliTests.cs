@@ -22,7 +22,7 @@ public class TrainCliTests
         Assert.True(info.Model.Masked);
 
         (code, _, stderr) = CliProcess.Run("train", "--data", dir["data"], "--arch", "vgg11", "--epochs", "1", "--out", dir["run"], "--eps", "8/0");
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);   // a bad option value is a usage error, refused before any work
         Assert.Contains("--eps 8/0", stderr);
 
         (code, _, stderr) = CliProcess.Run("export", "--model", dir["run"], "--out", dir["export"]);

@@ -6,10 +6,10 @@ namespace Maskbench.Tests.Experiments;
 
 public class GridRunnerTests
 {
-    static (GridRunner Runner, FakeBackend Backend) Runner(ExperimentPlan plan, string folder)
+    static (GridRunner Runner, FakeBackend Backend) Runner(ExperimentPlan plan, string folder, bool replaceOtherPlan = false)
     {
         var backend = new FakeBackend();
-        return (new GridRunner(plan, new CellStore(folder), backend, NullProgress.Instance), backend);
+        return (new GridRunner(plan, new CellStore(folder), backend, NullProgress.Instance) { ReplaceOtherPlan = replaceOtherPlan }, backend);
     }
 
     [Fact]
@@ -59,7 +59,11 @@ public class GridRunnerTests
         Assert.Equal("adversarial-masked/pgd/8/foreground", backend.Evaluated.Single());
 
         var changed = FakeBackend.Plan(ExperimentProfile.Cpu with { PgdSteps = 5 });
-        var (again, backend2) = Runner(changed, tmp.Path);
+        // Another plan in the same folder replaces plan.json, results and report: refused unless asked for.
+        var refused = Assert.Throws<MaskbenchException>(() => Runner(changed, tmp.Path).Runner.Run(CellSelection.Parse("eval/adversarial-masked/pgd")));
+        Assert.Contains("another grid", refused.Message);
+        Assert.Contains("--force", refused.Message);
+        var (again, backend2) = Runner(changed, tmp.Path, replaceOtherPlan: true);
         again.Run(CellSelection.Parse("eval/adversarial-masked/pgd"));
         // Training parameters did not change (the model is reused); the attack's did (the evaluation reruns).
         Assert.Equal((0, 1), (backend2.TrainCalls, backend2.EvaluateCalls));

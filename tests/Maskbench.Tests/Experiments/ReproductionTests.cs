@@ -120,4 +120,35 @@ public class ReproductionTests
         Assert.Equal(name, outcome.Results.Profile.Name);
         Assert.Contains(outcome.Results.Profile.Settings, s => s.Name == "batch" && s.Value == named.BatchSize.ToString());
     }
+
+    [Fact]
+    public void Refusals_come_before_any_work_and_leave_the_output_folder_alone()
+    {
+        using var tmp = new TempFolder();
+        WriteDataset(tmp["data"]);
+        // An unknown architecture: nothing is written, not even plan.json.
+        var arch = Assert.Throws<MaskbenchException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, "foo", CellSelection.All, CPU, NullProgress.Instance));
+        Assert.Contains("--arch foo", arch.Message);
+        Assert.False(Directory.Exists(tmp["out"]));
+
+        // A dataset whose arrays no longer match the manifest is refused before any cell runs.
+        byte[] images = File.ReadAllBytes(tmp["data/test/images.npy"]);
+        images[^1] ^= 0xff;
+        File.WriteAllBytes(tmp["data/test/images.npy"], images);
+        var changed = Assert.Throws<DataFormatException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.All, CPU, NullProgress.Instance));
+        Assert.Contains("images.npy", changed.Message);
+        Assert.False(Directory.Exists(tmp["out"]));
+
+        // A folder holding another grid's plan keeps its plan unless replacing it is asked for.
+        images[^1] ^= 0xff;
+        File.WriteAllBytes(tmp["data/test/images.npy"], images);
+        var other = ExperimentPlan.Create(Tiny with { Epochs = 7 }, tmp["data"], "tiny-gtsrb", new string('b', 64));
+        Directory.CreateDirectory(tmp["out"]);
+        other.Save(tmp["out/plan.json"]);
+        string before = File.ReadAllText(tmp["out/plan.json"]);
+        var replaced = Assert.Throws<MaskbenchException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.Parse("train/natural-plain"), CPU, NullProgress.Instance));
+        Assert.Contains("another grid", replaced.Message);
+        Assert.Equal(before, File.ReadAllText(tmp["out/plan.json"]));
+        Assert.False(Directory.Exists(tmp["out/cells"]));
+    }
 }

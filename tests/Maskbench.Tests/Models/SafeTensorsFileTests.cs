@@ -43,7 +43,10 @@ public class SafeTensorsFileTests
         using var y = randint(0, 255, [7], dtype: ScalarType.Byte);
         SafeTensorsFile.Write(path, [("z.x", x), ("a.y", y)]);
         var (tensors, metadata) = SafeTensorsFile.Read(path);
-        Assert.Empty(metadata);
+        // The only metadata is the data section's SHA-256 (computed here independently from the file's bytes).
+        byte[] bytes = File.ReadAllBytes(path);
+        int dataStart = 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(dataStart))), Assert.Single(metadata).Value);
         Assert.Equal(["z.x", "a.y"], tensors.Select(t => t.Name).ToArray());
         Assert.Equal(x.shape, tensors[0].Tensor.shape);
         Assert.True(tensors[0].Tensor.eq(x).all().item<bool>());
@@ -61,5 +64,22 @@ public class SafeTensorsFileTests
         File.WriteAllBytes(path, bytes[..^4]);
         var e = Assert.Throws<DataFormatException>(() => SafeTensorsFile.Read(path));
         Assert.Contains("weight", e.Message);
+    }
+
+    [Fact]
+    public void Changed_tensor_bytes_are_refused_by_the_recorded_hash()
+    {
+        using var dir = new TempFolder();
+        string path = dir["d.safetensors"];
+        using var x = arange(64, dtype: ScalarType.Float32);
+        SafeTensorsFile.Write(path, [("weight", x)]);
+        byte[] bytes = File.ReadAllBytes(path);
+        // Zero 16 bytes in the middle of the data: the header still parses, the shapes still fit.
+        int dataStart = 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        Array.Clear(bytes, dataStart + 100, 16);
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<DataFormatException>(() => SafeTensorsFile.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("SHA-256", e.Message);
     }
 }

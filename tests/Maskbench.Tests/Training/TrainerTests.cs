@@ -204,4 +204,44 @@ public class TrainerTests
         Assert.Equal(v, trainer.Split(100).Validation);
         Assert.NotEqual(v, new Trainer(new TrainingOptions { ValidationCount = 10, Seed = 4 }, NullProgress.Instance).Split(100).Validation);
     }
+
+    [Fact]
+    public void A_run_killed_before_its_first_checkpoint_starts_over_with_or_without_resume()
+    {
+        var data = TrainingData.Squares(40, 32, seed: 6);
+        using var dir = new TempFolder();
+        var options = Tiny(TrainingMode.Natural, epochs: 1);
+        foreach (string folder in new[] { dir["fresh"], dir["resumed"] })
+        {
+            using var cancelled = new CancellationTokenSource();
+            cancelled.Cancel();   // stops at the first batch: run.json written, no checkpoint yet
+            Assert.ThrowsAny<OperationCanceledException>(() => Run(options, data, folder, cancellation: cancelled.Token));
+            Assert.True(File.Exists(Path.Combine(folder, "run.json")));
+            Assert.False(File.Exists(Path.Combine(folder, "last.ckpt")));
+        }
+        Assert.Single(Run(options, data, dir["fresh"]).Epochs);
+        Assert.Single(Run(options, data, dir["resumed"], resume: true).Epochs);
+        // With --resume the options must still match the stopped run's.
+        using var again = new CancellationTokenSource();
+        again.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Run(options, data, dir["other"], cancellation: again.Token));
+        Assert.Contains("training option", Assert.Throws<MaskbenchException>(() => Run(options with { LearningRate = 0.2 }, data, dir["other"], resume: true)).Message);
+        Assert.Contains("nothing to resume", Assert.Throws<MaskbenchException>(() => Run(options, data, dir["never"], resume: true)).Message);
+    }
+
+    [Fact]
+    public void A_failed_extension_leaves_run_json_as_it_was()
+    {
+        var data = TrainingData.Squares(40, 32, seed: 6);
+        using var dir = new TempFolder();
+        var options = Tiny(TrainingMode.Natural, epochs: 1);
+        Run(options, data, dir["run"]);
+        string before = File.ReadAllText(dir["run/run.json"]);
+        byte[] checkpoint = File.ReadAllBytes(dir["run/last.ckpt"]);
+        Array.Clear(checkpoint, checkpoint.Length / 2, 64);   // zeroed in the middle: the recorded data hash no longer fits
+        File.WriteAllBytes(dir["run/last.ckpt"], checkpoint);
+        var e = Assert.Throws<DataFormatException>(() => Run(options with { Epochs = 5 }, data, dir["run"], resume: true));
+        Assert.Contains("last.ckpt", e.Message);
+        Assert.Equal(before, File.ReadAllText(dir["run/run.json"]));
+    }
 }

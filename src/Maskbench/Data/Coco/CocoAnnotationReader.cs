@@ -65,6 +65,11 @@ public static class CocoAnnotationReader
                 throw new DataFormatException(path, $"malformed JSON: {FirstSentence(e.Message)}",
                     $"line {line}, column {column} (byte {bufferOffset + start + reader.BytesConsumed})", e);
             }
+            catch (InvalidOperationException e)
+            {
+                // Utf8JsonReader reports a string that is not valid UTF-8 only when its text is read.
+                throw new DataFormatException(path, $"a string is not valid UTF-8 text ({e.Message})", $"byte {bufferOffset + start + reader.BytesConsumed}", e);
+            }
             start += (int)reader.BytesConsumed;
             state = reader.CurrentState;
             if (done) return;

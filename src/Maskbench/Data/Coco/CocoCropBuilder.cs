@@ -111,7 +111,7 @@ public static class CocoCropBuilder
     {
         Rle rle;
         try { rle = coco.Mask(a); }
-        catch (Exception e) when (e is FormatException or ArgumentException)
+        catch (Exception e) when (e is RleFormatException or FormatException or ArgumentException)
         {
             throw new DataFormatException(coco.FilePath, e.Message, $"annotation id {a.Id}");
         }

@@ -12,10 +12,20 @@ public static class CocoCropDataset
 {
     public const string DefaultName = "MS-COCO-IC";
 
-    public static DatasetManifest Build(string folder, CocoCropOptions options, IProgressSink progress)
+    public const string BuilderName = "coco";
+
+    /// <summary>
+    /// Builds <see cref="CocoCropOptions.Split"/> into <paramref name="folder"/>, keeping the other splits of a COCO
+    /// dataset there. Any other non-empty folder is refused before any work unless <paramref name="force"/>, and even
+    /// then only the dataset's own files are written (<see cref="DatasetStore.CheckTarget"/>).
+    /// </summary>
+    public static DatasetManifest Build(string folder, CocoCropOptions options, IProgressSink progress, bool force = false)
     {
         if (options.Split is not ("train" or "test")) throw new MaskbenchException($"--split {options.Split}: expected train or test");
-        Dataset? existing = File.Exists(Path.Combine(folder, DatasetStore.ManifestFile)) ? DatasetStore.Open(folder, verifyHashes: false) : null;
+        DatasetStore.CheckTarget(folder, BuilderName, force);
+        bool sameBuilder = DatasetStore.TryReadManifest(folder) is { } found && DatasetStore.BuilderOf(found) == BuilderName;
+        // A dataset of another builder (allowed with force) is replaced, not merged with.
+        Dataset? existing = sameBuilder ? DatasetStore.Open(folder) : null;
         try
         {
             var others = existing?.SplitNames.Where(s => s != options.Split).ToList() ?? [];
@@ -30,7 +40,7 @@ public static class CocoCropDataset
             foreach (string name in others) splits[name] = existing!.Split(name).Load();
 
             var parameters = existing is not null && others.Count > 0 ? (JsonObject)existing.Manifest.BuildParameters.DeepClone() : [];
-            parameters["builder"] = "coco";
+            parameters["builder"] = BuilderName;
             parameters["chosen_classes"] = new JsonArray(result.Classes.Select(c => (JsonNode)c).ToArray());
             if (parameters["splits"] is not JsonObject splitRecords) parameters["splits"] = splitRecords = [];
             splitRecords[options.Split] = result.Record;
@@ -45,7 +55,7 @@ public static class CocoCropDataset
             };
             existing?.Dispose();
             existing = null;
-            DatasetStore.Write(folder, manifest, splits);
+            DatasetStore.Write(folder, manifest, splits, force);
             return manifest;
         }
         finally

@@ -53,7 +53,7 @@ public static class CocoMaskExport
     {
         Rle rle;
         try { rle = coco.Mask(a); }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is RleFormatException or FormatException or InvalidOperationException or ArgumentException)
         {
             throw new DataFormatException(coco.FilePath, e.Message, $"annotation id {a.Id}");
         }

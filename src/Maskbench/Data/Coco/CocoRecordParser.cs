@@ -61,6 +61,9 @@ sealed class CocoRecordParser(string filePath)
         if (problem is null && (id is null || fileName is null || width is null || height is null))
             problem = Missing(("id", id is null), ("file_name", fileName is null), ("width", width is null), ("height", height is null));
         if (problem is null && (width <= 0 || height <= 0)) problem = $"image size {width}x{height} must be positive";
+        // Masks are arrays of width x height bytes and RLE counts are 32-bit: larger images cannot be represented.
+        if (problem is null && (long)width!.Value * height!.Value > MaxPixels)
+            problem = $"image size {width}x{height} has {(long)width.Value * height.Value:N0} pixels; at most {MaxPixels:N0} ({MaxPixels / 1_000_000:N0} megapixels) are supported";
         if (problem is null) problem = CocoFileNames.Problem(fileName!);
         if (problem is not null) throw new DataFormatException(FilePath, problem, where);
         images.Add(new CocoImage(id!.Value, fileName!, width!.Value, height!.Value));
@@ -269,6 +272,29 @@ sealed class CocoRecordParser(string filePath)
     static string Missing(params (string Name, bool Absent)[] fields) =>
         "missing " + string.Join(", ", fields.Where(f => f.Absent).Select(f => $"\"{f.Name}\""));
 
+    /// <summary>The largest image (in pixels) whose masks fit in one array: 2^31 - 1 bytes.</summary>
+    public const long MaxPixels = int.MaxValue;
+
+    /// <summary>
+    /// How far outside the image a polygon vertex may lie, in image sizes. COCO polygons stray a pixel or two past the
+    /// border; a vertex at 1e30 is a broken file, and rasterizing it would walk an edge of astronomically many steps.
+    /// </summary>
+    const double PolygonSlack = 1.0;
+
+    static string? PolygonProblem(CocoSegmentation s, CocoImage image)
+    {
+        var xy = s.Coordinates;
+        int start = 0;
+        for (int p = 0; p < s.PolygonLengths.Length; start += s.PolygonLengths[p], p++)
+            for (int j = 0; j < s.PolygonLengths[p]; j++)
+            {
+                double v = xy[start + j], size = j % 2 == 0 ? image.Width : image.Height;
+                if (!(v >= -PolygonSlack * size && v <= (1 + PolygonSlack) * size))
+                    return $"polygon {p} coordinate {(j % 2 == 0 ? "x" : "y")} = {v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} lies far outside the {image.Width}x{image.Height} image (allowed {-PolygonSlack * size} to {(1 + PolygonSlack) * size})";
+            }
+        return null;
+    }
+
     /// <summary>Cross-checks the records and builds the look-ups.</summary>
     public CocoAnnotations Index()
     {
@@ -278,14 +304,20 @@ sealed class CocoRecordParser(string filePath)
         var categoriesById = new Dictionary<int, CocoCategory>();
         foreach (var category in categories)
             if (!categoriesById.TryAdd(category.Id, category)) throw new DataFormatException(FilePath, "the category id appears twice", $"category id {category.Id}");
+        var annotationIds = new HashSet<long>(annotations.Count);
         foreach (var a in annotations)
         {
+            if (!annotationIds.Add(a.Id)) throw new DataFormatException(FilePath, "the annotation id appears twice", $"annotation id {a.Id}");
             if (!imagesById.TryGetValue(a.ImageId, out var image))
                 throw new DataFormatException(FilePath, $"image_id {a.ImageId} is not among the file's {images.Count} images", $"annotation id {a.Id}");
             if (!categoriesById.ContainsKey(a.CategoryId))
                 throw new DataFormatException(FilePath, $"category_id {a.CategoryId} is not among the file's categories ({string.Join(", ", categoriesById.Keys.Order())})", $"annotation id {a.Id}");
             var s = a.Segmentation;
-            if (!s.IsRle) continue;
+            if (!s.IsRle)
+            {
+                if (PolygonProblem(s, image) is string polygonProblem) throw new DataFormatException(FilePath, polygonProblem, $"annotation id {a.Id}");
+                continue;
+            }
             if (s.RleHeight != image.Height || s.RleWidth != image.Width)
                 throw new DataFormatException(FilePath, $"RLE size [{s.RleHeight}, {s.RleWidth}] (height, width) disagrees with image {image.Id}, which is {image.Height} high and {image.Width} wide", $"annotation id {a.Id}");
             if (s.Kind == CocoSegmentationKind.UncompressedRle)

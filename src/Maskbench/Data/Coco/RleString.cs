@@ -38,7 +38,7 @@ public static class RleString
         }
     }
 
-    /// <summary>Decodes ASCII bytes; throws <see cref="FormatException"/> for characters outside '0'..'o' or a cut-off group.</summary>
+    /// <summary>Decodes ASCII bytes; throws <see cref="RleFormatException"/> for characters outside '0'..'o' or a cut-off group.</summary>
     public static uint[] Decode(ReadOnlySpan<byte> s)
     {
         // At most one count per character.
@@ -51,10 +51,10 @@ public static class RleString
             bool more = true;
             while (more)
             {
-                if (p >= s.Length) throw new FormatException($"compressed RLE ends inside a count at character {p}");
+                if (p >= s.Length) throw new RleFormatException($"compressed RLE ends inside a count at character {p}");
                 int c = s[p] - 48;
-                if (c < 0 || c > 63) throw new FormatException($"compressed RLE has character '{(char)s[p]}' at {p}, outside '0'..'o'");
-                if (k > 6) throw new FormatException($"compressed RLE count at character {p} is longer than 7 groups");
+                if (c < 0 || c > 63) throw new RleFormatException($"compressed RLE has character '{(char)s[p]}' at {p}, outside '0'..'o'");
+                if (k > 6) throw new RleFormatException($"compressed RLE count at character {p} is longer than 7 groups");
                 x |= (long)(c & 0x1f) << (5 * k);
                 more = (c & 0x20) != 0;
                 p++;
@@ -68,3 +68,6 @@ public static class RleString
         return counts;
     }
 }
+
+/// <summary>A compressed RLE string that is not one (bad character, cut-off count); callers add the file and annotation.</summary>
+public sealed class RleFormatException(string message) : MaskbenchException(message);

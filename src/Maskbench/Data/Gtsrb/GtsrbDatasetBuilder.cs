@@ -23,9 +23,17 @@ public static class GtsrbDatasetBuilder
     public const string TrainSplit = "train";
     public const string TestSplit = "test";
 
-    public static GtsrbBuildResult Build(string source, string output, GtsrbBuildOptions options, IProgressSink progress)
+    public const string BuilderName = "maskbench build gtsrb";
+
+    /// <summary>
+    /// Builds the dataset into <paramref name="output"/>. The folder must be new, empty or a dataset of this builder
+    /// (replaced as a whole) unless <paramref name="force"/>: checked before any work (<see cref="DatasetStore.CheckTarget"/>).
+    /// </summary>
+    public static GtsrbBuildResult Build(string source, string output, GtsrbBuildOptions options, IProgressSink progress, bool force = false)
     {
         options.Validate();
+        string? replacing = DatasetStore.CheckTarget(output, BuilderName, force);
+        if (replacing is not null) progress.Info($"{output} holds a dataset ({replacing}); it will be replaced as a whole when the build completes");
         var reader = GtsrbReader.Open(source, options.OnError, options.TestCsv);
         var layout = reader.Layout;
         var syntheticNames = SyntheticGtsrb.ClassNames(layout.Root);
@@ -53,6 +61,7 @@ public static class GtsrbDatasetBuilder
         }
         progress.Info($"read {train.Count} training and {test.Count} test records from {layout.Root}"
             + (reader.Skipped.Count > 0 ? $" ({reader.Skipped.Count} skipped)" : ""));
+        foreach (string warning in reader.Warnings) progress.Info("warning: " + warning);
         var skipped = new List<SkippedRecord>(reader.Skipped);
         train = DropUnknownClasses(train, classNames.Count, options.OnError, skipped);
         test = DropUnknownClasses(test, classNames.Count, options.OnError, skipped);
@@ -80,7 +89,7 @@ public static class GtsrbDatasetBuilder
         if (splits.ContainsKey(TrainSplit)) sources[TrainSplit] = Sources(train, layout.Root);
         if (splits.ContainsKey(TestSplit)) sources[TestSplit] = Sources(test, layout.Root);
         manifest.BuildParameters["sources"] = sources;
-        DatasetStore.Write(output, manifest, splits);
+        DatasetStore.Write(output, manifest, splits, force);
         if (skipped.Count > 0) progress.Info($"skipped {skipped.Count} records (reasons in dataset.json build_parameters.skipped); first: {skipped[0]}");
         if (reader.RescaledCount > 0) progress.Info($"scaled the ROI of {reader.RescaledCount} records whose file size disagreed with the CSV");
         return new GtsrbBuildResult(splits.TryGetValue(TrainSplit, out var tr) ? tr.Count : 0, splits.TryGetValue(TestSplit, out var t) ? t.Count : 0, skipped, reader.RescaledCount);
@@ -187,7 +196,7 @@ public static class GtsrbDatasetBuilder
             skippedArray.Add(new JsonObject { ["file"] = Path.GetRelativePath(root, s.File), ["location"] = s.Location, ["reason"] = s.Reason });
         return new JsonObject
         {
-            ["builder"] = "maskbench build gtsrb",
+            ["builder"] = BuilderName,
             ["size"] = o.ImageSize,
             ["crop"] = o.Crop.ToString().ToLowerInvariant(),
             ["crop_margin"] = o.CropMargin,

@@ -113,7 +113,7 @@ public static class GtsrbMaskEvaluation
     /// </summary>
     public static IReadOnlyDictionary<string, IoUSummary> CompareDataset(string datasetFolder, string truth, IProgressSink progress)
     {
-        using var dataset = DatasetStore.Open(datasetFolder, verifyHashes: false);
+        using var dataset = DatasetStore.Open(datasetFolder);
         var parameters = dataset.Manifest.BuildParameters;
         string file = Path.Combine(datasetFolder, "dataset.json");
         if (parameters["sources"] is not System.Text.Json.Nodes.JsonObject sources)

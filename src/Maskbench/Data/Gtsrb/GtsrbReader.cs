@@ -19,6 +19,9 @@ public sealed class GtsrbReader
     public ErrorPolicy Policy { get; }
     /// <summary>Records left out so far (under <see cref="ErrorPolicy.Skip"/>), in reading order.</summary>
     public IReadOnlyList<SkippedRecord> Skipped => _skipped;
+    readonly List<string> _warnings = [];
+    /// <summary>Things that are not errors but change the dataset, such as a class CSV without records (an empty class).</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
     /// <summary>Records whose ROI was scaled to the file's size (under <see cref="ErrorPolicy.RescaleRoi"/>).</summary>
     public int RescaledCount { get; private set; }
 
@@ -76,14 +79,17 @@ public sealed class GtsrbReader
         string? headerLine = reader.ReadLine();
         int[] columnOf = ParseHeader(csvPath, headerLine);
         int fieldCount = headerLine!.Trim().Split(';').Length;
-        int lineNumber = 1;
+        int lineNumber = 1, rows = 0;
         for (string? line = reader.ReadLine(); line is not null; line = reader.ReadLine())
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;
+            rows++;
             var record = ParseRow(csvPath, lineNumber, line, columnOf, fieldCount, imageFolder, split, expectedClass);
             if (record is not null) yield return record;
         }
+        if (rows == 0)
+            _warnings.Add($"{csvPath}: the file has a header but no records" + (expectedClass is int c ? $", so class {c} has no {split.ToString().ToLowerInvariant()} images" : ""));
     }
 
     static int[] ParseHeader(string csvPath, string? headerLine)
@@ -125,8 +131,7 @@ public sealed class GtsrbReader
         if (classId < 0) return Fail($"ClassId {classId} is negative");
         if (expectedClass is int expected && classId != expected)
             return Fail($"ClassId {classId} in the folder of class {expected}");
-        if (!Inside(roi, csvWidth, csvHeight))
-            return Fail($"ROI ({roi.X1},{roi.Y1})-({roi.X2},{roi.Y2}) is outside the {csvWidth}x{csvHeight} image (inclusive coordinates 0..{csvWidth - 1}, 0..{csvHeight - 1})");
+        if (RoiProblem(roi, csvWidth, csvHeight) is string roiProblem) return Fail(roiProblem);
 
         string imagePath = Path.Combine(imageFolder, fileName);
         if (!File.Exists(imagePath)) return Fail($"image {fileName} does not exist in {imageFolder}");
@@ -166,6 +171,13 @@ public sealed class GtsrbReader
         if (Policy == ErrorPolicy.Skip) _skipped.Add(new SkippedRecord(file, location, problem));
         else throw new DataFormatException(file, problem, location);
     }
+
+    static string? RoiProblem(RoiBox roi, int width, int height) =>
+        roi.X1 > roi.X2 || roi.Y1 > roi.Y2
+            ? $"ROI ({roi.X1},{roi.Y1})-({roi.X2},{roi.Y2}) is inverted (Roi.X1 must not exceed Roi.X2, nor Roi.Y1 Roi.Y2)"
+            : !Inside(roi, width, height)
+                ? $"ROI ({roi.X1},{roi.Y1})-({roi.X2},{roi.Y2}) is outside the {width}x{height} image (inclusive coordinates 0..{width - 1}, 0..{height - 1})"
+                : null;
 
     static bool Inside(RoiBox roi, int width, int height) =>
         roi.X1 >= 0 && roi.Y1 >= 0 && roi.X1 <= roi.X2 && roi.Y1 <= roi.Y2 && roi.X2 < width && roi.Y2 < height;

@@ -72,11 +72,20 @@ public sealed record NpyHeader(string Descr, long[] Shape, long DataOffset)
         var headerBytes = new byte[headerLength];
         if (ReadFully(stream, headerBytes) < headerLength) throw new DataFormatException(path, "truncated .npy header");
         string text = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(headerBytes).Trim();
-        var (descr, fortran, shape) = ParseDict(text, path);
+        (string descr, bool fortran, long[] shape) dict;
+        try { dict = ParseDict(text, path); }
+        catch (Exception e) when (e is FormatException or IndexOutOfRangeException)
+        {
+            throw new DataFormatException(path, $"malformed header dict '{text}'", "header", e);
+        }
+        var (descr, fortran, shape) = dict;
         if (fortran) throw new DataFormatException(path, "Fortran-ordered arrays are not supported (save with C order)", "header");
         var header = new NpyHeader(descr, shape, start + headerLength);
         try { _ = header.ItemSize; }
         catch (NotSupportedException) { throw new DataFormatException(path, $"unsupported dtype '{descr}'", "header"); }
+        // The data length is trusted nowhere below: a shape whose byte count does not fit in 64 bits is a broken file.
+        try { _ = header.DataLength; }
+        catch (OverflowException) { throw new DataFormatException(path, $"shape ({string.Join(", ", shape)}) holds more bytes than any file can", "header"); }
         return header;
     }
 

@@ -110,4 +110,32 @@ public class CocoAnnotationReaderTests
         using var tmp = new TempFolder();
         Assert.Equal(Path.Combine(tmp.Path, "x", "y.jpg"), CocoFileNames.Resolve(tmp.Path, new CocoImage(1, "x/y.jpg", 1, 1), "a.json"));
     }
+
+    [Fact]
+    public void A_polygon_far_outside_the_image_names_the_annotation()
+    {
+        var e = Fails("{" + Images + ", " + Categories + """, "annotations": [{"id": 5, "image_id": 7, "category_id": 2, "segmentation": [[0, 0, 1e30, 0, 2, 2]]}]}""");
+        Assert.Contains("annotation id 5", e.Message);
+        Assert.Contains("x = 1E+30", e.Message);
+        Assert.Contains("far outside the 4x3 image", e.Message);
+    }
+
+    [Fact]
+    public void Duplicate_annotation_ids_are_refused()
+    {
+        const string a = """{"id": 9, "image_id": 7, "category_id": 2, "segmentation": [[0, 0, 2, 0, 2, 2]]}""";
+        var e = Fails("{" + Images + ", " + Categories + ", \"annotations\": [" + a + ", " + a + "]}");
+        Assert.Contains("annotation id 9", e.Message);
+        Assert.Contains("appears twice", e.Message);
+    }
+
+    [Fact]
+    public void An_image_too_large_for_a_mask_is_refused_by_its_size()
+    {
+        var e = Fails("""{"images": [{"id": 1, "file_name": "x.jpg", "width": 2000000000, "height": 2000000000}], "categories": [], "annotations": []}""");
+        Assert.Contains("image id 1", e.Message);
+        Assert.Contains("2000000000x2000000000", e.Message);
+        Assert.Contains("pixels", e.Message);
+        Assert.DoesNotContain("RLE", e.Message);
+    }
 }

@@ -90,8 +90,8 @@ public class RleTests
     [Fact]
     public void Malformed_strings_are_refused()
     {
-        Assert.Throws<FormatException>(() => RleString.Decode("3p"u8));      // 'p' is past 'o'
-        Assert.Throws<FormatException>(() => RleString.Decode("Q"u8));       // 0x20 set: a group must follow
+        Assert.Throws<RleFormatException>(() => RleString.Decode("3p"u8));      // 'p' is past 'o'
+        Assert.Throws<RleFormatException>(() => RleString.Decode("Q"u8));       // 0x20 set: a group must follow
         Assert.NotNull(new Rle(2, 2, [1, 2]).Validate());
     }
 

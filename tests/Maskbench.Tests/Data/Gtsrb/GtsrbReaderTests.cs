@@ -52,6 +52,8 @@ public class GtsrbReaderTests
         { "00000_00000.ppm;20;x22;5;5;14;16;2", "line 2", "Height 'x22' is not an integer" },
         { "00000_00000.ppm;20;22;5;5;20;16;2", "line 2", "outside the 20x22 image" },
         { "00000_00000.ppm;20;22;-1;5;14;16;2", "line 2", "outside" },
+        { "00000_00000.ppm;20;22;14;5;5;16;2", "line 2", "ROI (14,5)-(5,16) is inverted" },
+        { "00000_00000.ppm;20;22;5;16;14;5;2", "line 2", "is inverted" },
         { "00000_00009.ppm;20;22;5;5;14;16;2", "line 2", "does not exist" },
         { "00000_00000.ppm;21;22;5;5;14;16;2", "line 2", "the CSV gives 21x22 (expected) but the file is 20x22 (found)" },
         { "00000_00000.ppm;20;22;5;5;14;16;7", "line 2", "ClassId 7 in the folder of class 2" },
@@ -142,5 +144,18 @@ public class GtsrbReaderTests
             Assert.InRange(scaled.Y2, scaled.Y1, th - 1);
             Assert.Equal(box, GtsrbReader.RescaleRoi(box, fw, fh, fw, fh));
         }
+    }
+
+    [Fact]
+    public void A_class_csv_with_only_a_header_gives_a_warning_naming_it()
+    {
+        using var temp = new TempFolder();
+        string root = GoodTree(temp);
+        string empty = WriteTrainingClass(root, 5);   // the header line only
+        var reader = GtsrbReader.Open(root);
+        Assert.Equal(3, reader.ReadTraining().Count());
+        string warning = Assert.Single(reader.Warnings);
+        Assert.Contains(empty, warning);
+        Assert.Contains("class 5 has no training images", warning);
     }
 }
