@@ -8,20 +8,33 @@ namespace Maskbench.Tests.Models;
 
 public class FrozenClassifierTests
 {
-    /// <summary>A model whose batch norms are far from the identity: random affine parameters and running statistics.</summary>
+    /// <summary>
+    /// A model whose batch norms are far from the identity: random affine parameters and running statistics. Every
+    /// number comes from a generator of its own (not the global one, which tests running in parallel also draw from),
+    /// so the model is the same function on every run: He-scaled normal weights, small biases.
+    /// </summary>
     static ImageClassifier WithRandomBatchNorms(string arch, int seed, int inputSize, int channels = 3)
     {
         TorchRuntime.EnsureLoaded();
-        manual_seed(seed);
         var model = ModelFactory.Create(arch, classes: 7, inputSize: inputSize, width: 1.0 / 8, channels: channels);
+        var random = new Generator((ulong)seed);
         using (no_grad())
-            foreach (var module in model.modules().OfType<BatchNorm2d>())
+        {
+            foreach (var (_, parameter) in model.named_parameters())
             {
-                module.weight!.uniform_(0.5, 2.0);
-                module.bias!.normal_(0, 0.5);
-                module.running_mean!.normal_(0, 0.5);
-                module.running_var!.uniform_(0.2, 3.0);
+                // Weights He-scaled; biases (batch norms' included, redrawn below) small.
+                long fanIn = parameter.dim() < 2 ? 1 : parameter.numel() / parameter.shape[0];
+                var draw = randn(parameter.shape, generator: random);
+                parameter.copy_(parameter.dim() < 2 ? draw * 0.01 : draw * Math.Sqrt(2.0 / fanIn));
             }
+            foreach (var norm in model.modules().OfType<BatchNorm2d>())
+            {
+                norm.weight!.copy_(rand(norm.weight.shape, generator: random) * 1.5 + 0.5);
+                norm.bias!.copy_(randn(norm.bias.shape, generator: random) * 0.5);
+                norm.running_mean!.copy_(randn(norm.running_mean.shape, generator: random) * 0.5);
+                norm.running_var!.copy_(rand(norm.running_var.shape, generator: random) * 2.8 + 0.2);
+            }
+        }
         model.eval();
         return model;
     }
