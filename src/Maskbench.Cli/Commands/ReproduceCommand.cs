@@ -21,7 +21,7 @@ public class ReproduceSettings : DeviceSettings
     // No [DefaultValue] on the options of this branch's default command: Spectre applies such defaults after binding
     // and overwrote the value given (--profile paper ran the cpu profile). Defaults are resolved in ResolveProfile.
     [CommandOption("--profile <NAME>")]
-    [Description("paper (the paper's settings, full scale, needs a GPU), workstation (the full real GTSRB-IC on 2 CPU cores in about 3 hours) or cpu (scaled down; the default). --print-plan shows what a profile resolves to.")]
+    [Description("paper (the paper's settings, full scale, needs a GPU), workstation (the full real GTSRB-IC on 2 CPU cores within an hour) or cpu (scaled down; the default). --print-plan shows what a profile resolves to.")]
     public string? Profile { get; init; }
 
     [CommandOption("--arch <ARCH>")]

@@ -9,7 +9,7 @@ namespace Maskbench.Experiments;
 /// The scale of a grid. <see cref="Paper"/> uses the paper's settings (VGG-19 at full width, all data, PGD with
 /// ε = 8/255, step 2/255, 20 steps; Section "Results") and needs a GPU; the paper does not give its training
 /// schedule, so ours is stated here (SGD with momentum, 30 epochs, PGD-7 adversarial training as in Madry et al.).
-/// <see cref="Workstation"/> trains on the whole real GTSRB-IC on 2 CPU cores in about three hours (settings chosen by
+/// <see cref="Workstation"/> trains on the whole real GTSRB-IC on 2 CPU cores within an hour (settings chosen by
 /// measurement, docs/results/). <see cref="Cpu"/> scales everything down so that the demo finishes on 2 cores:
 /// numbers measured with it are not the paper's scale and the report says so. Validation (a slice of the training
 /// split, used by the trainer to mark the best epoch) is not part of the key of a cell, like the data loader's batch
