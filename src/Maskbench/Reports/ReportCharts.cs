@@ -24,7 +24,7 @@ public static class ReportCharts
                     .Where(p => !double.IsNaN(p.Y)).ToList();
                 return new Series(m.Id, points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
             }),
-            title, "epoch", field, percent: false);
+            title, "epoch", field, percent: false, integerX: true);
 
     /// <summary>PGD accuracy against the foreground fraction (bin midpoints) per model: control (c).</summary>
     public static byte[]? Foreground(ExperimentResults results) =>
@@ -35,7 +35,7 @@ public static class ReportCharts
             "PGD accuracy against the foreground fraction", "foreground (% of the image, bin midpoint)", "PGD accuracy (%)", percent: true);
 
     /// <summary>A line chart of the series, or null when there is none; percentages get a 0–100 axis.</summary>
-    static byte[]? Lines(IEnumerable<Series> series, string title, string xLabel, string yLabel, bool percent)
+    static byte[]? Lines(IEnumerable<Series> series, string title, string xLabel, string yLabel, bool percent, bool integerX = false)
     {
         var list = series.ToList();
         if (list.Count == 0) return null;
@@ -47,6 +47,7 @@ public static class ReportCharts
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         if (percent) plot.Axes.SetLimitsY(0, 100);
+        if (integerX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.ShowLegend(Alignment.UpperRight);
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }

@@ -111,7 +111,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             if (extend) { run.WriteInfo(info); extend = false; }
             run.WriteMetrics(history.Select(m => m.ToJsonLine()));
             run.WriteKernels(kernels.Provenance());
-            progress.Info($"epoch {epoch + 1}/{Options.Epochs}: loss {loss:F4}, train acc {accuracy:P1}, val natural {natural:P1}, val PGD {robust:P1}{(metrics.Best ? " (best)" : "")}, {metrics.Seconds:F1} s, working set {Environment.WorkingSet / (1024 * 1024)} MiB");
+            progress.Info($"epoch {epoch + 1}/{Options.Epochs}: loss {loss:F4}, train acc {accuracy:P1}, val natural {natural:P1}{(Options.Epsilon > 0 ? $", val PGD {robust:P1}" : "")}{(metrics.Best ? " (best)" : "")}, {metrics.Seconds:F1} s, working set {Environment.WorkingSet / (1024 * 1024)} MiB");
         }
         int bestEpoch = history.Count == 0 ? 0 : history.MaxBy(Score)!.Epoch;
         return new TrainingResult(runPath, history, bestEpoch);
