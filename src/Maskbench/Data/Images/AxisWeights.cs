@@ -15,9 +15,12 @@ internal sealed class AxisWeights
     public int Denominator { get; private set; }
     public int Stride { get; }
     public int Length => Start.Length;
+    /// <summary>The number of source pixels along the axis.</summary>
+    public int SourceLength { get; }
 
-    AxisWeights(int length, int stride)
+    AxisWeights(int source, int length, int stride)
     {
+        SourceLength = source;
         Start = new int[length];
         Count = new int[length];
         Stride = stride;
@@ -83,6 +86,34 @@ internal sealed class AxisWeights
         return (_blocks3 = (bases, shuffleA, shuffleB, fits)).Value;
     }
 
+    (int Denominator, int[] Numerators)? _reduced;
+
+    /// <summary>The numerators and denominator divided by their greatest common divisor (a 32→64 axis: quarters).</summary>
+    public (int Denominator, int[] Numerators) Reduced()
+    {
+        if (_reduced is { } reduced) return reduced;
+        int g = Denominator;
+        for (int i = 0; i < Length; i++)
+            for (int t = 0; t < Count[i]; t++) g = Gcd(g, Numerators[i * Stride + t]);
+        return (_reduced = (Denominator / g, Array.ConvertAll(Numerators, n => n / g))).Value;
+    }
+
+    static int Gcd(int a, int b)
+    {
+        while (b != 0) (a, b) = (b, a % b);
+        return a;
+    }
+
+    /// <summary>The most source pixels any output pixel takes.</summary>
+    public int MaxCount => _maxCount > 0 ? _maxCount : _maxCount = Count.Max();
+    int _maxCount;
+
+    // Boxed so that a plan (or its absence) is published to other threads whole.
+    System.Runtime.CompilerServices.StrongBox<TwoTapResize.AcrossPlan?>? _twoTapAcross;
+
+    /// <summary>The horizontal plan of <see cref="TwoTapResize"/> for interleaved RGB rows, or null where it does not apply.</summary>
+    public TwoTapResize.AcrossPlan? TwoTapAcross() => (_twoTapAcross ??= new(TwoTapResize.AcrossPlan.Build(this))).Value;
+
     static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Kind, int Source, int Target), AxisWeights> Cache = new();
 
     /// <summary>The weights of an image axis (area when shrinking or equal, linear when growing), computed once per size pair.</summary>
@@ -100,7 +131,7 @@ internal sealed class AxisWeights
     public static AxisWeights Area(int source, int target)
     {
         int stride = (source + target - 1) / target + 1;
-        var axis = new AxisWeights(target, stride) { Denominator = source };
+        var axis = new AxisWeights(source, target, stride) { Denominator = source };
         for (int i = 0; i < target; i++)
         {
             long lo = (long)i * source, hi = (long)(i + 1) * source;
@@ -123,7 +154,7 @@ internal sealed class AxisWeights
     /// </summary>
     public static AxisWeights Linear(int source, int target)
     {
-        var axis = new AxisWeights(target, 2) { Denominator = checked(2 * target) };
+        var axis = new AxisWeights(source, target, 2) { Denominator = checked(2 * target) };
         long denominator = 2L * target;
         for (int i = 0; i < target; i++)
         {
@@ -151,7 +182,7 @@ internal sealed class AxisWeights
     /// <summary>Nearest neighbour with half-pixel centres: output i takes source ⌊(i + ½)·s/t⌋.</summary>
     public static AxisWeights Nearest(int source, int target)
     {
-        var axis = new AxisWeights(target, 1) { Denominator = 1 };
+        var axis = new AxisWeights(source, target, 1) { Denominator = 1 };
         for (int i = 0; i < target; i++)
         {
             axis.Numerators[i] = 1;

@@ -21,9 +21,10 @@ public enum MaskResizeMode
 /// of the source pixels its footprint covers, fractional at the edges; OpenCV's INTER_AREA), an axis that grows is
 /// linearly interpolated with half-pixel centres (OpenCV's INTER_LINEAR), an axis that keeps its size is copied.
 /// Results are exact: each output is the exact rational weighted sum, rounded once, to nearest with halves up. Images
-/// take an integer path (weights as integers over a common denominator, precomputed per size pair; the vertical pass
-/// and the rounding vectorized) whenever its sums fit in 32 bits, else sums kept in double precision; both give the
-/// same bytes.
+/// where every output pixel takes at most two source pixels per axis (bilinear upscaling) take
+/// <see cref="TwoTapResize"/> (16-bit lanes); others an integer path (weights as integers over a common denominator,
+/// precomputed per size pair; the vertical pass and the rounding vectorized) whenever its sums fit in 32 bits, else
+/// sums kept in double precision. All give the same bytes.
 /// </summary>
 public static class ImageResize
 {
@@ -38,6 +39,7 @@ public static class ImageResize
         if (width == source.Width && height == source.Height) return new RgbImage(width, height, (byte[])source.Pixels.Clone());
         var across = AxisWeights.ForImage(source.Width, width);
         var down = AxisWeights.ForImage(source.Height, height);
+        if (TwoTapResize.Applies(across, down)) return TwoTapResize.Resize(source, across, down);
         if (FitsIntegerPath(across, down)) return ResizeExact(source, across, down);
         return ResizeInDoubles(source, across, down);
     }
