@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Maskbench.Data.Images;
 
 /// <summary>
@@ -28,7 +30,8 @@ internal sealed class AxisWeights
         Numerators = new int[length * stride];
     }
 
-    (int[] Index, int[] WeightA, int[] WeightB)? _taps3;
+    // The lazily computed tables are boxed: a box is published to other threads whole, a nullable tuple could tear.
+    StrongBox<(int[] Index, int[] WeightA, int[] WeightB)>? _taps3;
 
     /// <summary>
     /// For two-tap axes over interleaved RGB: per output value j = 3x + c, the source value index 3·Start[x] + c and the
@@ -36,7 +39,7 @@ internal sealed class AxisWeights
     /// </summary>
     public (int[] Index, int[] WeightA, int[] WeightB) InterleavedTaps3()
     {
-        if (_taps3 is { } taps) return taps;
+        if (_taps3 is { } taps) return taps.Value;
         if (Stride != 2) throw new InvalidOperationException("not a two-tap axis");
         int n = Length * 3;
         var index = new int[n];
@@ -49,10 +52,10 @@ internal sealed class AxisWeights
                 a[3 * x + c] = Numerators[2 * x];
                 b[3 * x + c] = Count[x] == 2 ? Numerators[2 * x + 1] : 0;
             }
-        return (_taps3 = (index, a, b)).Value;
+        return (_taps3 = new((index, a, b))).Value;
     }
 
-    (int[] Base, byte[] ShuffleA, byte[] ShuffleB, bool Fits)? _blocks3;
+    StrongBox<(int[] Base, byte[] ShuffleA, byte[] ShuffleB, bool Fits)>? _blocks3;
 
     /// <summary>
     /// For two-tap axes over interleaved RGB, in blocks of 8 output values: the byte offset of a 16-byte window of the
@@ -62,7 +65,7 @@ internal sealed class AxisWeights
     /// </summary>
     public (int[] Base, byte[] ShuffleA, byte[] ShuffleB, bool Fits) InterleavedBlocks3()
     {
-        if (_blocks3 is { } blocks) return blocks;
+        if (_blocks3 is { } blocks) return blocks.Value;
         var (index, _, b) = InterleavedTaps3();
         int count = index.Length / 8;
         var bases = new int[count];
@@ -83,19 +86,19 @@ internal sealed class AxisWeights
                 shuffleB[16 * k + v] = b[8 * k + v] == 0 ? (byte)0x80 : (byte)(a + 3);
             }
         }
-        return (_blocks3 = (bases, shuffleA, shuffleB, fits)).Value;
+        return (_blocks3 = new((bases, shuffleA, shuffleB, fits))).Value;
     }
 
-    (int Denominator, int[] Numerators)? _reduced;
+    StrongBox<(int Denominator, int[] Numerators)>? _reduced;
 
     /// <summary>The numerators and denominator divided by their greatest common divisor (a 32→64 axis: quarters).</summary>
     public (int Denominator, int[] Numerators) Reduced()
     {
-        if (_reduced is { } reduced) return reduced;
+        if (_reduced is { } reduced) return reduced.Value;
         int g = Denominator;
         for (int i = 0; i < Length; i++)
             for (int t = 0; t < Count[i]; t++) g = Gcd(g, Numerators[i * Stride + t]);
-        return (_reduced = (Denominator / g, Array.ConvertAll(Numerators, n => n / g))).Value;
+        return (_reduced = new((Denominator / g, Array.ConvertAll(Numerators, n => n / g)))).Value;
     }
 
     static int Gcd(int a, int b)
@@ -108,8 +111,7 @@ internal sealed class AxisWeights
     public int MaxCount => _maxCount > 0 ? _maxCount : _maxCount = Count.Max();
     int _maxCount;
 
-    // Boxed so that a plan (or its absence) is published to other threads whole.
-    System.Runtime.CompilerServices.StrongBox<TwoTapResize.AcrossPlan?>? _twoTapAcross;
+    StrongBox<TwoTapResize.AcrossPlan?>? _twoTapAcross;
 
     /// <summary>The horizontal plan of <see cref="TwoTapResize"/> for interleaved RGB rows, or null where it does not apply.</summary>
     public TwoTapResize.AcrossPlan? TwoTapAcross() => (_twoTapAcross ??= new(TwoTapResize.AcrossPlan.Build(this))).Value;

@@ -14,8 +14,8 @@ namespace Maskbench.Data.Images;
 /// 16 bits (exact while the across denominator Dx is at most 127). Vertical pass, per output row, from the two
 /// horizontal rows it needs, kept in a two-row ring so each source row is done once and the working set stays in L1:
 /// where D = Dx·Dy is a power of two and 255·D fits in 16 bits, the sum and the rounding ⌊(S + D/2) / D⌋ stay in
-/// 16-bit lanes; otherwise a 16-bit multiply-add gives 2S in 32 bits and ⌊(2S + D) / 2D⌋ is a float estimate
-/// corrected by one step.</para>
+/// 16-bit lanes; otherwise a 16-bit multiply-add gives 2S in 32 bits, and ⌊(2S + D) / 2D⌋ is a shift or a
+/// <see cref="VectorDivision"/>.</para>
 /// </summary>
 internal static class TwoTapResize
 {
@@ -209,12 +209,12 @@ internal static class TwoTapResize
                 var va = Vector256.Create((ushort)wa);
                 var vb = Vector256.Create((ushort)wb);
                 var half = Vector256.Create((ushort)(_denominator / 2));
-                int shift = System.Numerics.BitOperations.Log2((uint)_denominator);
+                int bits = System.Numerics.BitOperations.Log2((uint)_denominator);
                 for (int i = 0; ; i += 32)
                 {
                     if (i > rowLength - 32) i = rowLength - 32;
-                    var low = (Vector256.Load(a + i) * va + Vector256.Load(b + i) * vb + half) >>> shift;
-                    var high = (Vector256.Load(a + i + 16) * va + Vector256.Load(b + i + 16) * vb + half) >>> shift;
+                    var low = (Vector256.Load(a + i) * va + Vector256.Load(b + i) * vb + half) >>> bits;
+                    var high = (Vector256.Load(a + i + 16) * va + Vector256.Load(b + i + 16) * vb + half) >>> bits;
                     Vector256.Narrow(low, high).Store(o + i);
                     if (i == rowLength - 32) return;
                 }
@@ -222,33 +222,22 @@ internal static class TwoTapResize
             // 2S = 2·wa·a + 2·wb·b by one multiply-add over interleaved (a, b) pairs (2w ≤ 32766).
             var pair = Vector256.Create((int)((uint)(ushort)(2 * wa) | ((uint)(ushort)(2 * wb) << 16))).AsInt16();
             var d = Vector256.Create(_denominator);
-            var divisor = Vector256.Create(2 * _denominator);
-            var reciprocal = Vector256.Create(1f / (2 * _denominator));
+            int twice = 2 * _denominator, shift = (twice & (twice - 1)) == 0 ? System.Numerics.BitOperations.Log2((uint)twice) : -1;
+            var division = new VectorDivision(twice);
             for (int i = 0; ; i += 16)
             {
                 if (i > rowLength - 16) i = rowLength - 16;
                 var va = Avx.LoadVector256((short*)a + i);
                 var vb = Avx.LoadVector256((short*)b + i);
-                var low = Divide(Avx2.Add(Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(va, vb), pair), d), divisor, reciprocal);
-                var high = Divide(Avx2.Add(Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(va, vb), pair), d), divisor, reciprocal);
+                var low = Avx2.Add(Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(va, vb), pair), d);
+                var high = Avx2.Add(Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(va, vb), pair), d);
+                if (shift >= 0) (low, high) = (low >>> shift, high >>> shift);
+                else (low, high) = (division.Divide(low), division.Divide(high));
                 var words = Avx2.PackSignedSaturate(low, high);   // per 128-bit lane, which undoes the unpacking's order
                 var bytes = Avx2.PackUnsignedSaturate(words, words).AsUInt64();
                 Sse2.Store(o + i, Avx2.Permute4x64(bytes, 0b10_00_10_00).AsByte().GetLower());
                 if (i == rowLength - 16) return;
             }
-        }
-
-        /// <summary>
-        /// ⌊n / divisor⌋ for 0 ≤ n &lt; 2^31 and quotients up to 256: the float estimate is within one of it (relative
-        /// error about 3·2^-24), and one step on the remainder corrects it.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static Vector256<int> Divide(Vector256<int> n, Vector256<int> divisor, Vector256<float> reciprocal)
-        {
-            var q = Avx.ConvertToVector256Int32WithTruncation(Avx.Multiply(Avx.ConvertToVector256Single(n), reciprocal));
-            var r = Avx2.Subtract(n, Avx2.MultiplyLow(q, divisor));
-            q = Avx2.Subtract(q, Avx2.CompareGreaterThan(r, Avx2.Subtract(divisor, Vector256<int>.One)));   // r ≥ divisor: one more
-            return Avx2.Add(q, Avx2.CompareGreaterThan(Vector256<int>.Zero, r));                            // r < 0: one less
         }
     }
 }
