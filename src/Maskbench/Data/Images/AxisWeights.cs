@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Maskbench.Data.Images;
 
 /// <summary>
@@ -15,9 +17,12 @@ internal sealed class AxisWeights
     public int Denominator { get; private set; }
     public int Stride { get; }
     public int Length => Start.Length;
+    /// <summary>The number of source pixels along the axis.</summary>
+    public int SourceLength { get; }
 
-    AxisWeights(int length, int stride)
+    AxisWeights(int source, int length, int stride)
     {
+        SourceLength = source;
         Start = new int[length];
         Count = new int[length];
         Stride = stride;
@@ -25,7 +30,8 @@ internal sealed class AxisWeights
         Numerators = new int[length * stride];
     }
 
-    (int[] Index, int[] WeightA, int[] WeightB)? _taps3;
+    // The lazily computed tables are boxed: a box is published to other threads whole, a nullable tuple could tear.
+    StrongBox<(int[] Index, int[] WeightA, int[] WeightB)>? _taps3;
 
     /// <summary>
     /// For two-tap axes over interleaved RGB: per output value j = 3x + c, the source value index 3·Start[x] + c and the
@@ -33,7 +39,7 @@ internal sealed class AxisWeights
     /// </summary>
     public (int[] Index, int[] WeightA, int[] WeightB) InterleavedTaps3()
     {
-        if (_taps3 is { } taps) return taps;
+        if (_taps3 is { } taps) return taps.Value;
         if (Stride != 2) throw new InvalidOperationException("not a two-tap axis");
         int n = Length * 3;
         var index = new int[n];
@@ -46,10 +52,10 @@ internal sealed class AxisWeights
                 a[3 * x + c] = Numerators[2 * x];
                 b[3 * x + c] = Count[x] == 2 ? Numerators[2 * x + 1] : 0;
             }
-        return (_taps3 = (index, a, b)).Value;
+        return (_taps3 = new((index, a, b))).Value;
     }
 
-    (int[] Base, byte[] ShuffleA, byte[] ShuffleB, bool Fits)? _blocks3;
+    StrongBox<(int[] Base, byte[] ShuffleA, byte[] ShuffleB, bool Fits)>? _blocks3;
 
     /// <summary>
     /// For two-tap axes over interleaved RGB, in blocks of 8 output values: the byte offset of a 16-byte window of the
@@ -59,7 +65,7 @@ internal sealed class AxisWeights
     /// </summary>
     public (int[] Base, byte[] ShuffleA, byte[] ShuffleB, bool Fits) InterleavedBlocks3()
     {
-        if (_blocks3 is { } blocks) return blocks;
+        if (_blocks3 is { } blocks) return blocks.Value;
         var (index, _, b) = InterleavedTaps3();
         int count = index.Length / 8;
         var bases = new int[count];
@@ -80,8 +86,35 @@ internal sealed class AxisWeights
                 shuffleB[16 * k + v] = b[8 * k + v] == 0 ? (byte)0x80 : (byte)(a + 3);
             }
         }
-        return (_blocks3 = (bases, shuffleA, shuffleB, fits)).Value;
+        return (_blocks3 = new((bases, shuffleA, shuffleB, fits))).Value;
     }
+
+    StrongBox<(int Denominator, int[] Numerators)>? _reduced;
+
+    /// <summary>The numerators and denominator divided by their greatest common divisor (a 32→64 axis: quarters).</summary>
+    public (int Denominator, int[] Numerators) Reduced()
+    {
+        if (_reduced is { } reduced) return reduced.Value;
+        int g = Denominator;
+        for (int i = 0; i < Length; i++)
+            for (int t = 0; t < Count[i]; t++) g = Gcd(g, Numerators[i * Stride + t]);
+        return (_reduced = new((Denominator / g, Array.ConvertAll(Numerators, n => n / g)))).Value;
+    }
+
+    static int Gcd(int a, int b)
+    {
+        while (b != 0) (a, b) = (b, a % b);
+        return a;
+    }
+
+    /// <summary>The most source pixels any output pixel takes.</summary>
+    public int MaxCount => _maxCount > 0 ? _maxCount : _maxCount = Count.Max();
+    int _maxCount;
+
+    StrongBox<TwoTapResize.AcrossPlan?>? _twoTapAcross;
+
+    /// <summary>The horizontal plan of <see cref="TwoTapResize"/> for interleaved RGB rows, or null where it does not apply.</summary>
+    public TwoTapResize.AcrossPlan? TwoTapAcross() => (_twoTapAcross ??= new(TwoTapResize.AcrossPlan.Build(this))).Value;
 
     static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Kind, int Source, int Target), AxisWeights> Cache = new();
 
@@ -100,7 +133,7 @@ internal sealed class AxisWeights
     public static AxisWeights Area(int source, int target)
     {
         int stride = (source + target - 1) / target + 1;
-        var axis = new AxisWeights(target, stride) { Denominator = source };
+        var axis = new AxisWeights(source, target, stride) { Denominator = source };
         for (int i = 0; i < target; i++)
         {
             long lo = (long)i * source, hi = (long)(i + 1) * source;
@@ -123,7 +156,7 @@ internal sealed class AxisWeights
     /// </summary>
     public static AxisWeights Linear(int source, int target)
     {
-        var axis = new AxisWeights(target, 2) { Denominator = checked(2 * target) };
+        var axis = new AxisWeights(source, target, 2) { Denominator = checked(2 * target) };
         long denominator = 2L * target;
         for (int i = 0; i < target; i++)
         {
@@ -151,7 +184,7 @@ internal sealed class AxisWeights
     /// <summary>Nearest neighbour with half-pixel centres: output i takes source ⌊(i + ½)·s/t⌋.</summary>
     public static AxisWeights Nearest(int source, int target)
     {
-        var axis = new AxisWeights(target, 1) { Denominator = 1 };
+        var axis = new AxisWeights(source, target, 1) { Denominator = 1 };
         for (int i = 0; i < target; i++)
         {
             axis.Numerators[i] = 1;

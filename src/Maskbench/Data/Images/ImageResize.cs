@@ -21,9 +21,10 @@ public enum MaskResizeMode
 /// of the source pixels its footprint covers, fractional at the edges; OpenCV's INTER_AREA), an axis that grows is
 /// linearly interpolated with half-pixel centres (OpenCV's INTER_LINEAR), an axis that keeps its size is copied.
 /// Results are exact: each output is the exact rational weighted sum, rounded once, to nearest with halves up. Images
-/// take an integer path (weights as integers over a common denominator, precomputed per size pair; the vertical pass
-/// and the rounding vectorized) whenever its sums fit in 32 bits, else sums kept in double precision; both give the
-/// same bytes.
+/// where every output pixel takes at most two source pixels per axis (bilinear upscaling) take
+/// <see cref="TwoTapResize"/> (16-bit lanes); others an integer path (weights as integers over a common denominator,
+/// precomputed per size pair; the vertical pass and the rounding vectorized) whenever its sums fit in 32 bits, else
+/// sums kept in double precision. All give the same bytes.
 /// </summary>
 public static class ImageResize
 {
@@ -38,6 +39,7 @@ public static class ImageResize
         if (width == source.Width && height == source.Height) return new RgbImage(width, height, (byte[])source.Pixels.Clone());
         var across = AxisWeights.ForImage(source.Width, width);
         var down = AxisWeights.ForImage(source.Height, height);
+        if (TwoTapResize.Applies(across, down)) return TwoTapResize.Resize(source, across, down);
         if (FitsIntegerPath(across, down)) return ResizeExact(source, across, down);
         return ResizeInDoubles(source, across, down);
     }
@@ -81,9 +83,10 @@ public static class ImageResize
     /// <summary>
     /// The integer path: a horizontal pass to integer sums over the across denominator Dx, then per output row a vertical
     /// pass to sums S over D = Dx·Dy fused with the rounding ⌊S/D + ½⌋ = ⌊(2S + D) / 2D⌋. Where 2D is a power of two (linear
-    /// scaling between powers of two) the division is a shift. Otherwise it is a double multiplication by 1/(2D) nudged up
-    /// by 2^-40: an exact quotient k lands at or just above k, and a quotient below k is below by at least 1/(2D), far more
-    /// than the nudge and rounding errors move it (256·2^-39 ≪ 1/(2D) for D below 2^22).
+    /// scaling between powers of two) the division is a shift; otherwise <see cref="VectorDivision"/> in the vector loop,
+    /// and in the scalar tail a double multiplication by 1/(2D) nudged up by 2^-40: an exact quotient k lands at or just
+    /// above k, and a quotient below k is below by at least 1/(2D), far more than the nudge and rounding errors move it
+    /// (256·2^-39 ≪ 1/(2D) for D below 2^22).
     /// </summary>
     internal static unsafe RgbImage ResizeExact(RgbImage source, AxisWeights across, AxisWeights down)
     {
@@ -142,7 +145,7 @@ public static class ImageResize
         if (Avx2.IsSupported)
         {
             var d = Vector256.Create(rounding.Denominator);
-            var scale = Vector256.Create(rounding.Scale);
+            var division = new VectorDivision(2 * rounding.Denominator);
             int shift = rounding.Shift;
             var shiftCount = Vector128.CreateScalar(Math.Max(shift, 0));
             var w0 = Vector256.Create(weights[0]);
@@ -171,8 +174,10 @@ public static class ImageResize
                 }
                 else
                 {
-                    low = Sse2.PackSignedSaturate(Divide(a.GetLower(), scale), Divide(a.GetUpper(), scale));
-                    high = Sse2.PackSignedSaturate(Divide(b.GetLower(), scale), Divide(b.GetUpper(), scale));
+                    a = division.Divide(a);
+                    b = division.Divide(b);
+                    low = Sse2.PackSignedSaturate(a.GetLower(), a.GetUpper());
+                    high = Sse2.PackSignedSaturate(b.GetLower(), b.GetUpper());
                 }
                 Sse2.Store(output + i, Sse2.PackUnsignedSaturate(low, high));
             }
@@ -184,9 +189,6 @@ public static class ImageResize
             output[i] = rounding.Scalar(sum);
         }
     }
-
-    static Vector128<int> Divide(Vector128<int> n, Vector256<double> scale) =>
-        Avx.ConvertToVector128Int32WithTruncation(Avx.RoundToNegativeInfinity(Avx.Multiply(Avx.ConvertToVector256Double(n), scale)));
 
     static unsafe void HorizontalInIntegers(byte[] source, int width, int height, AxisWeights across, int[] rows)
     {
