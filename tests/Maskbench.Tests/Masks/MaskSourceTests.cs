@@ -69,6 +69,40 @@ public class MaskSourceTests
         }
     }
 
+    [Fact]
+    public void Predicted_masks_are_the_maskers_thresholded_output_for_training_and_evaluation_alike()
+    {
+        TorchRuntime.EnsureLoaded();
+        manual_seed(8);
+        using var dir = new Maskbench.Tests.Support.TempFolder();
+        var spec = new Maskbench.Masks.Learned.MaskerSpec { InputSize = 8, BaseWidth = 3, Depth = 2 };
+        using var masker = new Maskbench.Masks.Learned.MaskUNet(spec);
+        masker.eval();
+        var arrays = Arrays(70, 8);   // more than one of the source's batches of 64
+        using var batch = DatasetBatches.FromArrays(arrays, CPU);
+        // An untrained masker's logits sit on one side of 0; shifting the head's bias to their median splits the pixels.
+        using (no_grad())
+        {
+            var bias = masker.named_parameters().Single(p => p.name == "head.bias").parameter;
+            using var logits = masker.forward(batch.Images);
+            bias.sub_(logits.median());
+        }
+        new Maskbench.Masks.Learned.MaskerRun(dir["masker"]).Write(masker, new Maskbench.Masks.Learned.MaskerInfo
+        {
+            Spec = spec, Options = new Maskbench.Masks.Learned.MaskerTrainingOptions(), Dataset = new Maskbench.Training.DatasetIdentity("d", "00", "d"), Parameters = masker.ParameterCount,
+        });
+        Tensor expected;
+        using (no_grad()) expected = masker.SoftMask(batch.Images).ge(0.5).to_type(ScalarType.Float32);
+        Assert.True(expected.sum().item<float>() > 0 && expected.sum().item<float>() < expected.numel(), "a constant mask would test nothing");
+
+        var source = new MaskSource.Predicted(dir["masker"]);
+        using var evaluated = source.ForEvaluation(batch)!;
+        Assert.True(evaluated.eq(expected).all().item<bool>());
+        var training = source.ForTraining(arrays, CPU);
+        Assert.Equal(expected.to_type(ScalarType.Byte).data<byte>().ToArray(), training.Masks);
+        Assert.Contains(source.Parameters(), kv => kv.Key == "mask.maskerWeightsSha256" && kv.Value.Length == 64);
+    }
+
     sealed class DictionaryComparer : IEqualityComparer<SortedDictionary<string, string>>
     {
         public bool Equals(SortedDictionary<string, string>? a, SortedDictionary<string, string>? b) => a!.SequenceEqual(b!);
