@@ -26,6 +26,8 @@ public sealed class ExperimentResults
     public List<ClassForegroundRow> ForegroundBinsPerClass { get; set; } = [];
     /// <summary>Bin edges of the foreground fraction, in percent of the image.</summary>
     public List<int> ForegroundBinEdges { get; set; } = [];
+    /// <summary>The confidence level of every interval, in percent (Wilson, z = Φ⁻¹(0.975)).</summary>
+    public int IntervalConfidencePercent { get; set; } = 95;
     public List<CellSummary> Cells { get; set; } = [];
     /// <summary>How the cells' convolutions were computed (kernel verdicts against float64, routes), merged over cells.</summary>
     public Kernels.KernelProvenance? Kernels { get; set; }

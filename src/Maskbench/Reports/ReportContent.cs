@@ -24,7 +24,7 @@ public static class ReportContent
             + $"{r.Profile.Epochs} epochs; PGD: L∞, ε = {P(r.Profile.PgdEpsilon255)}/{r.Profile.EpsilonDenominator}, step {P(r.Profile.PgdStepSize255)}/{r.Profile.EpsilonDenominator}, {r.Profile.PgdSteps} steps."));
         foreach (string warning in r.Warnings) blocks.Add(new ParagraphBlock($"Warning: {warning}"));
         blocks.Add(new TableBlock(["setting", "value"], r.Profile.Settings.Select(x => Row(x.Name, x.Value)).ToList()));
-        blocks.Add(new ParagraphBlock("Every accuracy is followed by its 95% Wilson interval over the test images evaluated, in brackets."));
+        blocks.Add(new ParagraphBlock($"Every accuracy is followed by its {I(r.IntervalConfidencePercent)}% Wilson interval over the test images evaluated, in brackets."));
         if (r.Kernels is { } kernels)
             blocks.Add(new ParagraphBlock($"Kernels: {kernels.Summary}; machine: {kernels.Machine}."));
         if (r.MissingCells.Count > 0)
