@@ -9,7 +9,7 @@ using TorchSharp;
 if (args.Length < 2) { Console.Error.WriteLine("usage: RobustAccuracy RUN_FOLDER DATASET [N]"); return 2; }
 var model = AttackedModel.FromRunFolder(args[0], torch.CPU);          // the TorchSharp module, in eval mode
 using var dataset = DatasetStore.Open(args[1], verifyHashes: false);
-var attack = AttackCatalog.Create(new AttackRequest { Name = "pgd", Steps = 10, Seed = 0 });
+var attack = AttackRegistry.Create(new AttackRequest { Name = "pgd", Steps = 10, Seed = 0 });
 var options = new EvaluationOptions
 {
     Epsilons = [8 / 255.0],

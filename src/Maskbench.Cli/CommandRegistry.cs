@@ -34,7 +34,7 @@ static class CommandRegistry
             b.SetDescription("COCO annotation tools.");
             b.AddCommand<CocoMasksCommand>("masks").WithDescription("Decode every COCO annotation as the COCO API does; write id, area, box and compressed RLE per line.");
         });
-        config.AddCommand<AttackCommand>("attack").WithDescription("Robust accuracy of a model on a dataset split under an attack (pgd, apgd, square, suite), optionally over an ε sweep.");
+        config.AddCommand<AttackCommand>("attack").WithDescription($"Robust accuracy of a model on a dataset split under an attack ({Maskbench.Attacks.AttackRegistry.NameList}), optionally over an ε sweep.");
         config.AddCommand<TrainMaskerCommand>("train-masker").WithDescription("Train a U-Net foreground-mask predictor (natural or PGD) on a dataset's masks; reports test IoU per class.");
         config.AddCommand<AttackPipelineCommand>("attack-pipeline").WithDescription("A predicted-mask pipeline (masker + masked classifier) under non-adaptive and adaptive attacks; robust accuracy is the worst case per example.");
         config.AddCommand<TrainCommand>("train").WithDescription("Train a classifier (natural, PGD, fast or free adversarial training) on a dataset, plain or masked.");

@@ -15,7 +15,7 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
     public sealed class Settings : DeviceSettings
     {
         [CommandOption("--model <RUN>")]
-        [Description("The model: a training run folder, or a TorchScript .pt file taking N x 3 x S x S inputs in [[0,1]].")]
+        [Description("The model: a training run folder (or a .ckpt file in one), a folder of exported weights (model.json, model.safetensors), or a TorchScript .pt file taking N x 3 x S x S inputs in [[0,1]].")]
         public string Model { get; init; } = "";
 
         [CommandOption("--data <DATASET>")]
@@ -32,7 +32,7 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         public int? Count { get; init; }
 
         [CommandOption("--attack <NAME>")]
-        [Description("pgd, fgsm, apgd-ce, apgd-dlr, apgd-t, square or suite (APGD-CE, APGD-T, Square in turn).")]
+        [Description(AttackRegistry.NameList + " (the suite: APGD-CE, APGD-T, Square in turn).")]
         [DefaultValue("pgd")]
         public string Attack { get; init; } = "pgd";
 
@@ -46,7 +46,7 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         public string? Sweep { get; init; }
 
         [CommandOption("--steps <N>")]
-        [Description("Iterations (queries for square). Default: 20 for pgd, 100 for apgd, 5000 for square.")]
+        [Description("Iterations (queries for square). " + AttackRegistry.DefaultsText)]
         public int? Steps { get; init; }
 
         [CommandOption("--step-size <ALPHA>")]
@@ -54,7 +54,7 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         public string? StepSize { get; init; }
 
         [CommandOption("--restarts <R>")]
-        [Description("Random restarts (pgd, apgd).")]
+        [Description("Random restarts (pgd, apgd; every APGD member of the suite).")]
         [DefaultValue(1)]
         public int Restarts { get; init; } = 1;
 
@@ -68,7 +68,7 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         public string Norm { get; init; } = "linf";
 
         [CommandOption("--threat <REGION>")]
-        [Description("foreground (δ only on the dataset's mask pixels) or full. Default: foreground for masked models, full otherwise.")]
+        [Description("foreground (δ only on the foreground: the mask the model sees, or the dataset's masks for a plain model) or full. Default: foreground for masked models, full otherwise.")]
         public string? Threat { get; init; }
 
         [CommandOption("--masked-input")]
@@ -148,14 +148,9 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         var split = dataset.Split(settings.Split);
         // Refuse an unwritable --out before the attack, not after it.
         if (settings.Out is not null) Maskbench.Files.OutputLocation.EnsureWritableFile(settings.Out);
-        var model = AttackModels.Load(settings.Model, device, settings.MaskedInput);
-        var region = (settings.Threat?.ToLowerInvariant() ?? (model.UsesForegroundMask ? "foreground" : "full")) switch
-        {
-            "foreground" => ThreatRegion.Foreground,
-            "full" => ThreatRegion.Full,
-            _ => throw new MaskbenchException($"--threat {settings.Threat}: expected foreground or full"),
-        };
-        var attack = AttackCatalog.Create(new AttackRequest
+        var model = AttackedModel.Load(settings.Model, device, settings.MaskedInput);
+        var region = settings.Threat is null ? (model.Input.MasksInput ? ThreatRegion.Foreground : ThreatRegion.Full) : ParseThreat(settings.Threat);
+        var attack = AttackRegistry.Create(new AttackRequest
         {
             Name = settings.Attack,
             Steps = settings.Steps,
@@ -200,5 +195,11 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
             AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(settings.Out)}[/]");
         }
         return 0;
+    }
+
+    static ThreatRegion ParseThreat(string text)
+    {
+        try { return ThreatRegions.Parse(text); }
+        catch (MaskbenchException) { throw new MaskbenchException($"--threat {text}: expected foreground or full"); }
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Maskbench.Attacks;
 using Maskbench.Cli.Rendering;
 using Maskbench.Data;
+using Maskbench.Evaluation;
 using Maskbench.Evaluation.Pipeline;
 using Maskbench.Experiments;
 using Maskbench.Masks.Learned;
@@ -106,7 +107,7 @@ sealed class AttackPipelineCommand : Command<AttackPipelineSettings>
             _ => throw new MaskbenchException($"--mask-mode {settings.MaskMode}: expected threshold or soft"),
         };
         using var masker = new MaskerRun(settings.Masker).Load(device);
-        var (classifier, _) = AttackModels.LoadRun(settings.Model, device);
+        var (classifier, _) = AttackedModel.LoadClassifier(settings.Model, device);
         using var _classifier = classifier;
         if (classifier.Spec.Channels != masker.Spec.Channels)
             throw new MaskbenchException($"{settings.Model}: the classifier takes {classifier.Spec.Channels}-channel images, the masker {masker.Spec.Channels}-channel ones; the pipeline feeds both the same image");

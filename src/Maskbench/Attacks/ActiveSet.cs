@@ -4,13 +4,13 @@ namespace Maskbench.Attacks;
 
 /// <summary>
 /// The rows of a batch an attack is still working on, with their inputs, labels, threat model, model view and any
-/// per-example search state (iterate, step size, best loss). <see cref="Drop"/> removes rows from all of them at
-/// once, which is how early stop works. The set owns its tensors: assigning a state replaces and disposes the old one.
+/// per-example search state (iterate, step size, best loss: <see cref="RowTensor"/>s made by <see cref="Track"/>).
+/// <see cref="Drop"/> removes rows from all of them at once, which is how early stop works. The set owns its tensors.
 /// </summary>
 public sealed class ActiveSet : IDisposable
 {
     readonly AttackContext _context;
-    readonly Dictionary<string, Tensor> _state = new(StringComparer.Ordinal);
+    readonly List<RowTensor> _state = [];
 
     /// <summary>Global row numbers (int64).</summary>
     public Tensor Rows { get; private set; }
@@ -34,14 +34,12 @@ public sealed class ActiveSet : IDisposable
          _context.Threat.Select(rows),
          _context.Target.Select(rows));
 
-    public Tensor this[string name]
+    /// <summary>A new per-example state tensor of this set (unset until assigned); <paramref name="name"/> is for error messages.</summary>
+    public RowTensor Track(string name)
     {
-        get => _state[name];
-        set
-        {
-            if (_state.TryGetValue(name, out var old) && !ReferenceEquals(old, value)) old.Dispose();
-            _state[name] = value.DetachFromDisposeScope();
-        }
+        var state = new RowTensor(name);
+        _state.Add(state);
+        return state;
     }
 
     /// <summary>Rows of a full-batch tensor (for example a random start drawn for every row) that belong to this set.</summary>
@@ -53,12 +51,7 @@ public sealed class ActiveSet : IDisposable
         if (!drop.any().item<bool>()) return;
         var keep = drop.logical_not().nonzero().squeeze(1).DetachFromDisposeScope();
         var rows = Rows.index_select(0, keep).DetachFromDisposeScope();
-        foreach (var name in _state.Keys.ToList())
-        {
-            var old = _state[name];
-            _state[name] = old.index_select(0, keep).DetachFromDisposeScope();
-            old.Dispose();
-        }
+        foreach (var state in _state) state.Keep(keep);
         Rows.Dispose();
         Inputs.Dispose();
         Labels.Dispose();
@@ -75,7 +68,7 @@ public sealed class ActiveSet : IDisposable
 
     public void Dispose()
     {
-        foreach (var t in _state.Values) t.Dispose();
+        foreach (var state in _state) state.Dispose();
         _state.Clear();
         Rows.Dispose();
         Inputs.Dispose();

@@ -16,7 +16,11 @@ public sealed class ApgdAttack : Attack
     const double Rho = 0.75;
 
     public override string Name => TargetClasses is null ? (Loss == AttackLoss.Dlr ? "apgd-dlr" : "apgd-ce") : "apgd-t";
-    public int Steps { get; init; } = 100;
+    /// <summary>Croce and Hein 2020's budget (AutoAttack's standard version).</summary>
+    public const int DefaultSteps = 100;
+    /// <summary>AutoAttack's APGD-T: the 9 most likely wrong classes.</summary>
+    public const int DefaultTargetClasses = 9;
+    public int Steps { get; init; } = DefaultSteps;
     public int Restarts { get; init; } = 1;
     public AttackLoss Loss { get; init; } = AttackLoss.CrossEntropy;
     /// <summary>Null: untargeted. k: run targeted DLR for each of the k most likely wrong classes (AutoAttack uses 9).</summary>
@@ -51,6 +55,7 @@ public sealed class ApgdAttack : Attack
             {
                 using var set = context.Begin();
                 if (set.IsEmpty) return;
+                var state = new SearchState(set);
                 using (no_grad())
                 {
                     var clean = set.Target.Logits(set.Inputs);
@@ -59,14 +64,14 @@ public sealed class ApgdAttack : Attack
                     if (TargetClasses is not null)
                     {
                         if (target + 1 >= classes) return;
-                        set["target"] = AttackObjectives.RankedTarget(clean, set.Labels, target + 1);
+                        state.Target.Value = AttackObjectives.RankedTarget(clean, set.Labels, target + 1);
                     }
                     clean.Dispose();
                 }
                 using (var generator = context.Generator(target * 1000 + restart))
                 using (var start = context.Threat.RandomStart(context.Inputs, generator))
-                    set["x"] = set.Pick(start);
-                RunOnce(context, set, loss);
+                    state.X.Value = set.Pick(start);
+                RunOnce(context, set, state, loss);
             }
         }
     }
@@ -77,71 +82,92 @@ public sealed class ApgdAttack : Attack
         if (classes < needed) throw new MaskbenchException($"{Name} needs at least {needed} classes, the model has {classes}");
     }
 
-    void RunOnce(AttackContext context, ActiveSet set, AttackLoss loss)
+    void RunOnce(AttackContext context, ActiveSet set, SearchState state, AttackLoss loss)
     {
         var checkpoints = Checkpoints(Steps).ToList();
         int previousCheckpoint = 0;
         bool targeted = TargetClasses is not null;
-        set["eta"] = full(new[] { set.Count, 1L, 1L, 1L }, 2 * context.Threat.Epsilon, ScalarType.Float32, set.Inputs.device);
+        state.Eta.Value = full(new[] { set.Count, 1L, 1L, 1L }, 2 * context.Threat.Epsilon, ScalarType.Float32, set.Inputs.device);
         for (int k = 0; k < Steps && !set.IsEmpty; k++)
         {
             Tensor newly;
             using (var scope = NewDisposeScope())
             {
-                var x = set["x"];
-                Tensor? targets = targeted ? set["target"] : null;
+                var x = state.X.Value;
+                Tensor? targets = targeted ? state.Target.Value : null;
                 var (g, f, fooled) = context.Gradient(set, x, (z, y) => AttackObjectives.Evaluate(loss, z, y, targets), step: k);
                 newly = fooled.MoveToOuterDisposeScope();
                 if (k == 0)
                 {
-                    set["xmax"] = x.clone();
-                    set["gmax"] = g;
-                    set["fmax"] = f;
-                    set["fprev"] = f.clone();
-                    set["fmaxLast"] = f.clone();
-                    set["etaLast"] = set["eta"].clone();
-                    set["count"] = zeros_like(f);
-                    set["prev"] = x.clone();
+                    state.XMax.Value = x.clone();
+                    state.GMax.Value = g;
+                    state.FMax.Value = f;
+                    state.FPrevious.Value = f.clone();
+                    state.FMaxAtCheckpoint.Value = f.clone();
+                    state.EtaAtCheckpoint.Value = state.Eta.Value.clone();
+                    state.Increases.Value = zeros_like(f);
+                    state.Previous.Value = x.clone();
                 }
                 else
                 {
-                    set["count"] = set["count"] + f.gt(set["fprev"]).to_type(ScalarType.Float32);
-                    set["fprev"] = f;
-                    var improved = f.gt(set["fmax"]);
+                    state.Increases.Value = state.Increases.Value + f.gt(state.FPrevious.Value).to_type(ScalarType.Float32);
+                    state.FPrevious.Value = f;
+                    var improved = f.gt(state.FMax.Value);
                     var rowsImproved = improved.reshape(-1, 1, 1, 1);
-                    set["xmax"] = where(rowsImproved, x, set["xmax"]);
-                    set["gmax"] = where(rowsImproved, g, set["gmax"]);
-                    set["fmax"] = where(improved, f, set["fmax"]);
+                    state.XMax.Value = where(rowsImproved, x, state.XMax.Value);
+                    state.GMax.Value = where(rowsImproved, g, state.GMax.Value);
+                    state.FMax.Value = where(improved, f, state.FMax.Value);
                     int index = checkpoints.IndexOf(k);
                     if (index >= 0)
                     {
                         int span = k - previousCheckpoint;
                         previousCheckpoint = k;
-                        var eta = set["eta"].flatten();
-                        var tooFewIncreases = set["count"].lt(Rho * span);
-                        var stalled = set["etaLast"].flatten().eq(eta).logical_and(set["fmaxLast"].eq(set["fmax"]));
+                        var eta = state.Eta.Value.flatten();
+                        var tooFewIncreases = state.Increases.Value.lt(Rho * span);
+                        var stalled = state.EtaAtCheckpoint.Value.flatten().eq(eta).logical_and(state.FMaxAtCheckpoint.Value.eq(state.FMax.Value));
                         var halve = tooFewIncreases.logical_or(stalled);
                         var rows = halve.reshape(-1, 1, 1, 1);
-                        set["etaLast"] = set["eta"].clone();
-                        set["fmaxLast"] = set["fmax"].clone();
-                        set["eta"] = where(rows, set["eta"] / 2, set["eta"]);
-                        x = where(rows, set["xmax"], x);
-                        g = where(rows, set["gmax"], g);
+                        state.EtaAtCheckpoint.Value = state.Eta.Value.clone();
+                        state.FMaxAtCheckpoint.Value = state.FMax.Value.clone();
+                        state.Eta.Value = where(rows, state.Eta.Value / 2, state.Eta.Value);
+                        x = where(rows, state.XMax.Value, x);
+                        g = where(rows, state.GMax.Value, g);
                         // Resuming from the best point drops the momentum of the abandoned trajectory.
-                        set["prev"] = where(rows, set["xmax"], set["prev"]);
-                        set["count"] = zeros_like(f);
+                        state.Previous.Value = where(rows, state.XMax.Value, state.Previous.Value);
+                        state.Increases.Value = zeros_like(f);
                     }
                 }
-                var z = set.Threat.Project(x + set["eta"] * SteepestAscent.Direction(g, set.Threat.Norm), set.Inputs);
+                var z = set.Threat.Project(x + state.Eta.Value * SteepestAscent.Direction(g, set.Threat.Norm), set.Inputs);
                 Tensor next = k == 0
                     ? z
-                    : set.Threat.Project(x + Momentum * (z - x) + (1 - Momentum) * (x - set["prev"]), set.Inputs);
-                set["prev"] = x.clone();
-                set["x"] = next;
+                    : set.Threat.Project(x + Momentum * (z - x) + (1 - Momentum) * (x - state.Previous.Value), set.Inputs);
+                state.Previous.Value = x.clone();
+                state.X.Value = next;
             }
             set.DropIfEarlyStop(newly);
             newly.Dispose();
         }
-        if (!set.IsEmpty) context.Conclude(set, set["x"], step: Steps);
+        if (!set.IsEmpty) context.Conclude(set, state.X.Value, step: Steps);
+    }
+
+    /// <summary>The per-example state of one APGD run (Algorithm 1's x^(k), x^(k−1), η, f_max, x_max and checkpoint bookkeeping).</summary>
+    sealed class SearchState(ActiveSet set)
+    {
+        /// <summary>The current iterate x^(k).</summary>
+        public readonly RowTensor X = set.Track("x");
+        /// <summary>APGD-T: the class aimed at.</summary>
+        public readonly RowTensor Target = set.Track("target");
+        /// <summary>The step size η (N x 1 x 1 x 1).</summary>
+        public readonly RowTensor Eta = set.Track("eta");
+        /// <summary>The best point so far, its gradient and its loss.</summary>
+        public readonly RowTensor XMax = set.Track("xmax"), GMax = set.Track("gmax"), FMax = set.Track("fmax");
+        /// <summary>The loss at the previous iterate.</summary>
+        public readonly RowTensor FPrevious = set.Track("fprev");
+        /// <summary>f_max and η at the last checkpoint (the "stalled" condition).</summary>
+        public readonly RowTensor FMaxAtCheckpoint = set.Track("fmaxLast"), EtaAtCheckpoint = set.Track("etaLast");
+        /// <summary>Steps since the last checkpoint that raised the loss.</summary>
+        public readonly RowTensor Increases = set.Track("count");
+        /// <summary>The previous iterate x^(k−1) (the momentum term).</summary>
+        public readonly RowTensor Previous = set.Track("prev");
     }
 }

@@ -15,12 +15,13 @@ public sealed class FgsmAttack : Attack
     {
         using var set = context.Begin();
         if (set.IsEmpty) return;
+        var x = set.Track("x");
         using (var scope = NewDisposeScope())
         {
             var (gradient, _, _) = context.Gradient(set, set.Inputs, (z, y) => AttackObjectives.Evaluate(Loss, z, y, null), step: 0);
             var step = SteepestAscent.Direction(gradient, set.Threat.Norm) * set.Threat.Epsilon;
-            set["x"] = set.Threat.Project(set.Inputs + step, set.Inputs);
+            x.Value = set.Threat.Project(set.Inputs + step, set.Inputs);
         }
-        context.Conclude(set, set["x"], step: 1);
+        context.Conclude(set, x.Value, step: 1);
     }
 }

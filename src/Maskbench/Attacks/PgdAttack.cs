@@ -10,7 +10,9 @@ namespace Maskbench.Attacks;
 public sealed class PgdAttack : Attack
 {
     public override string Name => "pgd";
-    public int Steps { get; init; } = 10;
+    /// <summary>The paper's evaluation budget (and Madry et al.'s for CIFAR-10).</summary>
+    public const int DefaultSteps = 20;
+    public int Steps { get; init; } = DefaultSteps;
     /// <summary>α; null means 2.5·ε/steps (Madry et al.'s choice).</summary>
     public double? StepSize { get; init; }
     public int Restarts { get; init; } = 1;
@@ -28,31 +30,32 @@ public sealed class PgdAttack : Attack
         {
             using var set = context.Begin();
             if (set.IsEmpty) return;
+            RowTensor x = set.Track("x"), target = set.Track("target");
             if (TargetRank is int rank)
-                using (no_grad()) set["target"] = AttackObjectives.RankedTarget(set.Target.Logits(set.Inputs), set.Labels, rank);
+                using (no_grad()) target.Value = AttackObjectives.RankedTarget(set.Target.Logits(set.Inputs), set.Labels, rank);
             if (RandomStart)
             {
                 using var generator = context.Generator(restart);
                 using var start = context.Threat.RandomStart(context.Inputs, generator);
-                set["x"] = set.Pick(start);
+                x.Value = set.Pick(start);
             }
-            else set["x"] = set.Inputs.clone();
+            else x.Value = set.Inputs.clone();
 
             for (int k = 0; k < Steps && !set.IsEmpty; k++)
             {
                 Tensor newly;
                 using (var scope = NewDisposeScope())
                 {
-                    Tensor? targets = TargetRank is null ? null : set["target"];
-                    var (gradient, _, fooled) = context.Gradient(set, set["x"], (z, y) => AttackObjectives.Evaluate(Loss, z, y, targets), step: k);
-                    var moved = set["x"] + SteepestAscent.Direction(gradient, set.Threat.Norm) * alpha;
-                    set["x"] = set.Threat.Project(moved, set.Inputs);
+                    Tensor? targets = TargetRank is null ? null : target.Value;
+                    var (gradient, _, fooled) = context.Gradient(set, x.Value, (z, y) => AttackObjectives.Evaluate(Loss, z, y, targets), step: k);
+                    var moved = x.Value + SteepestAscent.Direction(gradient, set.Threat.Norm) * alpha;
+                    x.Value = set.Threat.Project(moved, set.Inputs);
                     newly = fooled.MoveToOuterDisposeScope();
                 }
                 set.DropIfEarlyStop(newly);
                 newly.Dispose();
             }
-            if (!set.IsEmpty) context.Conclude(set, set["x"], step: Steps);
+            if (!set.IsEmpty) context.Conclude(set, x.Value, step: Steps);
         }
     }
 }

@@ -17,8 +17,10 @@ namespace Maskbench.Attacks;
 public sealed class SquareAttack : Attack
 {
     public override string Name => "square";
-    /// <summary>Queries per example (AutoAttack uses 5000).</summary>
-    public int Steps { get; init; } = 1000;
+    /// <summary>AutoAttack's (standard version) query budget; Andriushchenko et al. 2020 report up to 10,000.</summary>
+    public const int DefaultQueries = 5000;
+    /// <summary>Queries per example.</summary>
+    public int Steps { get; init; } = DefaultQueries;
     /// <summary>Initial fraction of pixels in a window (AutoAttack: 0.8).</summary>
     public double InitialFraction { get; init; } = 0.8;
 
@@ -34,6 +36,7 @@ public sealed class SquareAttack : Attack
     {
         using var set = context.Begin();
         if (set.IsEmpty) return;
+        RowTensor x = set.Track("x"), best = set.Track("margin");
         var search = new SearchState(context, Steps, InitialFraction);
         bool linf = context.Threat.Norm == Norm.Linf;
         // Iteration 0 is the start, taken as it is; later iterations are proposals, kept where they lower the margin.
@@ -46,22 +49,22 @@ public sealed class SquareAttack : Attack
                 var candidate = (linf, iteration) switch
                 {
                     (true, 0) => search.LinfStart(set, rows),
-                    (true, _) => search.LinfProposal(set, rows, iteration),
+                    (true, _) => search.LinfProposal(set, x, rows, iteration),
                     (false, 0) => search.L2Start(set, rows),
-                    (false, _) => search.L2Proposal(set, rows, iteration),
+                    (false, _) => search.L2Proposal(set, x, rows, iteration),
                 };
                 var (logits, fooled) = context.Evaluate(set, candidate, step: iteration);
                 var margin = AttackObjectives.Margin(logits, set.Labels);
                 if (iteration == 0)
                 {
-                    set["x"] = candidate;
-                    set["margin"] = margin;
+                    x.Value = candidate;
+                    best.Value = margin;
                 }
                 else
                 {
-                    var accept = margin.lt(set["margin"]);
-                    set["x"] = where(accept.reshape(-1, 1, 1, 1), candidate, set["x"]);
-                    set["margin"] = where(accept, margin, set["margin"]);
+                    var accept = margin.lt(best.Value);
+                    x.Value = where(accept.reshape(-1, 1, 1, 1), candidate, x.Value);
+                    best.Value = where(accept, margin, best.Value);
                 }
                 newly = fooled.MoveToOuterDisposeScope();
             }
@@ -117,7 +120,7 @@ public sealed class SquareAttack : Attack
         }
 
         /// <summary>L∞ proposal: one s×s window of δ redrawn to ±ε, one sign per channel.</summary>
-        public Tensor LinfProposal(ActiveSet set, long[] rows, int iteration)
+        public Tensor LinfProposal(ActiveSet set, Tensor iterate, long[] rows, int iteration)
         {
             int s = Math.Clamp((int)Math.Round(Math.Sqrt(Fraction(iteration) * height * width)), 1, Math.Max(1, Math.Min(height, width) - 1));
             var windows = new float[rows.Length * height * width];
@@ -132,7 +135,7 @@ public sealed class SquareAttack : Attack
             }
             var window = PerRowPlane(windows, rows.Length, set);
             var sign = PerRowSigns(signs, rows.Length, set);
-            var delta = set["x"] - set.Inputs;
+            var delta = iterate - set.Inputs;
             return set.Threat.Project(set.Inputs + delta * (1 - window) + sign * window * eps, set.Inputs);
         }
 
@@ -166,7 +169,7 @@ public sealed class SquareAttack : Attack
         /// with random signs per channel plus its old content, scaled to hold the freed budget), then δ goes back on
         /// the ε-sphere. s is odd and at least 3.
         /// </summary>
-        public Tensor L2Proposal(ActiveSet set, long[] rows, int iteration)
+        public Tensor L2Proposal(ActiveSet set, Tensor iterate, long[] rows, int iteration)
         {
             int s = Math.Max((int)Math.Round(Math.Sqrt(Fraction(iteration) * height * width)), 3);
             if (s % 2 == 0) s++;
@@ -193,7 +196,7 @@ public sealed class SquareAttack : Attack
             var window = PerRowPlane(first, rows.Length, set);
             var both = maximum(window, PerRowPlane(second, rows.Length, set));
             var sign = PerRowSigns(signs, rows.Length, set);
-            var delta = set["x"] - set.Inputs;
+            var delta = iterate - set.Inputs;
             var inWindow = delta * window;
             var windowNorm = inWindow.square().sum([2, 3], keepdim: true).sqrt();                 // per channel
             var imageNorm = delta.square().sum([1, 2, 3], keepdim: true);                        // squared, per row

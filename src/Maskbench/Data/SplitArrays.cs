@@ -20,7 +20,23 @@ public sealed class SplitArrays
         Labels = new long[count];
     }
 
+    SplitArrays(int count, int imageSize, byte[] images, byte[] masks, long[] labels)
+    {
+        Count = count;
+        ImageSize = imageSize;
+        Images = images;
+        Masks = masks;
+        Labels = labels;
+    }
+
     public int PixelsPerImage => ImageSize * ImageSize;
+
+    /// <summary>The same images and labels (shared, not copied) with other masks; this instance is unchanged.</summary>
+    public SplitArrays WithMasks(byte[] masks)
+    {
+        if (masks.Length != Masks.Length) throw new ArgumentException($"expected {Masks.Length} mask bytes, got {masks.Length}", nameof(masks));
+        return new SplitArrays(Count, ImageSize, Images, masks, Labels);
+    }
 
     public void Set(int index, RgbImage image, BinaryMask mask, long label)
     {

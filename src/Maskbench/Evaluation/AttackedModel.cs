@@ -1,6 +1,7 @@
 using Maskbench.Attacks;
 using Maskbench.Batching;
 using Maskbench.Kernels;
+using Maskbench.Masks;
 using Maskbench.Models;
 using Maskbench.Training;
 using TorchSharp;
@@ -9,41 +10,103 @@ using static TorchSharp.torch;
 namespace Maskbench.Evaluation;
 
 /// <summary>
-/// A classifier to evaluate, as the evaluator needs it: an attack target for each batch (a masked model takes that
-/// batch's foreground masks), and whether it is a masked model (which makes the foreground threat the default).
+/// A classifier to evaluate, as the evaluator needs it: an attack target for each batch, fed the masks of its
+/// <see cref="Input"/> mask source (none for a plain model, the dataset's masks for a masked one).
 /// </summary>
-public sealed class AttackedModel(string description, Func<TensorBatch, IAttackTarget> targetFor, bool usesForegroundMask)
+public sealed class AttackedModel(string description, Func<TensorBatch, Tensor?, IAttackTarget> targetFor, MaskSource input)
 {
     public string Description { get; } = description;
-    public bool UsesForegroundMask { get; } = usesForegroundMask;
-    public IAttackTarget TargetFor(TensorBatch batch) => targetFor(batch);
-
-    /// <summary>A TorchSharp module; with <paramref name="maskedInput"/> it sees x ⊙ foreground mask.</summary>
-    public static AttackedModel FromModule(nn.Module<Tensor, Tensor> model, bool maskedInput, string description) =>
-        new(description, batch => new ModuleTarget(model, maskedInput ? batch.Masks : null), maskedInput);
+    /// <summary>Where the masks the model multiplies its input by come from.</summary>
+    public MaskSource Input { get; } = input;
 
     /// <summary>
-    /// The model of a `maskbench train` run folder (run.json with best.ckpt or last.ckpt), on <paramref name="device"/>
-    /// in eval mode. A masked model (or any, with <paramref name="maskedInput"/>) is fed x ⊙ foreground mask, as in training.
+    /// The mask a foreground threat region means for this model: the one it sees, or the dataset's ground-truth
+    /// foreground for a model that sees the whole image.
     /// </summary>
-    public static AttackedModel FromRunFolder(string path, Device device, bool maskedInput = false)
+    public MaskSource Foreground => Input.MasksInput ? Input : new MaskSource.GroundTruth();
+
+    /// <summary>The target for <paramref name="batch"/>, whose input masks (<see cref="Input"/>'s) are <paramref name="inputMasks"/>.</summary>
+    public IAttackTarget TargetFor(TensorBatch batch, Tensor? inputMasks) => targetFor(batch, inputMasks);
+
+    /// <summary>The target for <paramref name="batch"/>.</summary>
+    public IAttackTarget TargetFor(TensorBatch batch) => targetFor(batch, Input.ForEvaluation(batch));
+
+    /// <summary>A TorchSharp module that sees x ⊙ the masks of <paramref name="input"/>.</summary>
+    public static AttackedModel FromModule(nn.Module<Tensor, Tensor> model, MaskSource input, string description) =>
+        new(description, (_, masks) => new ModuleTarget(model, masks), input);
+
+    /// <summary>A TorchSharp module; with <paramref name="maskedInput"/> it sees x ⊙ the dataset's foreground mask.</summary>
+    public static AttackedModel FromModule(nn.Module<Tensor, Tensor> model, bool maskedInput, string description) =>
+        FromModule(model, maskedInput ? new MaskSource.GroundTruth() : new MaskSource.NoMask(), description);
+
+    /// <summary>
+    /// The one way to load a model to evaluate, on <paramref name="device"/> in eval mode: a `maskbench train` run folder
+    /// (best.ckpt, else last.ckpt), a checkpoint file inside one, a folder of exported weights (model.json and
+    /// model.safetensors, `maskbench export`), or a TorchScript file exported from PyTorch. A masked model (or any, with
+    /// <paramref name="maskedInput"/>) is fed x ⊙ the dataset's foreground mask, as in training.
+    /// </summary>
+    public static AttackedModel Load(string path, Device device, bool maskedInput = false)
     {
-        var (model, checkpoint) = LoadClassifier(path, device);
-        return FromModule(model, model.Spec.Masked || maskedInput, $"{model.Spec.Description}, {Path.GetFileName(checkpoint)} of {path}");
+        if (File.Exists(path) && !IsCheckpoint(path)) return FromTorchScript(path, device, maskedInput);
+        var (model, source) = LoadClassifier(path, device);
+        return FromModule(model, model.Spec.Masked || maskedInput, $"{model.Spec.Description}, {source}");
     }
 
-    /// <summary>The classifier of a training run folder (best.ckpt, else last.ckpt), in evaluation mode on <paramref name="device"/>.</summary>
-    public static (ImageClassifier Model, string Checkpoint) LoadClassifier(string path, Device device)
+    /// <summary>The model of a run folder (see <see cref="Load"/>).</summary>
+    public static AttackedModel FromRunFolder(string path, Device device, bool maskedInput = false) =>
+        Directory.Exists(path) ? Load(path, device, maskedInput) : throw new MaskbenchException($"{path}: no such run folder");
+
+    static bool IsCheckpoint(string path) => path.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The classifier of a run folder (best.ckpt, else last.ckpt), of one checkpoint file in a run folder (loaded only if
+    /// its SHA-256 is <paramref name="expectedSha256"/>, when given), or of exported weights; in evaluation mode on
+    /// <paramref name="device"/>. Also returns where the weights came from, in words.
+    /// </summary>
+    public static (ImageClassifier Model, string Source) LoadClassifier(string path, Device device, string? expectedSha256 = null)
     {
-        if (!Directory.Exists(path)) throw new MaskbenchException($"{path}: no such run folder");
-        var run = new RunFolder(path);
-        var info = run.ReadInfo();
-        string checkpoint = run.PreferredCheckpoint();
-        var model = ModelFactory.Create(info.Model);
-        Checkpoint.Load(checkpoint, model, optimizer: null);
+        ImageClassifier model;
+        string source;
+        if (File.Exists(path) && IsCheckpoint(path))
+        {
+            string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            model = ModelFactory.Create(new RunFolder(folder).ReadInfo().Model);
+            LoadWeights(model, path, expectedSha256);
+            source = $"{Path.GetFileName(path)} of {folder}";
+        }
+        else if (Directory.Exists(path) && File.Exists(new RunFolder(path).RunJson))
+        {
+            var run = new RunFolder(path);
+            string checkpoint = run.PreferredCheckpoint();
+            model = ModelFactory.Create(run.ReadInfo().Model);
+            LoadWeights(model, checkpoint, expectedSha256);
+            source = $"{Path.GetFileName(checkpoint)} of {path}";
+        }
+        else if (Directory.Exists(path) && ModelExport.IsExported(path))
+        {
+            (model, _, _) = ModelExport.ReadExported(path);
+            source = $"exported weights in {path}";
+        }
+        else if (Directory.Exists(path))
+        {
+            // A folder that is neither: let the run folder say what is missing.
+            new RunFolder(path).ReadInfo();
+            throw new MaskbenchException($"{path}: not a run folder");
+        }
+        else throw new MaskbenchException($"{path}: no such run folder or TorchScript file");
         model.to(device);
         model.eval();
-        return (model, checkpoint);
+        return (model, source);
+    }
+
+    static void LoadWeights(ImageClassifier model, string checkpoint, string? expectedSha256)
+    {
+        try { Checkpoint.Load(checkpoint, model, optimizer: null, expectedSha256); }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>A TorchScript file exported from PyTorch (torch.jit.save) taking N x 3 x S x S inputs in [0,1].</summary>

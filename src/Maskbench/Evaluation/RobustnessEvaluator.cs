@@ -8,29 +8,27 @@ using static TorchSharp.torch;
 
 namespace Maskbench.Evaluation;
 
-/// <summary>Which pixels the adversary may change.</summary>
-public enum ThreatRegion
-{
-    /// <summary>Only the dataset's foreground-mask pixels (the paper's threat model).</summary>
-    Foreground,
-    /// <summary>Every pixel.</summary>
-    Full,
-}
-
 public sealed class EvaluationOptions
 {
     /// <summary>The ε values; evaluated in increasing order whatever order is given.</summary>
     public required IReadOnlyList<double> Epsilons { get; init; }
     public Norm Norm { get; init; } = Norm.Linf;
+    /// <summary>Which pixels the adversary may change; the foreground is the model's (<see cref="AttackedModel.Foreground"/>).</summary>
     public ThreatRegion Region { get; init; } = ThreatRegion.Foreground;
-    /// <summary>The first N rows of the split (null: all).</summary>
+    /// <summary>The rows of the split to evaluate, in this order (null: every row).</summary>
+    public IReadOnlyList<int>? Rows { get; init; }
+    /// <summary>The first N of those rows (null: all).</summary>
     public int? Limit { get; init; }
     public int BatchSize { get; init; } = 128;
     public Device Device { get; init; } = CPU;
 }
 
+/// <summary>One batch as an evaluation saw it at one ε: the batch, the mask the model saw (null: none) and the attack's result.</summary>
+public sealed record EvaluatedBatch(TensorBatch Batch, Tensor? InputMasks, double Epsilon, AttackResult Result);
+
 /// <summary>
-/// Natural and robust accuracy of a model over a dataset split. An ε sweep is monotone by construction: ε values
+/// Natural and robust accuracy of a model over rows of a dataset split: the one evaluation path of the grid's cells,
+/// the MNIST baseline and `maskbench attack`. An ε sweep is monotone by construction: ε values
 /// run in increasing order and an example fooled at ε is not attacked again at larger ε — its fooling input remains a
 /// valid witness, because the balls are nested and the mask is the same — so robust accuracy can only fall as ε grows,
 /// never exceeds natural accuracy (clean mistakes count as fooled at step 0), and equals it at ε = 0.
@@ -39,8 +37,23 @@ public static class RobustnessEvaluator
 {
     /// <param name="adversarial">Where to save each example's final adversarial image and record (null: nowhere): the
     /// input that fooled the model at the smallest ε that did, or the attack's input at the largest ε.</param>
+    /// <param name="observe">Called for each batch and ε after the attack (for example to draw a few adversarial examples).</param>
     public static RobustnessReport Evaluate(DatasetSplit split, string splitName, AttackedModel model, IAttack attack, EvaluationOptions options,
-        IProgressSink progress, Precision precision = Precision.Fp32, int seed = 0, AdversarialExampleWriter? adversarial = null)
+        IProgressSink progress, Precision precision = Precision.Fp32, int seed = 0, AdversarialExampleWriter? adversarial = null, Action<EvaluatedBatch>? observe = null)
+    {
+        var rows = (options.Rows ?? Enumerable.Range(0, split.Count).ToArray()).ToArray();
+        if (options.Limit is int limit && limit >= 1) rows = rows[..Math.Min(limit, rows.Length)];
+        return Evaluate(rows.Chunk(Math.Max(1, options.BatchSize)).Select(chunk => DatasetBatches.Gather(split, chunk, options.Device)),
+            rows.Length, split.ImageSize, splitName, model, attack, options, progress, precision, seed, adversarial, observe);
+    }
+
+    /// <summary>
+    /// The same over batches already in memory (<paramref name="rowCount"/> rows of <paramref name="imageSize"/>² pixels in
+    /// all); the evaluator disposes each batch.
+    /// </summary>
+    public static RobustnessReport Evaluate(IEnumerable<TensorBatch> batches, int rowCount, int imageSize, string splitName, AttackedModel model, IAttack attack,
+        EvaluationOptions options, IProgressSink progress, Precision precision = Precision.Fp32, int seed = 0, AdversarialExampleWriter? adversarial = null,
+        Action<EvaluatedBatch>? observe = null)
     {
         var clock = Stopwatch.StartNew();
         using var kernels = Kernels.KernelChecks.Record();
@@ -49,8 +62,8 @@ public static class RobustnessEvaluator
         if (!(epsilons[0] >= 0) || !(epsilons[^1] <= 1)) throw new MaskbenchException($"ε must lie in [0, 1], got {string.Join(", ", epsilons)}");
         if (options.Limit is < 1) throw new MaskbenchException($"the number of images to attack must be at least 1, got {options.Limit}");
         if (options.BatchSize < 1) throw new MaskbenchException($"the batch size must be at least 1, got {options.BatchSize}");
-        if (split.Count == 0) throw new MaskbenchException($"split '{splitName}' has no images to attack");
-        int n = Math.Min(split.Count, options.Limit ?? split.Count);
+        if (rowCount == 0) throw new MaskbenchException($"split '{splitName}' has no images to attack");
+        int n = rowCount;
         var examples = new List<ExampleOutcome>(n);
         var robust = new int[epsilons.Length];
         var gradients = new long[epsilons.Length];
@@ -58,14 +71,16 @@ public static class RobustnessEvaluator
         var seconds = new double[epsilons.Length];
         int cleanCorrect = 0;
         using var task = progress.Start($"{attack.Name} on {splitName}", n, "images");
-        adversarial?.Begin(n, split.ImageSize);
-        foreach (var batch in DatasetBatches.Sequential(split, options.BatchSize, options.Device, n))
+        adversarial?.Begin(n, imageSize);
+        foreach (var batch in batches)
         {
             using var zone = Runtime.NoCollectionZone.Enter();
             using var scope = NewDisposeScope();
             using var _ = batch;
-            var target = model.TargetFor(batch);
-            var mask = options.Region == ThreatRegion.Foreground ? batch.Masks : null;
+            var inputMasks = model.Input.ForEvaluation(batch);
+            var target = model.TargetFor(batch, inputMasks);
+            // The foreground is said explicitly: the mask the model sees, or the dataset's for a model that sees none.
+            var mask = options.Region == ThreatRegion.Foreground ? (model.Input.MasksInput ? inputMasks : model.Foreground.ForEvaluation(batch)) : null;
             // One clean pass per batch, shared by every ε's attack.
             Tensor cleanLogits;
             using (target.Prepare(Precision.Fp32))
@@ -85,6 +100,7 @@ public static class RobustnessEvaluator
             {
                 var threat = new ThreatModel(options.Norm, epsilons[e], mask);
                 using var result = attack.Run(target, batch.Images, batch.Labels, threat, decided.to(batch.Images.device), cleanLogits);
+                observe?.Invoke(new EvaluatedBatch(batch, inputMasks, epsilons[e], result));
                 gradients[e] += result.GradientEvaluations;
                 forwards[e] += result.ForwardEvaluations;
                 seconds[e] += result.Elapsed.TotalSeconds;
@@ -131,7 +147,7 @@ public static class RobustnessEvaluator
             Split = splitName,
             Attack = attack.Name,
             Norm = options.Norm == Norm.Linf ? "linf" : "l2",
-            Threat = options.Region == ThreatRegion.Foreground ? "foreground" : "full",
+            Threat = options.Region.Spelling(),
             Precision = precision == Precision.Bf16 ? "bf16" : "fp32",
             Seed = seed,
             Count = n,

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Maskbench.Attacks;
+using Maskbench.Masks;
 
 namespace Maskbench.Experiments;
 
@@ -29,36 +31,36 @@ public sealed class ExperimentPlan
         var p = (arch is null ? profile : profile with { Arch = arch }).Validated();
         var models = new List<GridModel>();
         foreach (string training in new[] { GridModel.Natural, GridModel.Adversarial })
-            foreach (string input in new[] { GridModel.Plain, GridModel.Masked })
-                models.Add(Model(p, training, input, 0));
+            foreach (var mask in Table4Masks)
+                models.Add(Model(p, training, mask, 0));
         if (p.RandomMaskControl)
             foreach (string training in new[] { GridModel.Natural, GridModel.Adversarial })
-                models.Add(Model(p, training, GridModel.RandomMask, 0));
+                models.Add(Model(p, training, new MaskSource.RandomTwin(p.Seed), 0));
         // Further seeds of the four Table 4 models (--seeds K): trained and evaluated (natural, PGD) for mean ± sd.
         var replicas = new List<GridModel>();
         for (int s = 1; s < p.Seeds; s++)
             foreach (string training in new[] { GridModel.Natural, GridModel.Adversarial })
-                foreach (string input in new[] { GridModel.Plain, GridModel.Masked })
-                    replicas.Add(Model(p, training, input, s));
+                foreach (var mask in Table4Masks)
+                    replicas.Add(Model(p, training, mask, s));
 
         var cells = models.Concat(replicas).Select(CellSpec.ForTraining).ToList();
         foreach (var model in models.Concat(replicas))
         {
-            // Plain models have no mask, so their adversary always has the full image.
-            string threat = model.UsesMask ? GridAttack.Foreground : GridAttack.FullImage;
-            var pgd = new GridAttack(GridAttack.Pgd, ExperimentProfile.PaperEpsilon, p.StepFor(ExperimentProfile.PaperEpsilon, p.PgdSteps),
+            // The foreground threat region is the model's own mask; a model without one is attacked on the full image.
+            var threat = model.Mask.MasksInput ? ThreatRegion.Foreground : ThreatRegion.Full;
+            var pgd = new GridAttack(AttackRegistry.Pgd, ExperimentProfile.PaperEpsilon, p.StepFor(ExperimentProfile.PaperEpsilon, p.PgdSteps),
                 p.PgdSteps, 1, threat, p.TestLimit, p.Seed, p.Precision);
             cells.Add(CellSpec.ForEvaluation(model, "natural", pgd with { Attack = GridAttack.None, Epsilon = 0, StepSize = 0, Steps = 0, Restarts = 0, Precision = Attacks.Precision.Fp32 }, "natural"));
             cells.Add(CellSpec.ForEvaluation(model, "pgd", pgd, "pgd"));
-            if (model.Input == GridModel.RandomMask || model.IsReplica) continue;   // the control and the seed replicas need only natural and PGD
-            if (model.Input == GridModel.Masked)
-                cells.Add(CellSpec.ForEvaluation(model, "pgd-full-image", pgd with { Threat = GridAttack.FullImage }, "full-image"));
+            // The control and the seed replicas need only natural and PGD.
+            if (model.Mask is MaskSource.RandomTwin || model.IsReplica) continue;
+            if (model.Mask is MaskSource.GroundTruth)
+                cells.Add(CellSpec.ForEvaluation(model, "pgd-full-image", pgd with { Threat = ThreatRegion.Full }, "full-image"));
             if (p.StrongSuite)
             {
                 cells.Add(CellSpec.ForEvaluation(model, "pgd-restarts", pgd with { Restarts = p.Restarts, Seed = p.Seed + 1 }, "strong"));
-                cells.Add(CellSpec.ForEvaluation(model, "apgd-ce", pgd with { Attack = GridAttack.ApgdCe, StepSize = 0, Steps = p.ApgdSteps }, "strong"));
-                cells.Add(CellSpec.ForEvaluation(model, "apgd-dlr", pgd with { Attack = GridAttack.ApgdDlr, StepSize = 0, Steps = p.ApgdSteps }, "strong"));
-                cells.Add(CellSpec.ForEvaluation(model, "square", pgd with { Attack = GridAttack.Square, StepSize = 0, Steps = p.SquareQueries }, "strong"));
+                foreach (var entry in AttackRegistry.GridSuite)
+                    cells.Add(CellSpec.ForEvaluation(model, entry.Name, pgd with { Attack = entry.Name, StepSize = 0, Steps = p.BudgetOf(entry) }, "strong"));
             }
             if (p.Sweep)
                 foreach (int e in ExperimentProfile.SweepEpsilons255)
@@ -72,14 +74,18 @@ public sealed class ExperimentPlan
         return new ExperimentPlan { Profile = p, DatasetPath = datasetPath, DatasetName = datasetName, DatasetSha256 = datasetSha256, Cells = cells, Dataset = dataset };
     }
 
+    /// <summary>The inputs of the paper's Table 4: the plain image and the image masked by the dataset's foreground masks.</summary>
+    static readonly MaskSource[] Table4Masks = [new MaskSource.NoMask(), new MaskSource.GroundTruth()];
+
     /// <param name="replica">0 for the model itself; k for its k-th further seed (id suffix "-seed{Seed + k}").</param>
-    static GridModel Model(ExperimentProfile p, string training, string input, int replica)
+    static GridModel Model(ExperimentProfile p, string training, MaskSource mask, int replica)
     {
         bool adversarial = training == GridModel.Adversarial;
         double eps = adversarial ? ExperimentProfile.PaperEpsilon : 0;
         int seed = p.Seed + replica;
+        string input = GridModel.InputName(mask.Kind);
         string id = replica == 0 ? $"{training}-{input}" : $"{training}-{input}-seed{seed}";
-        return new GridModel(id, training, input, p.Arch, p.Width, p.Epochs, p.BatchSize, p.LearningRate,
+        return new GridModel(id, training, mask, p.Arch, p.Width, p.Epochs, p.BatchSize, p.LearningRate,
             p.TrainLimit, eps, adversarial ? p.StepFor(eps, p.TrainSteps) : 0, adversarial ? p.TrainSteps : 0, seed,
             adversarial ? p.TrainEpsilonWarmup : 0, p.Schedule);
     }

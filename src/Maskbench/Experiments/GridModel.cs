@@ -1,17 +1,19 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Maskbench.Masks;
 
 namespace Maskbench.Experiments;
 
 /// <summary>
 /// One model of the grid: how it is trained (natural, or adversarially with PGD after Madry et al. 2018) and
-/// what it sees (the plain image, the image with its background zeroed by the foreground mask as in the paper,
-/// or the random-mask control). Every property is part of the training cell's key.
+/// what it sees: the image multiplied by the masks of its <see cref="MaskSource"/> (none: the plain image; the dataset's
+/// ground truth: the paper's masked model; a random twin: the random-mask control). Every property is part of the
+/// training cell's key.
 /// </summary>
 public sealed record GridModel(
     string Id,
     string Training,
-    string Input,
+    MaskSource Mask,
     string Arch,
     double Width,
     int Epochs,
@@ -27,34 +29,45 @@ public sealed record GridModel(
 {
     public const string Natural = "natural";
     public const string Adversarial = "adversarial";
-    public const string Plain = "plain";
-    public const string Masked = "masked";
-    /// <summary>The control: as many mask pixels as the true foreground, at random places (<see cref="RandomMaskControl"/>).</summary>
-    public const string RandomMask = "random-mask";
 
     public bool IsAdversarial => Training == Adversarial;
-    /// <summary>Whether the model multiplies its input by a mask (true or random).</summary>
-    public bool UsesMask => Input != Plain;
+
+    /// <summary>The input as the paper's rows and the report name it ("plain", "masked", "random-mask"), from the mask source.</summary>
+    [JsonIgnore] public string Input => InputName(Mask.Kind);
+
+    public static string InputName(MaskKind kind) => kind switch
+    {
+        MaskKind.None => "plain",
+        MaskKind.GroundTruth => "masked",
+        MaskKind.RandomTwin => "random-mask",
+        MaskKind.Predicted => "predicted-mask",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
 
     /// <summary>The canonical parameters hashed into the cell key (invariant formatting, round-trip doubles).</summary>
-    public SortedDictionary<string, string> ToParameters() => new(StringComparer.Ordinal)
+    public SortedDictionary<string, string> ToParameters()
     {
-        ["model.id"] = Id,
-        ["model.training"] = Training,
-        ["model.input"] = Input,
-        ["model.arch"] = Arch,
-        ["model.width"] = Format(Width),
-        ["model.epochs"] = Format(Epochs),
-        ["model.batchSize"] = Format(BatchSize),
-        ["model.learningRate"] = Format(LearningRate),
-        ["model.trainLimit"] = Format(TrainLimit),
-        ["model.trainEpsilon"] = Format(TrainEpsilon),
-        ["model.trainStepSize"] = Format(TrainStepSize),
-        ["model.trainSteps"] = Format(TrainSteps),
-        ["model.seed"] = Format(Seed),
-        ["model.trainEpsilonWarmup"] = Format(TrainEpsilonWarmup),
-        ["model.schedule"] = Schedule.ToString().ToLowerInvariant(),
-    };
+        var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["model.id"] = Id,
+            ["model.training"] = Training,
+            ["model.input"] = Input,
+            ["model.arch"] = Arch,
+            ["model.width"] = Format(Width),
+            ["model.epochs"] = Format(Epochs),
+            ["model.batchSize"] = Format(BatchSize),
+            ["model.learningRate"] = Format(LearningRate),
+            ["model.trainLimit"] = Format(TrainLimit),
+            ["model.trainEpsilon"] = Format(TrainEpsilon),
+            ["model.trainStepSize"] = Format(TrainStepSize),
+            ["model.trainSteps"] = Format(TrainSteps),
+            ["model.seed"] = Format(Seed),
+            ["model.trainEpsilonWarmup"] = Format(TrainEpsilonWarmup),
+            ["model.schedule"] = Schedule.ToString().ToLowerInvariant(),
+        };
+        foreach (var (key, value) in Mask.Parameters()) parameters[key] = value;
+        return parameters;
+    }
 
     /// <summary>The Table 4 row this model belongs to ("natural-plain"); seed replicas share it.</summary>
     public string BaseId => $"{Training}-{Input}";

@@ -67,8 +67,8 @@ public static class PredictedMaskStage
         };
         foreach (var (training, letter) in new[] { (GridModel.Natural, "N"), (GridModel.Adversarial, "A") })
         {
-            var plain = results.Models.FirstOrDefault(m => m.Training == training && m.Input == GridModel.Plain);
-            var oracle = results.Models.FirstOrDefault(m => m.Training == training && m.Input == GridModel.Masked);
+            var plain = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.MaskKind.None);
+            var oracle = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.MaskKind.GroundTruth);
             if (plain is not null) section.Rows.Add(GridRow(letter, "plain", plain));
             if (oracle is null) continue;
             section.Rows.Add(GridRow(letter, "oracle mask", oracle));

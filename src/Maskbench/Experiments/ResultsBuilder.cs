@@ -1,3 +1,4 @@
+using Maskbench.Masks;
 using Maskbench.Reports;
 
 namespace Maskbench.Experiments;
@@ -67,7 +68,7 @@ public static class ResultsBuilder
         foreach (var model in plan.Cells.Where(c => c.Kind == CellSpec.Train).Select(c => c.Model))
             results.Models.Add(ModelOf(plan, model, trained.GetValueOrDefault(model.Id), evaluations));
 
-        var table4Models = results.Models.Where(m => m.Input != GridModel.RandomMask).ToList();
+        var table4Models = results.Models.Where(m => m.Mask != MaskKind.RandomTwin).ToList();
         var failed = FailedToTrain(table4Models, results.Dataset.ClassNames.Count);
         foreach (var (id, reason) in failed)
             results.Warnings.Add($"{id} failed to train ({reason}); its numbers support no conclusion about masks.");
@@ -92,20 +93,20 @@ public static class ResultsBuilder
         var primary = results.Models.Where(m => !m.Replica).ToList();
         foreach (string training in new[] { GridModel.Natural, GridModel.Adversarial })
         {
-            ModelResults? Find(string input) => primary.FirstOrDefault(m => m.Training == training && m.Input == input);
-            var random = Find(GridModel.RandomMask);
+            ModelResults? Find(MaskKind mask) => primary.FirstOrDefault(m => m.Training == training && m.Mask == mask);
+            var random = Find(MaskKind.RandomTwin);
             if (random is null) continue;
             results.RandomMaskControl.Add(new RandomMaskRow
             {
-                Training = training, PlainNatural = Find(GridModel.Plain)?.Natural, PlainPgd = Find(GridModel.Plain)?.Pgd,
-                MaskedNatural = Find(GridModel.Masked)?.Natural, MaskedPgd = Find(GridModel.Masked)?.Pgd,
+                Training = training, PlainNatural = Find(MaskKind.None)?.Natural, PlainPgd = Find(MaskKind.None)?.Pgd,
+                MaskedNatural = Find(MaskKind.GroundTruth)?.Natural, MaskedPgd = Find(MaskKind.GroundTruth)?.Pgd,
                 RandomMaskNatural = random.Natural, RandomMaskPgd = random.Pgd,
-                PlainNaturalInterval = Find(GridModel.Plain)?.NaturalInterval, PlainPgdInterval = Find(GridModel.Plain)?.PgdInterval,
-                MaskedNaturalInterval = Find(GridModel.Masked)?.NaturalInterval, MaskedPgdInterval = Find(GridModel.Masked)?.PgdInterval,
+                PlainNaturalInterval = Find(MaskKind.None)?.NaturalInterval, PlainPgdInterval = Find(MaskKind.None)?.PgdInterval,
+                MaskedNaturalInterval = Find(MaskKind.GroundTruth)?.NaturalInterval, MaskedPgdInterval = Find(MaskKind.GroundTruth)?.PgdInterval,
                 RandomMaskNaturalInterval = random.NaturalInterval, RandomMaskPgdInterval = random.PgdInterval,
             });
         }
-        foreach (var m in primary.Where(m => m.Input == GridModel.Masked))
+        foreach (var m in primary.Where(m => m.Mask == MaskKind.GroundTruth))
             results.FullImageThreat.Add(new ThreatRow
             {
                 Model = m.Id, ForegroundOnly = m.Pgd, FullImage = m.Attacks.TryGetValue("pgd-full-image", out var f) ? f : null,
@@ -183,7 +184,7 @@ public static class ResultsBuilder
         EvaluationRecord? Named(string name) => cells.FirstOrDefault(c => c.Spec.Name == name).Record;
         var result = new ModelResults
         {
-            Id = model.Id, Training = model.Training, Input = model.Input, Seed = model.Seed, Replica = model.IsReplica,
+            Id = model.Id, Training = model.Training, Input = model.Input, Mask = model.Mask.Kind, Seed = model.Seed, Replica = model.IsReplica,
             Natural = Named("natural") is { } n ? Percent(n.Accuracy) : null,
             NaturalInterval = IntervalOf(Named("natural")),
             Pgd = Named("pgd") is { } g ? Percent(g.Accuracy) : null,

@@ -1,6 +1,8 @@
 using Maskbench.Attacks;
 using Maskbench.Batching;
 using Maskbench.Data;
+using Maskbench.Evaluation;
+using Maskbench.Masks;
 using Maskbench.Models;
 using Maskbench.Progress;
 using Maskbench.Runtime;
@@ -11,9 +13,10 @@ using static TorchSharp.torch;
 namespace Maskbench.Experiments;
 
 /// <summary>
-/// The grid's TorchSharp side: trains with <see cref="Trainer"/> on the dataset's "train" split and attacks with
-/// <see cref="Attack"/> through a <see cref="ModuleTarget"/> on the "test" split. A masked model multiplies its input
-/// by the mask inside the target, so an adversary on the full image meets the same model as one on the foreground.
+/// The grid's TorchSharp side: trains with <see cref="Trainer"/> on the dataset's "train" split, fed the masks of the
+/// model's <see cref="MaskSource"/>, and evaluates with <see cref="RobustnessEvaluator"/> on rows of the "test" split.
+/// A masked model multiplies its input by the mask inside the target, so an adversary on the full image meets the
+/// same model as one on the foreground.
 /// </summary>
 public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
 {
@@ -49,22 +52,20 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
         return new Models.ModelSpec
         {
             Arch = model.Arch, Classes = _dataset.Manifest.ClassNames.Count, InputSize = _dataset.Manifest.ImageSize,
-            Width = model.Width, Mean = mean, Std = std, Masked = model.UsesMask,
+            Width = model.Width, Mean = mean, Std = std, Masked = model.Mask.MasksInput,
         };
     }
 
     public TrainedModel Train(GridModel model, string runFolder, IProgressSink progress)
     {
         var split = _dataset.Split("train");   // owned by the dataset (cached), not disposed here
-        var arrays = split.Load();
-        if (model.Input == GridModel.RandomMask)
-            RandomMaskControl.Twin(arrays.Masks, arrays.Count, arrays.ImageSize, model.Seed).CopyTo(arrays.Masks, 0);
+        var arrays = model.Mask.ForTraining(split.Load(), _device);
         var options = new TrainingOptions
         {
             Mode = model.IsAdversarial ? TrainingMode.Pgd : TrainingMode.Natural,
             Epochs = model.Epochs, BatchSize = model.BatchSize, LearningRate = model.LearningRate, Schedule = model.Schedule,
             Epsilon = model.TrainEpsilon, EpsilonWarmupEpochs = model.TrainEpsilonWarmup, Steps = Math.Max(1, model.TrainSteps), StepSize = model.IsAdversarial ? model.TrainStepSize : 1.0 / 255,
-            Seed = model.Seed, Masked = model.UsesMask, LimitTrain = model.TrainLimit > 0 ? model.TrainLimit : null,
+            Seed = model.Seed, Masked = model.Mask.MasksInput, LimitTrain = model.TrainLimit > 0 ? model.TrainLimit : null,
             ValidationCount = _validationCount, ValidationSteps = _validationSteps,
             HorizontalFlip = _dataset.Manifest.HorizontalFlipPreservesLabels,
         };
@@ -139,68 +140,37 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
 
     public EvaluationOutcome Evaluate(GridModel model, TrainedModel trained, GridAttack spec, IProgressSink progress)
     {
-        var attack = GridAttacks.Create(spec);
+        var attack = spec.CreateAttack();
         var split = _dataset.Split(_testSplit);
         var rows = StratifiedTestRows(split.Labels, spec.TestLimit);
-        using var classifier = ModelFactory.Create(ArchitectureOf(model));
-        Checkpoint.Load(trained.CheckpointPath, classifier, null, trained.CheckpointSha256);
-        classifier.to(_device);
-        classifier.eval();
+        var (classifier, _) = AttackedModel.LoadClassifier(trained.CheckpointPath, _device, trained.CheckpointSha256);
+        using var _ = classifier;
+        var attacked = AttackedModel.FromModule(classifier, model.Mask, model.Id);
+        var options = new EvaluationOptions { Epsilons = [spec.Epsilon], Region = spec.Threat, Rows = rows, BatchSize = _evalBatch, Device = _device };
 
-        var correct = new bool[rows.Length];
-        var labels = new long[rows.Length];
-        var fractions = new double[rows.Length];
+        var fractions = new List<double>(rows.Length);
         AdversarialExamples? examples = null;
-        using var task = progress.Start($"{model.Id}: {spec.Attack} ε={spec.Epsilon * 255:0.#}/255", rows.Length, "images");
-        for (int start = 0; start < rows.Length; start += _evalBatch)
+        void Observe(EvaluatedBatch seen)
         {
-            int n = Math.Min(_evalBatch, rows.Length - start);
-            var batchRows = rows[start..(start + n)];
-            using var zone = NoCollectionZone.Enter();
-            using var scope = NewDisposeScope();
-            using var batch = DatasetBatches.Gather(split, batchRows, _device);
-            var trueMasks = batch.Masks;
-            var modelMasks = model.Input == GridModel.RandomMask ? RandomMasks(split, batchRows, model.Seed) : trueMasks;
-            var target = new ModuleTarget(classifier, model.UsesMask ? modelMasks : null);
-            var threat = ThreatModel.Linf(spec.Epsilon, spec.Threat == GridAttack.Foreground && model.UsesMask ? modelMasks : null);
-            using var result = attack.Run(target, batch.Images, batch.Labels, threat);
-            var fg = trueMasks.flatten(1).mean([1]).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
-            for (int i = 0; i < n; i++)
+            var batch = seen.Batch;
+            fractions.AddRange(batch.Masks.flatten(1).mean([1]).to_type(ScalarType.Float64).cpu().data<double>().ToArray());
+            if (examples is not null || ExamplesToDraw <= 0 || spec.Epsilon <= 0) return;
+            // Show what the attack did: first examples it turned from right to wrong, then ones it could not
+            // turn, and only then ones that were wrong to begin with (whose adversarial image is the clean one).
+            var result = seen.Result;
+            var chosen = Enumerable.Range(0, batch.Count).OrderBy(i => result.Examples[i] switch
             {
-                correct[start + i] = !result.Examples[i].Fooled;
-                labels[start + i] = split.Labels[batchRows[i]];
-                fractions[start + i] = fg[i];
-            }
-            if (examples is null && ExamplesToDraw > 0 && spec.Epsilon > 0)
-            {
-                // Show what the attack did: first examples it turned from right to wrong, then ones it could not
-                // turn, and only then ones that were wrong to begin with (whose adversarial image is the clean one).
-                var chosen = Enumerable.Range(0, n).OrderBy(i => result.Examples[i] switch
-                {
-                    { Fooled: true, Step: > 0 } => 0,
-                    { Fooled: false } => 1,
-                    _ => 2,
-                }).ThenBy(i => i).Take(ExamplesToDraw).ToArray();
-                examples = Draw(batch.Images, modelMasks, result.Adversarial, chosen);
-            }
-            task.Advance(n);
+                { Fooled: true, Step: > 0 } => 0,
+                { Fooled: false } => 1,
+                _ => 2,
+            }).ThenBy(i => i).Take(ExamplesToDraw).ToArray();
+            examples = Draw(batch.Images, seen.InputMasks ?? batch.Masks, result.Adversarial, chosen);
         }
-        return new EvaluationOutcome(rows, labels, fractions, correct, examples);
-    }
-
-    Tensor RandomMasks(DatasetSplit split, int[] rows, int seed)
-    {
-        int px = split.PixelsPerImage;
-        var values = new float[rows.Length * px];
-        var one = new byte[px];
-        for (int i = 0; i < rows.Length; i++)
-        {
-            split.CopyMasks(rows[i], 1, one);
-            // firstIndex = the row, so a test image gets the same random mask in every batch and every cell.
-            var twin = RandomMaskControl.Twin(one, 1, split.ImageSize, seed, firstIndex: 1_000_000 + rows[i]);
-            for (int p = 0; p < px; p++) values[i * px + p] = twin[p];
-        }
-        return tensor(values, [rows.Length, 1, split.ImageSize, split.ImageSize]).to(_device);
+        var report = RobustnessEvaluator.Evaluate(split, $"{_testSplit} ({model.Id}, {spec.Attack} ε={spec.Epsilon * 255:0.#}/255)", attacked, attack, options,
+            progress, spec.Precision, spec.Seed, observe: Observe);
+        var outcomes = report.Examples;
+        return new EvaluationOutcome(outcomes.Select(o => o.Row).ToArray(), outcomes.Select(o => o.Label).ToArray(), fractions.ToArray(),
+            outcomes.Select(o => o.FirstFoolingEpsilon is null).ToArray(), examples);
     }
 
     static AdversarialExamples Draw(Tensor clean, Tensor masks, Tensor adversarial, int[] rows)

@@ -26,6 +26,8 @@ public sealed class ExperimentResults
     public List<ClassForegroundRow> ForegroundBinsPerClass { get; set; } = [];
     /// <summary>Bin edges of the foreground fraction, in percent of the image.</summary>
     public List<int> ForegroundBinEdges { get; set; } = [];
+    /// <summary>The confidence level of every interval, in percent (Wilson, z = Φ⁻¹(0.975)).</summary>
+    public int IntervalConfidencePercent { get; set; } = 95;
     public List<CellSummary> Cells { get; set; } = [];
     /// <summary>How the cells' convolutions were computed (kernel verdicts against float64, routes), merged over cells.</summary>
     public Kernels.KernelProvenance? Kernels { get; set; }
@@ -106,6 +108,8 @@ public sealed class ModelResults
     public required string Id { get; set; }
     public required string Training { get; set; }
     public required string Input { get; set; }
+    /// <summary>The kind of mask the model's input is multiplied by (what <see cref="Input"/> names).</summary>
+    public Masks.MaskKind Mask { get; set; }
     /// <summary>The training seed; models with the same training and input but another seed are <c>--seeds</c> replicas.</summary>
     public int Seed { get; set; }
     public bool Replica { get; set; }

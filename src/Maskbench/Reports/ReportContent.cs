@@ -1,3 +1,5 @@
+using Maskbench.Attacks;
+using Maskbench.Masks;
 using System.Globalization;
 
 namespace Maskbench.Reports;
@@ -22,7 +24,7 @@ public static class ReportContent
             + $"{r.Profile.Epochs} epochs; PGD: L∞, ε = {P(r.Profile.PgdEpsilon255)}/{r.Profile.EpsilonDenominator}, step {P(r.Profile.PgdStepSize255)}/{r.Profile.EpsilonDenominator}, {r.Profile.PgdSteps} steps."));
         foreach (string warning in r.Warnings) blocks.Add(new ParagraphBlock($"Warning: {warning}"));
         blocks.Add(new TableBlock(["setting", "value"], r.Profile.Settings.Select(x => Row(x.Name, x.Value)).ToList()));
-        blocks.Add(new ParagraphBlock("Every accuracy is followed by its 95% Wilson interval over the test images evaluated, in brackets."));
+        blocks.Add(new ParagraphBlock($"Every accuracy is followed by its {I(r.IntervalConfidencePercent)}% Wilson interval over the test images evaluated, in brackets."));
         if (r.Kernels is { } kernels)
             blocks.Add(new ParagraphBlock($"Kernels: {kernels.Summary}; machine: {kernels.Machine}."));
         if (r.MissingCells.Count > 0)
@@ -45,9 +47,10 @@ public static class ReportContent
                 F(t.PaperPgd), D(t.PgdDifference), Verdict(t.PgdVerdict, t.PgdNoise)])).ToList()));
 
         blocks.Add(new HeadingBlock(2, "Strong suite: worst case per example"));
-        blocks.Add(new ParagraphBlock("An example counts as robust only if the paper's PGD and every attack of the suite (PGD with restarts, APGD-CE, APGD-DLR, Square) fail on it. "
+        blocks.Add(new ParagraphBlock($"An example counts as robust only if the paper's PGD and every attack of the suite (PGD with restarts, {string.Join(", ", AttackRegistry.GridSuite.Select(a => a.Title))}) fail on it. "
             + "The suite column can never exceed the PGD column; where it is much lower, PGD alone overstated robustness."));
-        var attackNames = r.Models.SelectMany(m => m.Attacks.Keys).Where(k => k is "pgd-restarts" or "apgd-ce" or "apgd-dlr" or "square").Distinct().ToList();
+        string[] suite = ["pgd-restarts", .. AttackRegistry.GridSuite.Select(a => a.Name)];
+        var attackNames = r.Models.SelectMany(m => m.Attacks.Keys).Where(suite.Contains).Distinct().ToList();
         blocks.Add(new TableBlock(["model", "natural", "PGD", .. attackNames, "worst case"],
             r.Models.Where(m => m.Strong is not null || m.Attacks.Keys.Any(attackNames.Contains))
                 .Select(m => Row([m.Id, F(m.Natural, m.NaturalInterval), F(m.Pgd, m.PgdInterval), .. attackNames.Select(a => F(m.Attacks.TryGetValue(a, out var v) ? v : null, m.AttackIntervals.GetValueOrDefault(a))), F(m.Strong, m.StrongInterval)])).ToList()));
@@ -86,7 +89,8 @@ public static class ReportContent
             blocks.Add(new ParagraphBlock("PGD accuracy (%) by the share of the image that is foreground; in brackets the number of test images in the bin."));
             blocks.Add(new TableBlock(["model", .. header], r.ForegroundBins.Select(b => Row([b.Model, .. b.Bins.Select(Cell)])).ToList()));
             AddFigure(blocks, "PGD accuracy against foreground fraction", "foreground.png", ReportCharts.Foreground(r));
-            foreach (var model in r.ForegroundBinsPerClass.Select(c => c.Model).Distinct().Where(m => m.Contains("masked") && !m.Contains("random")))
+            // Per class for the models masked by the dataset's foreground (the paper's masked models).
+            foreach (var model in r.ForegroundBinsPerClass.Select(c => c.Model).Distinct().Where(id => r.Models.Any(m => m.Id == id && m.Mask == MaskKind.GroundTruth)))
             {
                 blocks.Add(new HeadingBlock(3, $"Per class: {model}"));
                 blocks.Add(new TableBlock(["class", .. header],

@@ -80,6 +80,30 @@ public static class ModelExport
     /// </summary>
     public static string Import(string weightsDirectory, string outRun)
     {
+        var (model, classNames, hash) = ReadExported(weightsDirectory);
+        using var _ = model;
+        var run = new RunFolder(outRun);
+        if (File.Exists(run.RunJson)) throw new MaskbenchException($"{outRun} already holds a run; choose another --out");
+        Directory.CreateDirectory(outRun);
+        run.WriteInfo(new RunInfo
+        {
+            Model = model.Spec,
+            Options = new TrainingOptions { Masked = model.Spec.Masked, Epochs = 0 },
+            Dataset = new DatasetIdentity(Path.GetFullPath(weightsDirectory), hash, "imported weights"),
+            ClassNames = classNames,
+        });
+        Checkpoint.Save(run.Last, model, null, 0, []);
+        RunFolder.CopyAtomically(run.Last, run.Best);
+        return outRun;
+    }
+
+    /// <summary>Whether <paramref name="directory"/> holds exported weights (model.json and model.safetensors).</summary>
+    public static bool IsExported(string directory) =>
+        File.Exists(Path.Combine(directory, DescriptionFile)) && File.Exists(Path.Combine(directory, WeightsFile));
+
+    /// <summary>The classifier that model.json and model.safetensors in <paramref name="weightsDirectory"/> describe, its class names and the weights' SHA-256.</summary>
+    public static (ImageClassifier Model, List<string> ClassNames, string WeightsSha256) ReadExported(string weightsDirectory)
+    {
         string jsonPath = Path.Combine(weightsDirectory, DescriptionFile);
         string weightsPath = Path.Combine(weightsDirectory, WeightsFile);
         if (!File.Exists(jsonPath)) throw new MaskbenchException($"{weightsDirectory}: {DescriptionFile} is missing");
@@ -95,30 +119,23 @@ public static class ModelExport
         {
             throw new DataFormatException(jsonPath, "expected a maskbench model description: " + e.Message, null, e);
         }
-        var run = new RunFolder(outRun);
-        if (File.Exists(run.RunJson)) throw new MaskbenchException($"{outRun} already holds a run; choose another --out");
-        using var model = ModelFactory.Create(spec);
+        var model = ModelFactory.Create(spec);
         var (tensors, _) = SafeTensorsFile.Read(weightsPath);
         try
         {
             Checkpoint.LoadModelState(weightsPath, model, tensors.ToDictionary(t => t.Name, t => t.Tensor));
         }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         finally
         {
             foreach (var (_, t) in tensors) t.Dispose();
         }
-        Directory.CreateDirectory(outRun);
         var classNames = description["class_names"]?.AsArray().Select(n => n!.GetValue<string>()).ToList() ?? [];
         string hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(weightsPath)));
-        run.WriteInfo(new RunInfo
-        {
-            Model = spec,
-            Options = new TrainingOptions { Masked = spec.Masked, Epochs = 0 },
-            Dataset = new DatasetIdentity(Path.GetFullPath(weightsDirectory), hash, "imported weights"),
-            ClassNames = classNames,
-        });
-        Checkpoint.Save(run.Last, model, null, 0, []);
-        RunFolder.CopyAtomically(run.Last, run.Best);
-        return outRun;
+        return (model, classNames, hash);
     }
 }

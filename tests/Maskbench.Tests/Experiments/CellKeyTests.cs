@@ -6,8 +6,8 @@ namespace Maskbench.Tests.Experiments;
 
 public class CellKeyTests
 {
-    static readonly GridModel Model = new("natural-plain", "natural", "plain", "vgg19", 0.125, 3, 64, 0.01, 1000, 0, 0, 0, 7);
-    static readonly GridAttack Attack = new("pgd", 8 / 255.0, 2 / 255.0, 20, 1, "full-image", 100, 3);
+    static readonly GridModel Model = new("natural-plain", "natural", new Maskbench.Masks.MaskSource.NoMask(), "vgg19", 0.125, 3, 64, 0.01, 1000, 0, 0, 0, 7);
+    static readonly GridAttack Attack = new("pgd", 8 / 255.0, 2 / 255.0, 20, 1, Maskbench.Attacks.ThreatRegion.Full, 100, 3);
 
     [Fact]
     public void KeyIsTheSha256OfTheDocumentedCanonicalText()

@@ -1,3 +1,4 @@
+using Maskbench.Attacks;
 using Maskbench.Data;
 using Maskbench.Experiments;
 using Maskbench.Progress;
@@ -30,7 +31,7 @@ sealed class FakeBackend : IExperimentBackend
         // Further seeds (--seeds) lose one example in 20 per seed, so that seeds differ in a known way.
         int natural = (model.IsAdversarial ? 16 : 18) - model.Seed;
         int drop = (int)Math.Round(attack.Epsilon * 255) * (model.IsAdversarial ? 1 : 2);
-        if (attack.Attack is GridAttack.ApgdCe or GridAttack.Square) drop += 1;
+        if (attack.Attack is Maskbench.Attacks.AttackRegistry.ApgdCe or Maskbench.Attacks.AttackRegistry.Square) drop += 1;
         return Math.Max(0, natural - drop);
     }
 
@@ -38,12 +39,12 @@ sealed class FakeBackend : IExperimentBackend
     {
         Assert.True(File.Exists(trained.CheckpointPath));
         EvaluateCalls++;
-        Evaluated.Add($"{model.Id}/{attack.Attack}/{attack.Epsilon * 255:F0}/{attack.Threat}");
+        Evaluated.Add($"{model.Id}/{attack.Attack}/{attack.Epsilon * 255:F0}/{attack.Threat.Spelling()}");
         int threshold = Untrained.Contains(model.Id) ? 0 : Threshold(model, attack);
         var indices = Enumerable.Range(0, TestCount).ToArray();
         // The APGD-DLR fake misses different examples from PGD, so the worst case is lower than each attack alone.
-        bool Correct(int k) => attack.Attack == GridAttack.ApgdDlr && attack.Epsilon > 0 ? (k + 3) % 20 < threshold : k % 20 < threshold;
-        var examples = attack.Attack == GridAttack.Pgd
+        bool Correct(int k) => attack.Attack == Maskbench.Attacks.AttackRegistry.ApgdDlr && attack.Epsilon > 0 ? (k + 3) % 20 < threshold : k % 20 < threshold;
+        var examples = attack.Attack == Maskbench.Attacks.AttackRegistry.Pgd
             ? new AdversarialExamples([Image(10)], [new BinaryMask(4, 4, Enumerable.Range(0, 16).Select(i => (byte)(i % 2)).ToArray())], [Image(20)])
             : null;
         return new EvaluationOutcome(indices, indices.Select(k => (long)(k % 3)).ToArray(), indices.Select(k => k / (double)TestCount).ToArray(),

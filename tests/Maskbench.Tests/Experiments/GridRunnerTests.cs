@@ -73,10 +73,10 @@ public class GridRunnerTests
     public void PlainModelsAreAttackedOnTheFullImageAndMaskedOnesBothWays()
     {
         var plan = FakeBackend.Plan();
-        Assert.Equal(GridAttack.FullImage, plan.Cells.Single(c => c.Id == "eval/natural-plain/pgd").Evaluation!.Threat);
-        Assert.Equal(GridAttack.Foreground, plan.Cells.Single(c => c.Id == "eval/natural-masked/pgd").Evaluation!.Threat);
-        Assert.Equal(GridAttack.FullImage, plan.Cells.Single(c => c.Id == "eval/natural-masked/pgd-full-image").Evaluation!.Threat);
-        Assert.Equal(GridAttack.Foreground, plan.Cells.Single(c => c.Id == "eval/natural-random-mask/pgd").Evaluation!.Threat);
+        Assert.Equal(Maskbench.Attacks.ThreatRegion.Full, plan.Cells.Single(c => c.Id == "eval/natural-plain/pgd").Evaluation!.Threat);
+        Assert.Equal(Maskbench.Attacks.ThreatRegion.Foreground, plan.Cells.Single(c => c.Id == "eval/natural-masked/pgd").Evaluation!.Threat);
+        Assert.Equal(Maskbench.Attacks.ThreatRegion.Full, plan.Cells.Single(c => c.Id == "eval/natural-masked/pgd-full-image").Evaluation!.Threat);
+        Assert.Equal(Maskbench.Attacks.ThreatRegion.Foreground, plan.Cells.Single(c => c.Id == "eval/natural-random-mask/pgd").Evaluation!.Threat);
         var paperPgd = plan.Cells.Single(c => c.Id == "eval/natural-plain/pgd").Evaluation!;
         Assert.Equal(8 / 255.0, paperPgd.Epsilon, 12);
         var paper = ExperimentPlan.Create(ExperimentProfile.Paper, "d", "gtsrb", "00");

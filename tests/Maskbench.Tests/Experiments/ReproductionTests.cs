@@ -114,7 +114,7 @@ public class ReproductionTests
         Assert.Equal(10, pgd.Evaluation!.Count);
         // The attack object the backend builds for that cell.
         var spec = Reproduction.PlanFor(tmp["data"], profile).Cells.Single(c => c.Id == "eval/adversarial-plain/pgd").Evaluation!;
-        var attack = Assert.IsType<Maskbench.Attacks.PgdAttack>(GridAttacks.Create(spec));
+        var attack = Assert.IsType<Maskbench.Attacks.PgdAttack>(spec.CreateAttack());
         Assert.Equal(named.PgdSteps, attack.Steps);
         Assert.Equal(named.Precision, attack.Precision);
         Assert.Equal(name, outcome.Results.Profile.Name);

@@ -1,8 +1,8 @@
-using Maskbench.Experiments;
+using Maskbench.Masks;
 
-namespace Maskbench.Tests.Experiments;
+namespace Maskbench.Tests.Masks;
 
-public class RandomMaskControlTests
+public class RandomTwinTests
 {
     static byte[] Masks(int count, int size)
     {
@@ -24,7 +24,7 @@ public class RandomMaskControlTests
     {
         const int count = 12, size = 16;
         var masks = Masks(count, size);
-        var twin = RandomMaskControl.Twin(masks, count, size, seed: 1);
+        var twin = MaskSource.RandomTwin.Twin(masks, count, size, seed: 1);
         int overlapTotal = 0, foregroundTotal = 0;
         for (int i = 0; i < count; i++)
         {
@@ -49,12 +49,12 @@ public class RandomMaskControlTests
     {
         const int count = 8, size = 12;
         var masks = Masks(count, size);
-        var whole = RandomMaskControl.Twin(masks, count, size, seed: 3);
-        Assert.Equal(whole, RandomMaskControl.Twin(masks, count, size, seed: 3));
-        Assert.NotEqual(whole, RandomMaskControl.Twin(masks, count, size, seed: 4));
+        var whole = MaskSource.RandomTwin.Twin(masks, count, size, seed: 3);
+        Assert.Equal(whole, MaskSource.RandomTwin.Twin(masks, count, size, seed: 3));
+        Assert.NotEqual(whole, MaskSource.RandomTwin.Twin(masks, count, size, seed: 4));
         int half = count / 2 * size * size;
-        var first = RandomMaskControl.Twin(masks.AsSpan(0, half), count / 2, size, seed: 3, firstIndex: 0);
-        var second = RandomMaskControl.Twin(masks.AsSpan(half), count / 2, size, seed: 3, firstIndex: count / 2);
+        var first = MaskSource.RandomTwin.Twin(masks.AsSpan(0, half), count / 2, size, seed: 3, firstIndex: 0);
+        var second = MaskSource.RandomTwin.Twin(masks.AsSpan(half), count / 2, size, seed: 3, firstIndex: count / 2);
         Assert.Equal(whole, first.Concat(second).ToArray());
     }
 }
