@@ -158,7 +158,6 @@ sealed class ReproduceCommand : Command<ReproduceSettings>
         if (string.IsNullOrWhiteSpace(settings.Data)) throw new MaskbenchException("--data is required (a dataset folder with dataset.json)");
         if (string.IsNullOrWhiteSpace(settings.Out) && !settings.List && settings.PrintPlan != true) throw new MaskbenchException("--out is required");
         var profile = settings.ResolveProfile();
-        settings.ApplyRuntime();
         if (settings.PrintPlan == true)
         {
             var plan = Reproduction.PlanFor(settings.Data, profile);

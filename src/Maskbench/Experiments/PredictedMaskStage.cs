@@ -14,6 +14,7 @@ using Maskbench.Reports;
 using Maskbench.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Maskbench.Files;
 
 namespace Maskbench.Experiments;
 
@@ -63,7 +64,9 @@ public static class PredictedMaskStage
         {
             Masker = $"{info.Spec.Description}, {info.Parameters:N0} parameters, {info.Options.Epochs} epochs ({info.Options.Mode.ToString().ToLowerInvariant()})",
             MaskerIoU = [info.Test!.Clean.Mean, info.Test.Clean.Low, info.Test.Clean.High],
-            Threat = string.Create(CultureInfo.InvariantCulture, $"Threat: L∞ ε = {settings.Epsilon * 255:0.##}/255, PGD with {settings.Steps} steps per attack; base region {settings.Region} (the non-adaptive, end-to-end and BPDA attacks), extended by the mask-growth attack, the whole image for the full-image attack."),
+            Threat = string.Create(CultureInfo.InvariantCulture,
+                $"Threat: L∞ ε = {settings.Epsilon * 255:0.##}/255, PGD with {settings.Steps} steps per attack; base region {settings.Region} ")
+                + "(the non-adaptive, end-to-end and BPDA attacks), extended by the mask-growth attack, the whole image for the full-image attack.",
         };
         foreach (var (training, letter) in new[] { (GridModel.Natural, "N"), (GridModel.Adversarial, "A") })
         {
@@ -129,7 +132,7 @@ public static class PredictedMaskStage
         string path = Path.Combine(stageFolder, $"pipeline-{letter}-{key}.json");
         if (File.Exists(path))
         {
-            try { return JsonSerializer.Deserialize<PipelineReport>(File.ReadAllText(path), CellStore.Json)!; }
+            try { return JsonSerializer.Deserialize<PipelineReport>(File.ReadAllText(path), JsonFormat.Options)!; }
             catch (JsonException e) { throw new DataFormatException(path, $"not a pipeline evaluation: {e.Message} (delete the file to rerun it)"); }
         }
         var spec = new RunFolder(Path.GetDirectoryName(checkpoint)!).ReadInfo().Model;
@@ -143,7 +146,7 @@ public static class PredictedMaskStage
             Epsilon = settings.Epsilon, Steps = settings.Steps, GrowthSteps = settings.Steps, Seed = settings.Seed, Region = settings.Region, Device = device,
         }, progress);
         Directory.CreateDirectory(stageFolder);
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, CellStore.Json));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, JsonFormat.Options));
         return report;
     }
 

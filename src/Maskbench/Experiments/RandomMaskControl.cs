@@ -35,11 +35,6 @@ public static class RandomMaskControl
     }
 
     /// <summary>A per-image seed from a SplitMix64 step (HashCode is randomized per process, so it cannot be used).</summary>
-    static int ImageSeed(int seed, int index)
-    {
-        ulong z = ((ulong)(uint)seed << 32 | (uint)index) + 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
-    }
+    static int ImageSeed(int seed, int index) =>
+        (int)(Data.SplitMix64.Next((ulong)(uint)seed << 32 | (uint)index) & 0x7FFFFFFF);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Maskbench.Files;
 
 namespace Maskbench.Reports;
 
@@ -32,12 +33,7 @@ public sealed class ExperimentResults
     /// <summary>The learned-mask pipeline beside the oracle-mask and unmasked models (null when not run).</summary>
     public PredictedMaskResults? PredictedMasks { get; set; }
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    static JsonSerializerOptions Json => JsonFormat.Options;
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

@@ -11,7 +11,6 @@ public class FrozenClassifierTests
     /// <summary>A model whose batch norms are far from the identity: random affine parameters and running statistics.</summary>
     static ImageClassifier WithRandomBatchNorms(string arch, int seed, int inputSize, int channels = 3)
     {
-        TorchRuntime.EnsureLoaded();
         manual_seed(seed);
         var model = ModelFactory.Create(arch, classes: 7, inputSize: inputSize, width: 1.0 / 8, channels: channels);
         using (no_grad())
