@@ -19,7 +19,7 @@ public class CliOptionEffectTests
         Reproduce = ["reproduce", "--data", "ds"], Mnist = ["reproduce", "mnist"], Merge = ["merge", "dir", "--out", "o"],
         Demo = ["demo"], Report = ["report", "--results", "r.json"], BuildGtsrb = ["build", "gtsrb", "--src", "s", "--out", "o"],
         BuildCoco = ["build", "coco", "--annotations", "a.json", "--images", "i", "--split", "train", "--out", "o"],
-        MasksEvaluate = ["masks", "evaluate"], SynthGtsrb = ["synth", "gtsrb", "--out", "o"], SynthCoco = ["synth", "coco", "--out", "o"],
+        MasksEvaluate = ["masks", "evaluate", "--src", "s"], MasksEvaluateDataset = ["masks", "evaluate", "--dataset", "ds", "--truth", "t"], SynthGtsrb = ["synth", "gtsrb", "--out", "o"], SynthCoco = ["synth", "coco", "--out", "o"],
         CocoMasks = ["coco", "masks", "--annotations", "a.json", "--out", "o.txt"], Attack = ["attack", "--model", "m", "--data", "d"],
         TrainMasker = ["train-masker", "--data", "d", "--out", "o"], AttackPipeline = ["attack-pipeline", "--model", "m", "--masker", "k", "--data", "d"],
         Train = ["train", "--data", "d", "--out", "o"], Export = ["export"], Import = ["import"];
@@ -232,7 +232,7 @@ public class CliOptionEffectTests
         V(Preview, "--out", "p.png"), V(Preview, "--split", "test"), V(Preview, "--count", "7", 7), V(Preview, "--per-row", "3", 3), V(Preview, "--seed", "9", 9),
         V(Bench, "--out", "b.json"), V(Bench, "--quick", null), V(Bench, "--list", null),
         V(Merge, "--out", "o2"), V(Demo, "--out", "o2"), V(Report, "--results", "q.json"), V(Report, "--out", "o2"),
-        V(MasksEvaluate, "--dataset", "ds"), V(MasksEvaluate, "--src", "s"), V(MasksEvaluate, "--truth", "t"), V(MasksEvaluate, "--peer", "grabcut"),
+        V(MasksEvaluateDataset, "--dataset", "ds2"), V(MasksEvaluate, "--src", "s2"), V(MasksEvaluateDataset, "--truth", "t2"), V(MasksEvaluate, "--peer", "grabcut"),
         V(MasksEvaluate, "--peer-iterations", "2", 2), V(MasksEvaluate, "--seed", "3", 3), V(MasksEvaluate, "--workers", "2", 2),
         V(MasksEvaluate, "--limit-per-class", "4", 4),
         V(SynthCoco, "--out", "o2"), V(SynthCoco, "--images", "5", 5), V(SynthCoco, "--seed", "6", 6),
