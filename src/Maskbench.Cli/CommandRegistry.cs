@@ -4,7 +4,7 @@ using Spectre.Console.Cli;
 namespace Maskbench.Cli;
 
 /// <summary>
-/// Every command of the CLI, with its description and examples; <see cref="Configure"/> is the whole command tree
+/// Every command of the CLI, with its description and examples; <see cref="Register"/> is the whole command tree
 /// (the tests read it to check that help lists every command and that every option reaches the library).
 /// </summary>
 static class CommandRegistry
