@@ -4,7 +4,8 @@ namespace Maskbench.Files;
 /// Writes a file under a temporary name in the same folder and renames it, so that a reader (or a resumed grid) sees
 /// either the old file or the complete new one, never a half-written one. Each write has its own temporary name
 /// (process id and a GUID), so two writers of one path never share one; a failed write leaves no temporary behind.
-/// Every file the library writes goes through here.
+/// Files the library writes one by one go through here; folders written whole (a dataset store, a synthetic root)
+/// are built under a temporary name and renamed as a whole.
 /// </summary>
 public static class AtomicFile
 {
