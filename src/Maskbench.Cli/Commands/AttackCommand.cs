@@ -125,7 +125,6 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        settings.ApplyRuntime();
         if (settings.Model.Length == 0) throw new MaskbenchException("--model is required");
         if (settings.Data.Length == 0) throw new MaskbenchException("--data is required");
         var device = TorchRuntime.SelectDevice(settings.Device);

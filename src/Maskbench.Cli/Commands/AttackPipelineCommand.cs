@@ -9,6 +9,7 @@ using Maskbench.Experiments;
 using Maskbench.Masks.Learned;
 using Maskbench.Runtime;
 using Spectre.Console.Cli;
+using Maskbench.Files;
 
 namespace Maskbench.Cli.Commands;
 
@@ -85,7 +86,6 @@ sealed class AttackPipelineCommand : Command<AttackPipelineSettings>
 {
     public override int Execute(CommandContext context, AttackPipelineSettings settings, CancellationToken cancellationToken)
     {
-        settings.ApplyRuntime();
         var device = TorchRuntime.SelectDevice(settings.Device);
         var options = new PipelineAttackOptions
         {
@@ -118,13 +118,14 @@ sealed class AttackPipelineCommand : Command<AttackPipelineSettings>
         if (data.ImageSize != masker.Spec.InputSize)
             throw new MaskbenchException($"{settings.Masker}: the masker takes {masker.Spec.InputSize}x{masker.Spec.InputSize} images, {settings.Data} has {data.ImageSize}x{data.ImageSize}");
         var report = ConsoleProgress.Run(settings, sink => PipelineEvaluator.Evaluate(masker, new ModuleTarget(classifier), mode, data, options, sink));
-        Console.WriteLine($"pipeline: {settings.Masker} ({mode.ToString().ToLowerInvariant()} mask) -> {settings.Model}; {report.Natural.Count} examples of {settings.Split}, L∞ ε = {options.Epsilon:G4}, {options.Steps} steps, region {options.Region}");
+        Console.WriteLine($"pipeline: {settings.Masker} ({mode.ToString().ToLowerInvariant()} mask) -> {settings.Model}; "
+            + $"{report.Natural.Count} examples of {settings.Split}, L∞ ε = {options.Epsilon:G4}, {options.Steps} steps, region {options.Region}");
         Console.WriteLine($"clean mask IoU against the dataset's masks: {report.CleanMaskIoU}");
         Console.WriteLine($"natural accuracy: {report.Natural}");
         foreach (var a in report.Attacks)
             Console.WriteLine($"  {PredictedMaskStage.AttackName(a.Attack),-52} {a.Robust}   mask IoU {a.MaskIoU.Mean:F3}");
         Console.WriteLine($"robust accuracy (worst case per example): {report.WorstCase}");
-        if (settings.Out is not null) AtomicFile.WriteAllText(settings.Out, JsonSerializer.Serialize(report, CellStore.Json));
+        if (settings.Out is not null) AtomicFile.WriteAllText(settings.Out, JsonSerializer.Serialize(report, JsonFormat.Options));
         if (settings.Examples is not null && report.Examples.Count > 0) AtomicFile.WriteAllBytes(settings.Examples, PredictedMaskStage.ExampleGrid(report));
         return 0;
     }

@@ -36,7 +36,6 @@ sealed class BenchCommand : Command<BenchCommand.Settings>
             AnsiConsole.Write(list);
             return 0;
         }
-        settings.ApplyRuntime();
         var entries = settings.Names.Length == 0 ? BenchmarkCatalog.All : settings.Names.Select(BenchmarkCatalog.Find).ToList();
         var table = new Table().AddColumn("benchmark").AddColumn("figure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("unit").AddColumn("note");
         var report = ConsoleProgress.Run(settings, sink => BenchmarkRunner.Run(entries, sink, settings.Quick, (entry, result) =>

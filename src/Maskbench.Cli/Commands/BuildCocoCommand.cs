@@ -57,6 +57,24 @@ sealed class BuildCocoSettings : GlobalSettings
         : Out.Length == 0 ? ValidationResult.Error("--out is required")
         : base.Validate() is { Successful: false } common ? common
         : OptionRange.First(OptionRange.Integer(Size, "--size", 4, 1024), OptionRange.Integer(MinSize, "--min-size", 0));
+
+    /// <summary>What <see cref="CocoCropDataset.Build"/> receives besides --out and --force.</summary>
+    public CocoCropOptions CropOptions()
+    {
+        static string[] Split(string[] values) => values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+        return new CocoCropOptions
+        {
+            AnnotationFiles = Split(Annotations),
+            ImageFolder = Images,
+            Split = this.Split,
+            Size = Size,
+            Classes = Classes is null ? null : CocoClassSelection.Parse(Classes),
+            // Not given: the paper's exclusion (person); "none": nothing.
+            Exclude = Exclude.Length == 0 ? null
+                : Split(Exclude) is ["none"] ? [] : Split(Exclude),
+            MinSize = MinSize,
+        };
+    }
 }
 
 /// <summary>`maskbench build coco`: MS-COCO-IC crops (<see cref="CocoCropDataset"/>).</summary>
@@ -64,19 +82,7 @@ sealed class BuildCocoCommand : Command<BuildCocoSettings>
 {
     public override int Execute(CommandContext context, BuildCocoSettings settings, CancellationToken cancellationToken)
     {
-        static string[] Split(string[] values) => values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
-        var options = new CocoCropOptions
-        {
-            AnnotationFiles = Split(settings.Annotations),
-            ImageFolder = settings.Images,
-            Split = settings.Split,
-            Size = settings.Size,
-            Classes = settings.Classes is null ? null : CocoClassSelection.Parse(settings.Classes),
-            // Not given: the paper's exclusion (person); "none": nothing.
-            Exclude = settings.Exclude.Length == 0 ? null
-                : Split(settings.Exclude) is ["none"] ? [] : Split(settings.Exclude),
-            MinSize = settings.MinSize,
-        };
+        var options = settings.CropOptions();
         if (settings.Preview is not null) Maskbench.Files.OutputLocation.EnsureWritableFile(settings.Preview, "--preview");
         var manifest = ConsoleProgress.Run(settings, sink => CocoCropDataset.Build(settings.Out, options, sink, settings.Force));
         var table = new Table().Title($"[bold]{Markup.Escape(manifest.Name)}[/] (Table 1)").AddColumn("class")

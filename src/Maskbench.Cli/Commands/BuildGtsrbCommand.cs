@@ -71,6 +71,19 @@ sealed class BuildGtsrbSettings : GlobalSettings
             OptionRange.Real(TestFraction, "--test-fraction", 0, 1, minExclusive: true, maxExclusive: true),
             OptionRange.Integer(LimitPerClass, "--limit-per-class", 1));
     }
+
+    /// <summary>What <see cref="GtsrbDatasetBuilder.Build"/> receives besides --src, --out and --force.</summary>
+    public GtsrbBuildOptions BuildOptions() => new()
+    {
+        ImageSize = Size,
+        Crop = Crop == "full" ? GtsrbCrop.Full : GtsrbCrop.Roi,
+        Seed = Seed,
+        Workers = Workers,
+        OnError = OnError switch { "skip" => ErrorPolicy.Skip, "rescale-roi" => ErrorPolicy.RescaleRoi, _ => ErrorPolicy.Stop },
+        TestFraction = TestFraction,
+        LimitPerClass = LimitPerClass,
+        TestCsv = TestCsv,
+    };
 }
 
 /// <summary>`maskbench build gtsrb`: segments a GTSRB root and writes the dataset store.</summary>
@@ -78,17 +91,7 @@ sealed class BuildGtsrbCommand : Command<BuildGtsrbSettings>
 {
     public override int Execute(CommandContext context, BuildGtsrbSettings settings, CancellationToken cancellationToken)
     {
-        var options = new GtsrbBuildOptions
-        {
-            ImageSize = settings.Size,
-            Crop = settings.Crop == "full" ? GtsrbCrop.Full : GtsrbCrop.Roi,
-            Seed = settings.Seed,
-            Workers = settings.Workers,
-            OnError = settings.OnError switch { "skip" => ErrorPolicy.Skip, "rescale-roi" => ErrorPolicy.RescaleRoi, _ => ErrorPolicy.Stop },
-            TestFraction = settings.TestFraction,
-            LimitPerClass = settings.LimitPerClass,
-            TestCsv = settings.TestCsv,
-        };
+        var options = settings.BuildOptions();
         var result = ConsoleProgress.Run(settings, sink => GtsrbDatasetBuilder.Build(settings.Src, settings.Out, options, sink, settings.Force));
         AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(settings.Out)}[/]: {result.TrainCount} train, {result.TestCount} test images"
             + (result.Skipped.Count > 0 ? $", {result.Skipped.Count} records skipped" : "")

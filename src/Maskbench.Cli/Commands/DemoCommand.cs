@@ -20,7 +20,6 @@ sealed class DemoCommand : Command<DemoSettings>
 {
     public override int Execute(CommandContext context, DemoSettings settings, CancellationToken cancellationToken)
     {
-        settings.ApplyRuntime();
         var device = TorchRuntime.SelectDevice(settings.Device);
         var outcome = ConsoleProgress.Run(settings, sink => Demo.Run(settings.Out, new Demo.Settings(), device, sink));
         ReportSummary.Print(outcome.Grid.Results, outcome.Grid.Executed, outcome.Grid.Reused, outcome.ReportPath);

@@ -26,7 +26,6 @@ sealed class ExportCommand : Command<ExportSettings>
     {
         if (string.IsNullOrWhiteSpace(settings.Model) || string.IsNullOrWhiteSpace(settings.Out))
             throw new MaskbenchException("export needs --model RUN and --out DIR");
-        settings.ApplyRuntime();
         ModelExport.Export(settings.Model, settings.Out, useBest: !settings.Last);
         Console.WriteLine($"wrote {Path.Combine(settings.Out, ModelExport.WeightsFile)} and {ModelExport.DescriptionFile}");
         return 0;
@@ -51,7 +50,6 @@ sealed class ImportCommand : Command<ImportSettings>
     {
         if (string.IsNullOrWhiteSpace(settings.Weights) || string.IsNullOrWhiteSpace(settings.Out))
             throw new MaskbenchException("import needs --weights DIR and --out RUN");
-        settings.ApplyRuntime();
         ModelExport.Import(settings.Weights, settings.Out);
         Console.WriteLine($"imported {settings.Weights} into {settings.Out}");
         return 0;

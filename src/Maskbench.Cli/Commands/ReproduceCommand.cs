@@ -140,7 +140,7 @@ public class ReproduceSettings : DeviceSettings
 
     [CommandOption("--force")]
     [Description("Run in an --out folder that holds another grid's plan.json, replacing its plan, results.json and report (cached cells are kept).")]
-    public bool Force { get; init; }
+    public bool? Force { get; init; }   // bool?: a plain bool flag is not bound on a branch's default command
 
     [CommandOption("--cells <SELECTION>")]
     [Description("Run only these cells: indices and ranges (0,3-5; e.g. $SLURM_ARRAY_TASK_ID) or id patterns (train/*, eval/*masked*/pgd); --cells list prints the cells with their indices.")]
@@ -158,7 +158,6 @@ sealed class ReproduceCommand : Command<ReproduceSettings>
         if (string.IsNullOrWhiteSpace(settings.Data)) throw new MaskbenchException("--data is required (a dataset folder with dataset.json)");
         if (string.IsNullOrWhiteSpace(settings.Out) && !settings.List && settings.PrintPlan != true) throw new MaskbenchException("--out is required");
         var profile = settings.ResolveProfile();
-        settings.ApplyRuntime();
         if (settings.PrintPlan == true)
         {
             var plan = Reproduction.PlanFor(settings.Data, profile);
@@ -177,7 +176,7 @@ sealed class ReproduceCommand : Command<ReproduceSettings>
         }
         var device = TorchRuntime.SelectDevice(settings.Device);
         var outcome = ConsoleProgress.Run(settings, sink => Reproduction.Run(settings.Data, settings.Out, profile, null,
-            CellSelection.Parse(settings.Cells), device, sink, settings.Force));
+            CellSelection.Parse(settings.Cells), device, sink, settings.Force == true));
         ReportSummary.Print(outcome.Results, outcome.Executed, outcome.Reused, outcome.ReportPath);
         return 0;
     }

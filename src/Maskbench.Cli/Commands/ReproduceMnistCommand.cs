@@ -28,7 +28,32 @@ public sealed class ReproduceMnistSettings : ReproduceSettings
     {
         var common = base.Validate();
         if (!common.Successful) return common;
+        // The branch shares reproduce's settings; those the baseline has no use for are refused rather than ignored.
+        string? unused = new (bool Given, string Name)[]
+        {
+            (Data.Length > 0, "--data"), (Profile is not null, "--profile"), (Arch is not null, "--arch"), (TrainLimit is not null, "--train-limit"),
+            (TestLimit is not null, "--test-limit"), (Schedule is not null, "--schedule"), (TrainSteps is not null, "--train-steps"),
+            (EpsWarmup is not null, "--eps-warmup"), (PgdSteps is not null, "--pgd-steps"), (Restarts is not null, "--restarts"),
+            (Precision is not null, "--precision"), (Seeds is not null, "--seeds"), (PrintPlan is not null, "--print-plan"),
+            (Force is not null, "--force"), (Cells is not null, "--cells"),
+        }.FirstOrDefault(o => o.Given).Name;
+        if (unused is not null) return Spectre.Console.ValidationResult.Error($"reproduce mnist does not take {unused} (an option of `reproduce`)");
         return OptionRange.First(OptionRange.Integer(EvaluationLimit, "--eval-limit", 0), OptionRange.Integer(Steps, "--steps", 1, 1_000_000));
+    }
+
+    /// <summary>
+    /// What <see cref="MnistBaseline.Run"/> receives: --eval-limit, --steps and, shared with <c>reproduce</c>,
+    /// --epochs, --width, --batch and --lr (for MNIST: 2 epochs, width 0.5, batch 64, learning rate 0.02 by default).
+    /// </summary>
+    public MnistBaselineOptions Options()
+    {
+        var defaults = new MnistBaselineOptions();
+        return defaults with
+        {
+            EvaluationLimit = EvaluationLimit, Steps = Steps,
+            Epochs = Epochs ?? defaults.Epochs, Width = Width ?? defaults.Width,
+            BatchSize = Batch ?? defaults.BatchSize, LearningRate = LearningRate ?? defaults.LearningRate,
+        };
     }
 }
 
@@ -39,15 +64,8 @@ sealed class ReproduceMnistCommand : Command<ReproduceMnistSettings>
     {
         if (string.IsNullOrWhiteSpace(settings.Idx)) throw new MaskbenchException("--idx is required (the folder with MNIST's IDX files)");
         if (string.IsNullOrWhiteSpace(settings.Out)) throw new MaskbenchException("--out is required");
-        settings.ApplyRuntime();
         var device = TorchRuntime.SelectDevice(settings.Device);
-        var defaults = new MnistBaselineOptions();
-        // --epochs and --width are shared with `reproduce`; for MNIST they default to 2 epochs and width 0.5.
-        var options = defaults with
-        {
-            EvaluationLimit = settings.EvaluationLimit, Steps = settings.Steps,
-            Epochs = settings.Epochs ?? defaults.Epochs, Width = settings.Width ?? defaults.Width,
-        };
+        var options = settings.Options();
         var results = ConsoleProgress.Run(settings, sink => MnistBaseline.Run(settings.Idx, options, Path.Combine(settings.Out, "run"), device, sink));
         string report = results.WriteReport(settings.Out);
         var table = new Table().AddColumns(["model and attack", "natural %", .. results.Epsilons.Select(e => $"ε={e.ToString(CultureInfo.InvariantCulture)} %")]);

@@ -3,6 +3,7 @@ using Maskbench.Cli.Rendering;
 using Maskbench.Data.Synthetic;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Maskbench.Data.Gtsrb;
 
 namespace Maskbench.Cli.Commands;
 
@@ -45,6 +46,9 @@ sealed class SynthGtsrbSettings : GlobalSettings
             OptionRange.Integer(TrainPerClass, "--train-per-class", 0, 100_000),
             OptionRange.Integer(TestPerClass, "--test-per-class", 0, 100_000),
             OptionRange.Integer(Workers, "--workers", 0, 1024));
+
+    /// <summary>What <see cref="SyntheticGtsrb.Write"/> receives besides --out.</summary>
+    public SyntheticGtsrbOptions Options() => new(Classes, TrainPerClass, TestPerClass, Seed, Workers: Workers);
 }
 
 /// <summary>`maskbench synth gtsrb`: writes a synthetic GTSRB-format data set with true masks.</summary>
@@ -52,9 +56,9 @@ sealed class SynthGtsrbCommand : Command<SynthGtsrbSettings>
 {
     public override int Execute(CommandContext context, SynthGtsrbSettings settings, CancellationToken cancellationToken)
     {
-        var options = new SyntheticGtsrbOptions(settings.Classes, settings.TrainPerClass, settings.TestPerClass, settings.Seed, Workers: settings.Workers);
+        var options = settings.Options();
         ConsoleProgress.Run(settings, sink => SyntheticGtsrb.Write(settings.Out, options, sink));
-        AnsiConsole.MarkupLine($"wrote {settings.Classes * (settings.TrainPerClass + settings.TestPerClass)} images to [bold]{Markup.Escape(settings.Out)}[/] (true masks in {SyntheticGtsrb.TrueMasksFolder}/)");
+        AnsiConsole.MarkupLine($"wrote {settings.Classes * (settings.TrainPerClass + settings.TestPerClass)} images to [bold]{Markup.Escape(settings.Out)}[/] (true masks in {GtsrbGroundTruth.TrueMasksFolder}/)");
         return 0;
     }
 }

@@ -137,6 +137,27 @@ sealed class TrainSettings : DeviceSettings
             OptionRange.Integer(Val, "--val", 0),
             OptionRange.Integer(ValSteps, "--val-steps", 1, 10_000));
     }
+
+    /// <summary>What <see cref="Trainer"/> receives as its options (the dataset then sets the flip augmentation).</summary>
+    public TrainingOptions Options() => new()
+    {
+        Mode = ParseEnum<TrainingMode>(Mode, "--mode"),
+        Epochs = Epochs, BatchSize = Batch, LearningRate = Lr,
+        Schedule = ParseEnum<LearningRateSchedule>(Schedule, "--schedule"),
+        Epsilon = ParseFraction(Eps, "--eps"), EpsilonWarmupEpochs = EpsWarmup, Steps = Steps,
+        StepSize = ParseFraction(StepSize, "--step-size"), FreeReplays = FreeReplays,
+        Seed = Seed, Masked = Masked, LimitTrain = LimitTrain,
+        ValidationCount = Val, ValidationSteps = ValSteps,
+    };
+
+    static double ParseFraction(string text, string option) =>
+        Fraction.TryParse(text, out double value) ? value
+            : throw new MaskbenchException($"{option} {text}: expected a number such as 0.031 or a fraction such as 8/255");
+
+    static T ParseEnum<T>(string text, string option) where T : struct, Enum =>
+        Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value)
+            ? value
+            : throw new MaskbenchException($"{option} {text}: expected one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 }
 
 /// <summary>`maskbench train`: reads the dataset, then hands everything to <see cref="Trainer"/>.</summary>
@@ -144,19 +165,9 @@ sealed class TrainCommand : Command<TrainSettings>
 {
     public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
     {
-        settings.ApplyRuntime();
         Maskbench.Files.OutputLocation.EnsureReplaceableFolder(settings.Out);
         var device = TorchRuntime.SelectDevice(settings.Device);
-        var options = new TrainingOptions
-        {
-            Mode = ParseEnum<TrainingMode>(settings.Mode, "--mode"),
-            Epochs = settings.Epochs, BatchSize = settings.Batch, LearningRate = settings.Lr,
-            Schedule = ParseEnum<LearningRateSchedule>(settings.Schedule, "--schedule"),
-            Epsilon = ParseFraction(settings.Eps, "--eps"), EpsilonWarmupEpochs = settings.EpsWarmup, Steps = settings.Steps,
-            StepSize = ParseFraction(settings.StepSize, "--step-size"), FreeReplays = settings.FreeReplays,
-            Seed = settings.Seed, Masked = settings.Masked, LimitTrain = settings.LimitTrain,
-            ValidationCount = settings.Val, ValidationSteps = settings.ValSteps,
-        };
+        var options = settings.Options();
         using var dataset = DatasetStore.Open(settings.Data);
         if (!dataset.HasSplit(settings.Split))
             throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}'; it has {string.Join(", ", dataset.SplitNames)}");
@@ -172,7 +183,7 @@ sealed class TrainCommand : Command<TrainSettings>
         var identity = new DatasetIdentity(Path.GetFullPath(settings.Data),
             Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(manifestPath))), dataset.Manifest.Name);
         int channels = settings.Arch.Equals("smallcnn", StringComparison.OrdinalIgnoreCase) ? 1 : 3;
-        var spec = ModelFactory.Create(settings.Arch, dataset.Manifest.ClassNames.Count, dataset.Manifest.ImageSize, channels, settings.Width, settings.Masked).Spec;
+        var spec = ModelFactory.Spec(settings.Arch, dataset.Manifest.ClassNames.Count, dataset.Manifest.ImageSize, channels, settings.Width, settings.Masked);
         var result = ConsoleProgress.Run(settings, sink =>
             new Trainer(options, sink).Train(data, spec, identity, dataset.Manifest.ClassNames, settings.Out, settings.Resume, device, cancellationToken));
         var best = result.Epochs.FirstOrDefault(e => e.Epoch == result.BestEpoch);
@@ -180,13 +191,4 @@ sealed class TrainCommand : Command<TrainSettings>
             (best is null ? "" : $" (validation natural {best.ValidationNaturalAccuracy:P1}, PGD {best.ValidationPgdAccuracy:P1})"));
         return 0;
     }
-
-    static double ParseFraction(string text, string option) =>
-        Fraction.TryParse(text, out double value) ? value
-            : throw new MaskbenchException($"{option} {text}: expected a number such as 0.031 or a fraction such as 8/255");
-
-    static T ParseEnum<T>(string text, string option) where T : struct, Enum =>
-        Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value)
-            ? value
-            : throw new MaskbenchException($"{option} {text}: expected one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 }

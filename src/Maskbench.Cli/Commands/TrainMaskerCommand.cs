@@ -73,6 +73,20 @@ sealed class TrainMaskerSettings : DeviceSettings
         if (string.IsNullOrWhiteSpace(Out)) return Spectre.Console.ValidationResult.Error("--out is required");
         return base.Validate();
     }
+
+    /// <summary>What <see cref="MaskerTraining.Run"/> receives as its options (--width and --depth shape the U-Net).</summary>
+    public MaskerTrainingOptions Options()
+    {
+        double eps = Fraction.TryParse(Eps, out double e) && e >= 0 ? e
+            : throw new MaskbenchException($"--eps {Eps}: expected a number ≥ 0 such as 0.031 or a fraction such as 8/255");
+        var mode = Enum.TryParse<MaskerTrainingMode>(Mode, ignoreCase: true, out var m) && Enum.IsDefined(m) ? m
+            : throw new MaskbenchException($"--mode {Mode}: expected natural or pgd");
+        return new MaskerTrainingOptions
+        {
+            Mode = mode, Epochs = Epochs, BatchSize = Batch, LearningRate = Lr,
+            Epsilon = eps, Steps = Steps, Seed = Seed, LimitTrain = LimitTrain, Augment = !NoAugment,
+        };
+    }
 }
 
 /// <summary>`maskbench train-masker`: parses, then <see cref="MaskerTraining.Run"/> trains, scores and writes the masker.</summary>
@@ -80,17 +94,9 @@ sealed class TrainMaskerCommand : Command<TrainMaskerSettings>
 {
     public override int Execute(CommandContext context, TrainMaskerSettings settings, CancellationToken cancellationToken)
     {
-        settings.ApplyRuntime();
         var device = TorchRuntime.SelectDevice(settings.Device);
-        double eps = Fraction.TryParse(settings.Eps, out double e) && e >= 0 ? e
-            : throw new MaskbenchException($"--eps {settings.Eps}: expected a number ≥ 0 such as 0.031 or a fraction such as 8/255");
-        var mode = Enum.TryParse<MaskerTrainingMode>(settings.Mode, ignoreCase: true, out var m) && Enum.IsDefined(m) ? m
-            : throw new MaskbenchException($"--mode {settings.Mode}: expected natural or pgd");
-        var options = new MaskerTrainingOptions
-        {
-            Mode = mode, Epochs = settings.Epochs, BatchSize = settings.Batch, LearningRate = settings.Lr,
-            Epsilon = eps, Steps = settings.Steps, Seed = settings.Seed, LimitTrain = settings.LimitTrain, Augment = !settings.NoAugment,
-        };
+        var options = settings.Options();
+        double eps = options.Epsilon;
         var info = ConsoleProgress.Run(settings, sink => MaskerTraining.Run(settings.Data, settings.Out, options, settings.Width, settings.Depth,
             eps > 0 ? eps : null, settings.Steps, device, sink, cancellationToken));
         var test = info.Test!;

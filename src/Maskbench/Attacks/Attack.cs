@@ -38,6 +38,9 @@ public abstract class Attack : IAttack
             throw new ArgumentException($"threat mask [{string.Join(", ", threat.Mask.shape)}] does not fit inputs [{string.Join(", ", x.shape)}]", nameof(threat));
         if (cleanLogits is not null && (cleanLogits.dim() != 2 || cleanLogits.shape[0] != x.shape[0]))
             throw new ArgumentException($"clean logits [{string.Join(", ", cleanLogits.shape)}] do not fit {x.shape[0]} inputs", nameof(cleanLogits));
+        // The attack's native calls pass TorchSharp scalars a collection could free mid-call: the zone is entered here,
+        // where the work happens, so no caller can forget it (inside a caller's zone it simply nests).
+        using var zone = Runtime.NoCollectionZone.Enter();
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         var inputs = x.to_type(ScalarType.Float32).detach();

@@ -16,6 +16,7 @@ public sealed class AttackEnsemble(string name, IReadOnlyList<IAttack> members) 
 
     public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null, Tensor? cleanLogits = null)
     {
+        using var zone = Runtime.NoCollectionZone.Enter();   // see Attack.Run; members' zones nest in it
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         long n = x.shape[0];

@@ -29,8 +29,6 @@ public sealed class ThreatModel
     public static ThreatModel Linf(double epsilon, Tensor? mask = null) => new(Norm.Linf, epsilon, mask);
     public static ThreatModel L2(double epsilon, Tensor? mask = null) => new(Norm.L2, epsilon, mask);
 
-    public ThreatModel WithEpsilon(double epsilon) => new(Norm, epsilon, Mask);
-
     /// <summary>The threat model of a subset of the batch (rows <paramref name="indices"/>, int64).</summary>
     public ThreatModel Select(Tensor indices) =>
         Mask is null ? this : new ThreatModel(Norm, Epsilon, Mask.index_select(0, indices.to(Mask.device)));

@@ -81,8 +81,4 @@ public static class DatasetBatches
         var lab = tensor(labels, [n], dtype: ScalarType.Int64);
         return new TensorBatch(img.to(device), msk.to(device), lab.to(device), indices).MoveToOuterDisposeScope();
     }
-
-    /// <summary>The batch for in-memory arrays (used by tests and by builders that hold data already).</summary>
-    public static TensorBatch FromArrays(SplitArrays arrays, Device device) =>
-        FromBytes(arrays.Images, arrays.Masks, arrays.Labels, arrays.ImageSize, Enumerable.Range(0, arrays.Count).ToArray(), device);
 }

@@ -22,13 +22,6 @@ public sealed class DatasetManifest
     /// <summary>Filled by <see cref="DatasetStore.Write"/>.</summary>
     public Dictionary<string, SplitSummary> Splits { get; set; } = [];
 
-    public static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 }
 
 /// <summary>Counts, foreground fractions and array fingerprints of one split.</summary>

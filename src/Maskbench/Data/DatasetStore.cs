@@ -43,7 +43,9 @@ public static class DatasetStore
         if (force) return existing is null ? null : $"a dataset of another builder ({BuilderOf(existing) ?? "unknown"})";
         string holds = existing is not null
             ? $"holds a dataset of another builder ({BuilderOf(existing) ?? "unknown"}, {existing.Splits.Values.Sum(s => s.Count)} images)"
-            : $"is not empty and holds no dataset ({string.Join(", ", Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).Order(StringComparer.Ordinal).Take(3))}{(Directory.EnumerateFileSystemEntries(full).Skip(3).Any() ? ", ..." : "")})";
+            : $"is not empty and holds no dataset ("
+                + string.Join(", ", Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).Order(StringComparer.Ordinal).Take(3))
+                + $"{(Directory.EnumerateFileSystemEntries(full).Skip(3).Any() ? ", ..." : "")})";
         throw new MaskbenchException($"--out {folder} {holds}; choose a new or empty folder, or pass --force to write the dataset's files there (other files are kept)");
     }
 
@@ -54,7 +56,7 @@ public static class DatasetStore
         if (!File.Exists(path)) return null;
         try
         {
-            var m = JsonSerializer.Deserialize<DatasetManifest>(File.ReadAllText(path), DatasetManifest.JsonOptions);
+            var m = JsonSerializer.Deserialize<DatasetManifest>(File.ReadAllText(path), JsonFormat.SnakeCase);
             return m is not null && m.Format == DatasetManifest.CurrentFormat ? m : null;
         }
         catch (JsonException) { return null; }
@@ -94,7 +96,7 @@ public static class DatasetStore
                 NpyFile.Write<long>(Path.Combine(dir, LabelsFile), arrays.Labels, "<i8", [n]);
                 manifest.Splits[name] = Summarize(arrays, manifest.ClassNames.Count, dir, name);
             }
-            File.WriteAllText(Path.Combine(temp, ManifestFile), JsonSerializer.Serialize(manifest, DatasetManifest.JsonOptions) + "\n");
+            File.WriteAllText(Path.Combine(temp, ManifestFile), JsonSerializer.Serialize(manifest, JsonFormat.SnakeCase) + "\n");
             Install(temp, folder, manifest);
         }
         catch
@@ -228,7 +230,7 @@ public static class DatasetStore
         DatasetManifest manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<DatasetManifest>(File.ReadAllText(manifestPath), DatasetManifest.JsonOptions)
+            manifest = JsonSerializer.Deserialize<DatasetManifest>(File.ReadAllText(manifestPath), JsonFormat.SnakeCase)
                        ?? throw new DataFormatException(manifestPath, "manifest is empty");
         }
         catch (JsonException e)

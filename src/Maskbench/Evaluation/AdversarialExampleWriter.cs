@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Maskbench.Data.Store;
 using static TorchSharp.torch;
+using Maskbench.Files;
 
 namespace Maskbench.Evaluation;
 
@@ -37,12 +38,7 @@ public sealed class AdversarialRecords
     public required string Norm { get; init; }
     public required IReadOnlyList<AdversarialRecord> Records { get; init; }
 
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    internal static JsonSerializerOptions Json => JsonFormat.WithNulls;
 
     public static AdversarialRecords Read(string path) =>
         JsonSerializer.Deserialize<AdversarialRecords>(File.ReadAllText(path), Json) ?? throw new MaskbenchException($"{path}: empty records file");
@@ -74,7 +70,7 @@ public sealed class AdversarialExampleWriter : IDisposable
     {
         if (!path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)) throw new MaskbenchException($"{path}: adversarial examples are written as .npy");
         _path = Path.GetFullPath(path);
-        _temporary = _path + ".tmp-" + Environment.ProcessId;
+        _temporary = AtomicFile.TemporaryName(_path);
         Pixels = pixels;
     }
 
@@ -125,10 +121,9 @@ public sealed class AdversarialExampleWriter : IDisposable
             Dtype = Pixels == AdversarialPixels.UInt8 ? "uint8" : "float32", Shape = _shape,
             Model = model, Attack = attack, Threat = threat, Norm = norm, Records = _records,
         };
-        string recordsTemporary = RecordsPath + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(recordsTemporary, JsonSerializer.Serialize(side, AdversarialRecords.Json));
+        // The array first, then its records: a reader that finds the records finds the array they describe.
         File.Move(_temporary, _path, overwrite: true);
-        File.Move(recordsTemporary, RecordsPath, overwrite: true);
+        AtomicFile.WriteAllText(RecordsPath, JsonSerializer.Serialize(side, AdversarialRecords.Json));
         _completed = true;
     }
 
@@ -140,10 +135,7 @@ public sealed class AdversarialExampleWriter : IDisposable
         if (images.Any(i => i.Width != w || i.Height != h)) throw new ArgumentException("images differ in size");
         var bytes = new byte[images.Count * w * h * 3];
         for (int i = 0; i < images.Count; i++) images[i].Pixels.CopyTo(bytes, i * w * h * 3);
-        string full = Path.GetFullPath(path), temporary = full + ".tmp-" + Environment.ProcessId;
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        NpyFile.Write<byte>(temporary, bytes, "|u1", [images.Count, h, w, 3]);
-        File.Move(temporary, full, overwrite: true);
+        AtomicFile.Write(path, temporary => NpyFile.Write<byte>(temporary, bytes, "|u1", [images.Count, h, w, 3]));
     }
 
     /// <summary>Reads a saved array (uint8, or float32 rounded to bytes as uint8 is written) back as images.</summary>

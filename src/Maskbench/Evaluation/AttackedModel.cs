@@ -1,3 +1,4 @@
+using Maskbench.Masks.Sources;
 using Maskbench.Attacks;
 using Maskbench.Batching;
 using Maskbench.Kernels;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Maskbench.Files;
 
 namespace Maskbench.Evaluation;
 
@@ -34,13 +35,7 @@ public sealed class RobustnessReport
     /// <summary>How the convolutions were computed: libtorch's kernels as checked against float64, and the routes taken.</summary>
     public Kernels.KernelProvenance? Kernels { get; init; }
 
-    static readonly JsonSerializerOptions Options = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    static JsonSerializerOptions Options => JsonFormat.WithNulls;
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 
@@ -48,12 +43,5 @@ public sealed class RobustnessReport
         JsonSerializer.Deserialize<RobustnessReport>(json, Options) ?? throw new MaskbenchException("empty robustness report");
 
     /// <summary>Writes to a temporary name beside <paramref name="path"/> and renames it when complete.</summary>
-    public void Save(string path)
-    {
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temporary = full + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temporary, ToJson());
-        File.Move(temporary, full, overwrite: true);
-    }
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Maskbench.Files;
 
 namespace Maskbench.Experiments;
 
@@ -13,12 +14,7 @@ public sealed class CellStore
 
     public CellStore(string outFolder) => OutFolder = Path.GetFullPath(outFolder);
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
+    static JsonSerializerOptions Json => JsonFormat.Options;
 
     public string PathOf(string key) => Path.Combine(CellsFolder, key + ".json");
 

@@ -20,7 +20,7 @@ public static class Demo
     /// <summary>
     /// The demo's grid: the cpu profile with 1,600 training images (fewer leave the natural models near chance on
     /// the eight look-alike speed-limit designs), 15 epochs and 2-step PGD training with ε ramped up over the first 8, so that data, segmentation, six
-    /// models and all evaluations fit in about five minutes on 2 cores.
+    /// models and all evaluations fit in two to three minutes on 2 cores.
     /// </summary>
     public static ExperimentProfile Profile { get; } = ExperimentProfile.Cpu with
     {
@@ -39,7 +39,7 @@ public static class Demo
         string source = Path.Combine(outFolder, "gtsrb-synthetic");
         string dataset = Path.Combine(outFolder, "gtsrb-ic");
         string grid = Path.Combine(outFolder, "grid");
-        if (!File.Exists(Path.Combine(source, SyntheticGtsrb.MarkerFileName)))
+        if (!File.Exists(Path.Combine(source, GtsrbGroundTruth.MarkerFileName)))
         {
             progress.Info($"1/4 synthetic GTSRB: {settings.Classes} classes, {settings.TrainPerClass} training and {settings.TestPerClass} test images each -> {source}");
             if (Directory.Exists(source)) Directory.Delete(source, recursive: true);

@@ -1,7 +1,9 @@
+using Maskbench.Masks.Sources;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Maskbench.Attacks;
 using Maskbench.Masks;
+using Maskbench.Files;
 
 namespace Maskbench.Experiments;
 
@@ -93,12 +95,7 @@ public sealed class ExperimentPlan
     public CellSpec TrainingCellOf(CellSpec evaluation) =>
         Cells.First(c => c.Kind == CellSpec.Train && c.Model.Id == evaluation.Model.Id);
 
-    static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    static JsonSerializerOptions Json => JsonFormat.Options;
 
     /// <summary>Writes plan.json (atomically), which <c>merge</c> and <c>report</c> read back.</summary>
     public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));

@@ -1,3 +1,4 @@
+using Maskbench.Masks.Sources;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Maskbench.Masks;

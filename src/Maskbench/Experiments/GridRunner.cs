@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Maskbench.Progress;
 using Maskbench.Reports;
+using Maskbench.Files;
 
 namespace Maskbench.Experiments;
 
@@ -91,7 +92,8 @@ public sealed class GridRunner
         try { existing = ExperimentPlan.Load(planPath); }
         catch (MaskbenchException e) { throw new MaskbenchException($"{e.Message}; pass --force to replace it, or choose another --out", e); }
         if (Fingerprint(existing) == Fingerprint(plan)) return;
-        string Describe(ExperimentPlan p) => $"dataset {p.DatasetName} ({p.DatasetSha256[..Math.Min(12, p.DatasetSha256.Length)]}), profile {p.Profile.Name}, {p.Profile.Arch} x{p.Profile.Width}, {p.Profile.Epochs} epochs, {p.Cells.Count} cells";
+        string Describe(ExperimentPlan p) => $"dataset {p.DatasetName} ({p.DatasetSha256[..Math.Min(12, p.DatasetSha256.Length)]}), "
+            + $"profile {p.Profile.Name}, {p.Profile.Arch} x{p.Profile.Width}, {p.Profile.Epochs} epochs, {p.Cells.Count} cells";
         string? firstDifference = plan.Cells.Select(c => c.Id).Zip(existing.Cells.Select(c => c.Id)).Select((ids, i) => (ids, i))
             .Where(x => x.ids.First != x.ids.Second || Fingerprint(plan.Cells[x.i]) != Fingerprint(existing.Cells[x.i])).Select(x => x.ids.First).FirstOrDefault();
         throw new MaskbenchException($"{planPath}: this folder holds another grid ({Describe(existing)}; this run: {Describe(plan)}" +
@@ -111,10 +113,13 @@ public sealed class GridRunner
         return CellLock.TryAcquire(path) ?? throw new CellBusyException();
     }
 
-    SortedDictionary<string, string> TrainingInputs() => new(StringComparer.Ordinal) { ["dataset.sha256"] = _plan.DatasetSha256 };
+    SortedDictionary<string, string> TrainingInputs() => TrainingInputs(_plan.DatasetSha256);
+
+    static SortedDictionary<string, string> TrainingInputs(string datasetSha256) =>
+        new(StringComparer.Ordinal) { ["dataset.sha256"] = datasetSha256 };
 
     /// <summary>The key of a training cell (known before it runs).</summary>
-    public string TrainingKey(CellSpec cell) => CellKey.Compute(cell.Parameters(), TrainingInputs());
+    public static string TrainingKey(CellSpec cell, string datasetSha256) => CellKey.Compute(cell.Parameters(), TrainingInputs(datasetSha256));
 
     public CellResult EnsureTrained(CellSpec cell) => EnsureTrained(cell, countReuse: true);
 

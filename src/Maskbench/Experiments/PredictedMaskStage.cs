@@ -1,3 +1,4 @@
+using Maskbench.Masks.Sources;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -14,6 +15,7 @@ using Maskbench.Reports;
 using Maskbench.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Maskbench.Files;
 
 namespace Maskbench.Experiments;
 
@@ -63,12 +65,14 @@ public static class PredictedMaskStage
         {
             Masker = $"{info.Spec.Description}, {info.Parameters:N0} parameters, {info.Options.Epochs} epochs ({info.Options.Mode.ToString().ToLowerInvariant()})",
             MaskerIoU = [info.Test!.Clean.Mean, info.Test.Clean.Low, info.Test.Clean.High],
-            Threat = string.Create(CultureInfo.InvariantCulture, $"Threat: L∞ ε = {settings.Epsilon * 255:0.##}/255, PGD with {settings.Steps} steps per attack; base region {settings.Region} (the non-adaptive, end-to-end and BPDA attacks), extended by the mask-growth attack, the whole image for the full-image attack."),
+            Threat = string.Create(CultureInfo.InvariantCulture,
+                $"Threat: L∞ ε = {settings.Epsilon * 255:0.##}/255, PGD with {settings.Steps} steps per attack; base region {settings.Region} ")
+                + "(the non-adaptive, end-to-end and BPDA attacks), extended by the mask-growth attack, the whole image for the full-image attack.",
         };
         foreach (var (training, letter) in new[] { (GridModel.Natural, "N"), (GridModel.Adversarial, "A") })
         {
-            var plain = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.MaskKind.None);
-            var oracle = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.MaskKind.GroundTruth);
+            var plain = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.Sources.MaskKind.None);
+            var oracle = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.Sources.MaskKind.GroundTruth);
             if (plain is not null) section.Rows.Add(GridRow(letter, "plain", plain));
             if (oracle is null) continue;
             section.Rows.Add(GridRow(letter, "oracle mask", oracle));
@@ -129,7 +133,7 @@ public static class PredictedMaskStage
         string path = Path.Combine(stageFolder, $"pipeline-{letter}-{key}.json");
         if (File.Exists(path))
         {
-            try { return JsonSerializer.Deserialize<PipelineReport>(File.ReadAllText(path), CellStore.Json)!; }
+            try { return JsonSerializer.Deserialize<PipelineReport>(File.ReadAllText(path), JsonFormat.Options)!; }
             catch (JsonException e) { throw new DataFormatException(path, $"not a pipeline evaluation: {e.Message} (delete the file to rerun it)"); }
         }
         var spec = new RunFolder(Path.GetDirectoryName(checkpoint)!).ReadInfo().Model;
@@ -143,7 +147,7 @@ public static class PredictedMaskStage
             Epsilon = settings.Epsilon, Steps = settings.Steps, GrowthSteps = settings.Steps, Seed = settings.Seed, Region = settings.Region, Device = device,
         }, progress);
         Directory.CreateDirectory(stageFolder);
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, CellStore.Json));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, JsonFormat.Options));
         return report;
     }
 

@@ -1,3 +1,4 @@
+using Maskbench.Masks.Sources;
 using Maskbench.Masks;
 using Maskbench.Reports;
 
@@ -51,12 +52,11 @@ public static class ResultsBuilder
         results.Dataset.PaperName = paperName;
         results.Dataset.TotalPerSplit = results.Dataset.CountsPerSplit.ToDictionary(kv => kv.Key, kv => kv.Value.Sum());
 
-        var runner = new GridRunner(plan, store, new UnavailableBackend(), Progress.NullProgress.Instance);
         var trained = new Dictionary<string, CellResult>();
         var evaluations = new Dictionary<string, CellResult>();
         foreach (var cell in plan.Cells)
         {
-            CellResult? found = cell.Kind == CellSpec.Train ? TryTraining(runner, store, cell) : TryEvaluation(plan, runner, store, cell);
+            CellResult? found = cell.Kind == CellSpec.Train ? TryTraining(plan, store, cell) : TryEvaluation(plan, store, cell);
             if (found is null) { results.MissingCells.Add(cell.Id); results.Cells.Add(new CellSummary(cell.Id, null, 0)); continue; }
             results.Cells.Add(new CellSummary(cell.Id, found.Key, Math.Round(found.Seconds, 1)));
             if (cell.Kind == CellSpec.Train) trained[cell.Model.Id] = found; else evaluations[cell.Id] = found;
@@ -119,7 +119,8 @@ public static class ResultsBuilder
 
     static string ScaleNote(ExperimentProfile p) => p with { Seeds = 1, Precision = Attacks.Precision.Fp32 } == ExperimentProfile.Paper
         ? $"Measured with the paper profile: {p.Arch} at full width, {p.Epochs} epochs, all training and test images, PGD with {p.PgdSteps} steps."
-        : $"Measured with the '{p.Name}' profile{(p.Name == ExperimentProfile.Paper.Name ? " with overrides" : "")}, NOT the paper's scale: {p.Arch} at width x{p.Width.ToString(System.Globalization.CultureInfo.InvariantCulture)}, {p.Epochs} epochs, "
+        : $"Measured with the '{p.Name}' profile{(p.Name == ExperimentProfile.Paper.Name ? " with overrides" : "")}, NOT the paper's scale: "
+          + $"{p.Arch} at width x{p.Width.ToString(System.Globalization.CultureInfo.InvariantCulture)}, {p.Epochs} epochs, "
           + $"{(p.TrainLimit > 0 ? $"at most {p.TrainLimit}" : "all")} training and {(p.TestLimit > 0 ? $"{p.TestLimit}" : "all")} test images, "
           + $"PGD with {p.PgdSteps} steps (the paper: 20), adversarial training with {p.TrainSteps}-step PGD" + (p.TrainEpsilonWarmup > 0 ? $", ε ramped up over its first {p.TrainEpsilonWarmup} epochs" : "") + ". "
           + "Compare the pattern across rows with the paper, not the absolute numbers.";
@@ -167,12 +168,12 @@ public static class ResultsBuilder
         return failed;
     }
 
-    static CellResult? TryTraining(GridRunner runner, CellStore store, CellSpec cell) =>
-        store.TryLoad(runner.TrainingKey(cell), out var r) ? r : null;
+    static CellResult? TryTraining(ExperimentPlan plan, CellStore store, CellSpec cell) =>
+        store.TryLoad(GridRunner.TrainingKey(cell, plan.DatasetSha256), out var r) ? r : null;
 
-    static CellResult? TryEvaluation(ExperimentPlan plan, GridRunner runner, CellStore store, CellSpec cell)
+    static CellResult? TryEvaluation(ExperimentPlan plan, CellStore store, CellSpec cell)
     {
-        var model = TryTraining(runner, store, plan.TrainingCellOf(cell));
+        var model = TryTraining(plan, store, plan.TrainingCellOf(cell));
         if (model?.Training is null) return null;
         return store.TryLoad(GridRunner.EvaluationKey(cell, plan.DatasetSha256, model), out var r) ? r : null;
     }
@@ -277,12 +278,5 @@ public static class ResultsBuilder
                 IntervalOf(right, count), IntervalOf(robust, count)));
         }
         return bins;
-    }
-
-    /// <summary>A backend that refuses work: building results only reads the cache.</summary>
-    sealed class UnavailableBackend : IExperimentBackend
-    {
-        public TrainedModel Train(GridModel model, string runFolder, Progress.IProgressSink progress) => throw new InvalidOperationException();
-        public EvaluationOutcome Evaluate(GridModel model, TrainedModel trained, GridAttack attack, Progress.IProgressSink progress) => throw new InvalidOperationException();
     }
 }

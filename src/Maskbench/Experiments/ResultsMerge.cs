@@ -1,3 +1,4 @@
+using Maskbench.Files;
 namespace Maskbench.Experiments;
 
 /// <summary>

@@ -1,5 +1,7 @@
+using Maskbench.Masks.Sources;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Maskbench.Files;
 
 namespace Maskbench.Reports;
 
@@ -34,12 +36,7 @@ public sealed class ExperimentResults
     /// <summary>The learned-mask pipeline beside the oracle-mask and unmasked models (null when not run).</summary>
     public PredictedMaskResults? PredictedMasks { get; set; }
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    static JsonSerializerOptions Json => JsonFormat.Options;
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
@@ -109,7 +106,7 @@ public sealed class ModelResults
     public required string Training { get; set; }
     public required string Input { get; set; }
     /// <summary>The kind of mask the model's input is multiplied by (what <see cref="Input"/> names).</summary>
-    public Masks.MaskKind Mask { get; set; }
+    public Masks.Sources.MaskKind Mask { get; set; }
     /// <summary>The training seed; models with the same training and input but another seed are <c>--seeds</c> replicas.</summary>
     public int Seed { get; set; }
     public bool Replica { get; set; }

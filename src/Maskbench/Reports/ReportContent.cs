@@ -1,3 +1,4 @@
+using Maskbench.Masks.Sources;
 using Maskbench.Attacks;
 using Maskbench.Masks;
 using System.Globalization;
@@ -53,7 +54,9 @@ public static class ReportContent
         var attackNames = r.Models.SelectMany(m => m.Attacks.Keys).Where(suite.Contains).Distinct().ToList();
         blocks.Add(new TableBlock(["model", "natural", "PGD", .. attackNames, "worst case"],
             r.Models.Where(m => m.Strong is not null || m.Attacks.Keys.Any(attackNames.Contains))
-                .Select(m => Row([m.Id, F(m.Natural, m.NaturalInterval), F(m.Pgd, m.PgdInterval), .. attackNames.Select(a => F(m.Attacks.TryGetValue(a, out var v) ? v : null, m.AttackIntervals.GetValueOrDefault(a))), F(m.Strong, m.StrongInterval)])).ToList()));
+                .Select(m => Row([m.Id, F(m.Natural, m.NaturalInterval), F(m.Pgd, m.PgdInterval),
+                    .. attackNames.Select(a => F(m.Attacks.TryGetValue(a, out var v) ? v : null, m.AttackIntervals.GetValueOrDefault(a))),
+                    F(m.Strong, m.StrongInterval)])).ToList()));
 
         var sweepModels = r.Models.Where(m => m.Sweep.Count > 0).ToList();
         if (sweepModels.Count > 0)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Maskbench.Files;
 
 namespace Maskbench.Reports;
 
@@ -14,7 +15,7 @@ public static class ReportWriter
     {
         Directory.CreateDirectory(outFolder);
         string resultsPath = Path.Combine(outFolder, "results.json");
-        Experiments.AtomicFile.WriteAllText(resultsPath, results.ToJson());
+        AtomicFile.WriteAllText(resultsPath, results.ToJson());
         return Render(resultsPath, outFolder, imagesRoot);
     }
 
@@ -25,10 +26,10 @@ public static class ReportWriter
         var blocks = ReportContent.Build(results, imagesRoot ?? Path.GetDirectoryName(Path.GetFullPath(resultsPath))!);
         Directory.CreateDirectory(Path.Combine(outFolder, "figures"));
         foreach (var figure in blocks.OfType<FigureBlock>())
-            Experiments.AtomicFile.WriteAllBytes(Path.Combine(outFolder, "figures", figure.FileName), figure.Png);
-        Experiments.AtomicFile.WriteAllText(Path.Combine(outFolder, "report.md"), Markdown(blocks));
+            AtomicFile.WriteAllBytes(Path.Combine(outFolder, "figures", figure.FileName), figure.Png);
+        AtomicFile.WriteAllText(Path.Combine(outFolder, "report.md"), Markdown(blocks));
         string html = Path.Combine(outFolder, "report.html");
-        Experiments.AtomicFile.WriteAllText(html, Html(blocks));
+        AtomicFile.WriteAllText(html, Html(blocks));
         return html;
     }
 

@@ -11,7 +11,7 @@ namespace Maskbench.Runtime;
 public static class TorchRuntime
 {
     static readonly object Gate = new();
-    static bool _loaded;
+    static volatile bool _loaded;
 
     public static void EnsureLoaded()
     {
@@ -30,6 +30,7 @@ public static class TorchRuntime
             }
             _loaded = true;
         }
+        ApplyThreads();
     }
 
     // TorchSharp's own message carries its whole probing trace; the first sentence says what failed.
@@ -90,11 +91,11 @@ public static class TorchRuntime
         throw new MaskbenchException($"--device {requested}: expected auto, cpu, cuda or cuda:N");
     }
 
-    /// <summary>Sets libtorch's intra-op thread count (0 leaves the default: one per core).</summary>
-    public static void SetThreads(int threads)
+    /// <summary>Gives libtorch the <see cref="ComputeThreads"/> budget, once it is loaded (no budget leaves its default: one per core).</summary>
+    internal static void ApplyThreads()
     {
-        EnsureLoaded();
-        if (threads > 0) torch.set_num_threads(threads);
+        int threads = ComputeThreads.Requested;
+        if (_loaded && threads > 0 && torch.get_num_threads() != threads) torch.set_num_threads(threads);
     }
 
     public static string BuildBackend =>
@@ -104,8 +105,6 @@ public static class TorchRuntime
     public static string TorchSharpVersion =>
         typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
         ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
-
-    public static string LibTorchVersion { get { EnsureLoaded(); return torch.__version__; } }
 
     /// <summary>Facts for `maskbench doctor` and benchmark records.</summary>
     public static IReadOnlyList<(string Key, string Value)> Describe()

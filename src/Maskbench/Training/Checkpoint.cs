@@ -72,7 +72,9 @@ public static class Checkpoint
         var missing = own.Keys.Where(k => !state.ContainsKey(k)).ToList();
         var unexpected = state.Keys.Where(k => !own.ContainsKey(k)).ToList();
         if (missing.Count > 0 || unexpected.Count > 0)
-            throw new DataFormatException(path, $"weights do not match {model.Spec.Description}: missing [{string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : "")}], unexpected [{string.Join(", ", unexpected.Take(5))}{(unexpected.Count > 5 ? ", ..." : "")}]");
+            throw new DataFormatException(path, $"weights do not match {model.Spec.Description}: "
+                + $"missing [{string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : "")}], "
+                + $"unexpected [{string.Join(", ", unexpected.Take(5))}{(unexpected.Count > 5 ? ", ..." : "")}]");
         using var noGrad = no_grad();
         foreach (var (name, target) in own)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Maskbench.Files;
 
 namespace Maskbench.Training;
 
@@ -21,10 +22,7 @@ public sealed record EpochMetrics
     public bool Best { get; init; }
 
     // NaN stands for "not measured" (no validation slice), written as the JSON string "NaN".
-    static readonly JsonSerializerOptions Compact = new(JsonSerializerDefaults.Web)
-    {
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    static JsonSerializerOptions Compact => JsonFormat.Lines;
 
     /// <summary>These metrics without the wall-clock time: what a checkpoint stores, so that equal runs give equal files.</summary>
     public EpochMetrics WithoutTiming() => this with { Seconds = 0 };

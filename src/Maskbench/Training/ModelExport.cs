@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Maskbench.Models;
 using static TorchSharp.torch;
+using Maskbench.Files;
 
 namespace Maskbench.Training;
 
@@ -22,6 +23,7 @@ public static class ModelExport
     /// <summary>Exports best.ckpt (or last.ckpt when there is no best, or when <paramref name="useBest"/> is false).</summary>
     public static string Export(string runPath, string outDirectory, bool useBest = true)
     {
+        Runtime.TorchRuntime.EnsureLoaded();
         var run = new RunFolder(runPath);
         var info = run.ReadInfo();
         string checkpoint = run.PreferredCheckpoint(useBest);
@@ -34,7 +36,7 @@ public static class ModelExport
         var description = new JsonObject
         {
             ["format"] = Format,
-            ["model"] = JsonSerializer.SerializeToNode(info.Model, RunFolder.Json),
+            ["model"] = JsonSerializer.SerializeToNode(info.Model, JsonFormat.Options),
             ["layers"] = new JsonArray(model.Layers.Select(l => (JsonNode?)l).ToArray()),
             ["input"] = $"float32 N x {info.Model.Channels} x {info.Model.InputSize} x {info.Model.InputSize}, values in [0,1]" +
                         (info.Model.Masked ? ", multiplied by the foreground mask (N x 1 x S x S) before the model" : ""),
@@ -42,11 +44,11 @@ public static class ModelExport
             ["class_names"] = new JsonArray(info.ClassNames.Select(c => (JsonNode?)c).ToArray()),
             ["epoch"] = epoch,
             ["checkpoint"] = Path.GetFileName(checkpoint),
-            ["trained"] = JsonSerializer.SerializeToNode(info.Options, RunFolder.Json),
-            ["dataset"] = JsonSerializer.SerializeToNode(info.Dataset, RunFolder.Json),
+            ["trained"] = JsonSerializer.SerializeToNode(info.Options, JsonFormat.Options),
+            ["dataset"] = JsonSerializer.SerializeToNode(info.Dataset, JsonFormat.Options),
             ["state_dict_keys"] = new JsonArray(state.Keys.Select(k => (JsonNode?)k).ToArray()),
         };
-        RunFolder.WriteAtomically(Path.Combine(outDirectory, DescriptionFile), description.ToJsonString(RunFolder.Json) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(outDirectory, DescriptionFile), description.ToJsonString(JsonFormat.Options) + "\n");
         WriteCheck(model, Path.Combine(outDirectory, CheckFile));
         return outDirectory;
     }
@@ -93,7 +95,7 @@ public static class ModelExport
             ClassNames = classNames,
         });
         Checkpoint.Save(run.Last, model, null, 0, []);
-        RunFolder.CopyAtomically(run.Last, run.Best);
+        AtomicFile.Copy(run.Last, run.Best);
         return outRun;
     }
 
@@ -104,6 +106,7 @@ public static class ModelExport
     /// <summary>The classifier that model.json and model.safetensors in <paramref name="weightsDirectory"/> describe, its class names and the weights' SHA-256.</summary>
     public static (ImageClassifier Model, List<string> ClassNames, string WeightsSha256) ReadExported(string weightsDirectory)
     {
+        Runtime.TorchRuntime.EnsureLoaded();
         string jsonPath = Path.Combine(weightsDirectory, DescriptionFile);
         string weightsPath = Path.Combine(weightsDirectory, WeightsFile);
         if (!File.Exists(jsonPath)) throw new MaskbenchException($"{weightsDirectory}: {DescriptionFile} is missing");
@@ -113,7 +116,7 @@ public static class ModelExport
         try
         {
             description = JsonNode.Parse(File.ReadAllText(jsonPath))!.AsObject();
-            spec = description["model"].Deserialize<ModelSpec>(RunFolder.Json) ?? throw new DataFormatException(jsonPath, "no \"model\" object");
+            spec = description["model"].Deserialize<ModelSpec>(JsonFormat.Options) ?? throw new DataFormatException(jsonPath, "no \"model\" object");
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Maskbench.Models;
+using Maskbench.Files;
 
 namespace Maskbench.Training;
 
@@ -27,11 +28,7 @@ public sealed record RunInfo
 /// </summary>
 public sealed class RunFolder(string path)
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    static JsonSerializerOptions Json => JsonFormat.Options;
 
     public string Path { get; } = path;
     public string RunJson => System.IO.Path.Combine(Path, "run.json");
@@ -50,31 +47,18 @@ public sealed class RunFolder(string path)
         catch (JsonException e) { throw new DataFormatException(RunJson, e.Message, e.Path, e); }
     }
 
-    public void WriteInfo(RunInfo info) => WriteAtomically(RunJson, JsonSerializer.Serialize(info, Json) + "\n");
+    public void WriteInfo(RunInfo info) => AtomicFile.WriteAllText(RunJson, JsonSerializer.Serialize(info, Json) + "\n");
 
-    public void WriteMetrics(IEnumerable<string> lines) => WriteAtomically(Metrics, string.Concat(lines.Select(l => l + "\n")));
+    public void WriteMetrics(IEnumerable<string> lines) => AtomicFile.WriteAllText(Metrics, string.Concat(lines.Select(l => l + "\n")));
 
     /// <summary>kernels.json: how the run's convolutions were computed (kernel verdicts and routes; see Kernels.KernelChecks).</summary>
     public string Kernels => System.IO.Path.Combine(Path, "kernels.json");
 
     public void WriteKernels(Maskbench.Kernels.KernelProvenance provenance) =>
-        WriteAtomically(Kernels, System.Text.Json.JsonSerializer.Serialize(provenance, Json) + "\n");
+        AtomicFile.WriteAllText(Kernels, System.Text.Json.JsonSerializer.Serialize(provenance, Json) + "\n");
 
     /// <summary>The path of the checkpoint to evaluate: best.ckpt when present, else last.ckpt.</summary>
     public string PreferredCheckpoint(bool best = true) =>
         best && File.Exists(Best) ? Best : File.Exists(Last) ? Last : throw new MaskbenchException($"{Path} has no checkpoint (last.ckpt)");
 
-    public static void WriteAtomically(string path, string text)
-    {
-        string tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
-
-    public static void CopyAtomically(string source, string destination)
-    {
-        string tmp = destination + ".tmp";
-        File.Copy(source, tmp, overwrite: true);
-        File.Move(tmp, destination, overwrite: true);
-    }
 }

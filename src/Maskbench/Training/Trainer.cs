@@ -7,6 +7,7 @@ using Maskbench.Progress;
 using Maskbench.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using Maskbench.Files;
 
 namespace Maskbench.Training;
 
@@ -107,11 +108,12 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             history.Add(metrics);
             // The checkpoint holds no wall-clock time, so that two runs with the same seed write identical files.
             Checkpoint.Save(run.Last, model, optimizer, epoch + 1, history.Select(m => m.WithoutTiming().ToJsonLine()).ToList());
-            if (metrics.Best) RunFolder.CopyAtomically(run.Last, run.Best);
+            if (metrics.Best) AtomicFile.Copy(run.Last, run.Best);
             if (extend) { run.WriteInfo(info); extend = false; }
             run.WriteMetrics(history.Select(m => m.ToJsonLine()));
             run.WriteKernels(kernels.Provenance());
-            progress.Info($"epoch {epoch + 1}/{Options.Epochs}: loss {loss:F4}, train acc {accuracy:P1}, val natural {natural:P1}{(Options.Epsilon > 0 ? $", val PGD {robust:P1}" : "")}{(metrics.Best ? " (best)" : "")}, {metrics.Seconds:F1} s, working set {Environment.WorkingSet / (1024 * 1024)} MiB");
+            progress.Info($"epoch {epoch + 1}/{Options.Epochs}: loss {loss:F4}, train acc {accuracy:P1}, val natural {natural:P1}{(Options.Epsilon > 0 ? $", val PGD {robust:P1}" : "")}"
+                + $"{(metrics.Best ? " (best)" : "")}, {metrics.Seconds:F1} s, working set {Environment.WorkingSet / (1024 * 1024)} MiB");
         }
         int bestEpoch = history.Count == 0 ? 0 : history.MaxBy(Score)!.Epoch;
         return new TrainingResult(runPath, history, bestEpoch);

@@ -27,8 +27,10 @@ public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, T
         freeDelta = null;
     }
 
+    /// <summary>Runs the batch's update(s) inside a <see cref="Runtime.NoCollectionZone"/> (nested in the caller's, if any).</summary>
     public StepOutcome Run(TensorBatch batch, int epoch, ref int iteration, int iterationsPerEpoch)
     {
+        using var zone = Runtime.NoCollectionZone.Enter();
         var mask = options.Masked ? batch.Masks : null;
         switch (options.Mode)
         {

@@ -21,7 +21,6 @@ public class ApgdAttackTests
     [Fact]
     public void OnALinearClassifierApgdReachesTheClosedFormOptimum()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         const int size = 4, features = 3 * size * size;
         var rng = new Random(9);
@@ -57,7 +56,6 @@ public class ApgdAttackTests
     [InlineData(AttackLoss.Dlr, 2)]
     public void EarlyStopGivesTheSameOutcomeWithFewerGradients(AttackLoss loss, int? targets)
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var model = AttackFixtures.RandomConvNet64(12);
         var x = AttackFixtures.Inputs(12, 24);
@@ -75,7 +73,6 @@ public class ApgdAttackTests
     [Fact]
     public void MatchesAPlainReferenceApgdWithoutEarlyStop()
     {
-        TorchRuntime.EnsureLoaded();
         for (int seed = 0; seed < 3; seed++)
         {
             using var scope = NewDisposeScope();
@@ -96,7 +93,6 @@ public class ApgdAttackTests
     [Fact]
     public void ApgdIsAtLeastAsStrongAsFgsmOnATrainedModel()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var (model, x, y) = TrainedFixture.Get();
         var threat = ThreatModel.Linf(0.06);

@@ -10,7 +10,6 @@ internal static class AttackFixtures
 {
     public static nn.Module<Tensor, Tensor> RandomConvNet(int seed, int classes = 4, int size = 8)
     {
-        TorchRuntime.EnsureLoaded();
         manual_seed(seed);
         return nn.Sequential(
             nn.Conv2d(3, 4, 3, padding: 1), nn.ReLU(),
@@ -42,7 +41,6 @@ internal static class AttackFixtures
     /// <summary>f(x) = W·vec(x) + b over 3 x size x size inputs.</summary>
     public static nn.Module<Tensor, Tensor> Linear(float[] weights, float[] bias)
     {
-        TorchRuntime.EnsureLoaded();
         int classes = bias.Length, features = weights.Length / classes;
         var linear = nn.Linear(features, classes);
         using (no_grad())

@@ -11,7 +11,6 @@ public class ModuleTargetTests
 {
     static (ImageClassifier Model, Tensor X, Tensor Y) Fixture(int seed, int n)
     {
-        TorchRuntime.EnsureLoaded();
         manual_seed(seed);
         var model = ModelFactory.Create("vgg11", classes: 5, inputSize: 32, width: 1.0 / 8);
         var x = rand(new long[] { n, 3, 32, 32 }, generator: new Generator((ulong)seed));

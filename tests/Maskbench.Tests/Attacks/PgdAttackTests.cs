@@ -14,7 +14,6 @@ public class PgdAttackTests
     [InlineData(Norm.L2, 0.5, true)]
     public void AdversarialInputsSatisfyTheThreatModelOnRandomModels(Norm norm, double epsilon, bool masked)
     {
-        TorchRuntime.EnsureLoaded();
         for (int seed = 0; seed < 5; seed++)
         {
             using var scope = NewDisposeScope();
@@ -52,7 +51,6 @@ public class PgdAttackTests
     [InlineData(true)]
     public void OnALinearClassifierPgdReachesTheClosedFormOptimum(bool masked)
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         const int size = 4, features = 3 * size * size;
         var rng = new Random(5);
@@ -97,7 +95,6 @@ public class PgdAttackTests
     [Fact]
     public void MatchesAPlainReferencePgdWithoutEarlyStopOrRandomStart()
     {
-        TorchRuntime.EnsureLoaded();
         for (int seed = 0; seed < 4; seed++)
         {
             using var scope = NewDisposeScope();
@@ -117,7 +114,6 @@ public class PgdAttackTests
     [Fact]
     public void EarlyStopGivesTheSameOutcomeWithFewerGradients()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var model = AttackFixtures.RandomConvNet64(11);
         var x = AttackFixtures.Inputs(11, 32);
@@ -136,7 +132,6 @@ public class PgdAttackTests
     [Fact]
     public void AtEpsilonZeroNothingMovesAndRobustAccuracyIsNatural()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var model = AttackFixtures.RandomConvNet(2);
         var x = AttackFixtures.Inputs(2, 12);
@@ -151,7 +146,6 @@ public class PgdAttackTests
     [Fact]
     public void PreparationRestoresTrainingModeParameterGradientsAndWeightsAfterBf16()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var model = AttackFixtures.RandomConvNet(4);
         model.train();
@@ -172,7 +166,6 @@ public class PgdAttackTests
     [Fact]
     public void Bf16SearchIsJudgedInFloat32AndFindsWhatFloat32Finds()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var (model, x, y) = TrainedFixture.Get();
         var threat = ThreatModel.Linf(0.12);
@@ -188,7 +181,6 @@ public class PgdAttackTests
     [Fact]
     public void MaskedModelTargetSeesTheMaskedInputAndSelectsItsMasks()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var model = AttackFixtures.RandomConvNet(6);
         var x = AttackFixtures.Inputs(6, 5);
@@ -206,7 +198,6 @@ public class PgdAttackTests
     [Fact]
     public void Given_the_clean_logits_an_attack_skips_its_clean_pass_and_finds_exactly_the_same()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var (model, x, y) = TrainedFixture.Get();
         var threat = ThreatModel.Linf(0.12);

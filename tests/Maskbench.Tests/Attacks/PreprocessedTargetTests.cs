@@ -9,7 +9,6 @@ public class PreprocessedTargetTests
     [Fact]
     public void BinarizedModelIsJudgedExactlyAndAttackedThroughTheStraightThroughGradient()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var model = AttackFixtures.RandomConvNet(8);
         model.eval();

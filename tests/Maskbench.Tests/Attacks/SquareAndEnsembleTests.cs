@@ -22,7 +22,6 @@ public class SquareAndEnsembleTests
     [Fact]
     public void SquareLowersAccuracyOfATrainedModelWithoutAnyGradient()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var (model, x, y) = TrainedFixture.Get();
         var target = new CountingTarget(new ModuleTarget(model));
@@ -40,7 +39,6 @@ public class SquareAndEnsembleTests
     [Fact]
     public void SquareWithAMaskChangesOnlyMaskPixelsAndStillFools()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var (model, x, y) = TrainedFixture.Get();
         // The blob quadrant of each class, as in a foreground mask.
@@ -84,7 +82,6 @@ public class SquareAndEnsembleTests
     [Fact]
     public void SquareL2LowersAccuracyWithoutGradientsAndStaysInTheBall()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var (model, x, y) = TrainedFixture.Get();
         var target = new CountingTarget(new ModuleTarget(model));
@@ -102,7 +99,6 @@ public class SquareAndEnsembleTests
     [Fact]
     public void SquareL2WithAMaskChangesOnlyMaskPixelsAndEarlyStopKeepsTheOutcome()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var (model, x, y) = TrainedFixture.Get();
         var mask = AttackFixtures.Masks(8, (int)x.shape[0]);
@@ -119,7 +115,6 @@ public class SquareAndEnsembleTests
     [Fact]
     public void EnsembleIsNeverWeakerThanAnyMemberAndKeepsTheWorstCase()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var (model, x, y) = TrainedFixture.Get();
         var threat = ThreatModel.Linf(0.05, AttackFixtures.Masks(3, (int)x.shape[0]));

@@ -12,7 +12,6 @@ public class ThreatModelTests
     [InlineData(Norm.L2, 0.5)]
     public void ProjectionOfWildCandidatesSatisfiesEveryConstraintExactly(Norm norm, double epsilon)
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         for (int seed = 0; seed < 20; seed++)
         {
@@ -29,7 +28,6 @@ public class ThreatModelTests
     [Fact]
     public void LinfProjectionIsTheCoordinateClampAndFixedOnAllowedPoints()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var x = tensor(new float[] { 0.5f, 0.02f, 0.98f, 0.5f }).reshape(1, 1, 2, 2);
         var mask = tensor(new float[] { 1, 1, 1, 0 }).reshape(1, 1, 2, 2);
@@ -47,7 +45,6 @@ public class ThreatModelTests
     [Fact]
     public void CheckReportsEachKindOfViolation()
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         var x = full(new long[] { 1, 1, 2, 2 }, 0.5f);
         var mask = tensor(new float[] { 1, 1, 1, 0 }).reshape(1, 1, 2, 2);

@@ -11,7 +11,6 @@ public class DatasetBatchesTests
     [Fact]
     public void BatchesAreChannelsFirstScaledAndFollowTheRows()
     {
-        TorchRuntime.EnsureLoaded();
         using var temp = new TempFolder();
         var arrays = SyntheticSplits.Random(10, 4, 3, seed: 5);
         DatasetStore.Write(temp["ds"], SyntheticSplits.Manifest(4, 3), new Dictionary<string, SplitArrays> { ["train"] = arrays });
@@ -42,7 +41,6 @@ public class DatasetBatchesTests
     [Fact]
     public void EveryByteValueBecomesExactlyTheScalarFormulaInChannelsFirstOrder()
     {
-        TorchRuntime.EnsureLoaded();
         const int n = 3, size = 8, px = size * size;
         var rng = new Random(4);
         var images = new byte[n * px * 3];
@@ -74,7 +72,6 @@ public class DatasetBatchesTests
     [InlineData(3)]
     public void GatherFromTheStoreIsTheScalarFormulaBitForBit(int size)
     {
-        TorchRuntime.EnsureLoaded();
         using var temp = new TempFolder();
         int px = size * size, n = 12;
         var arrays = new SplitArrays(n, size);

@@ -8,9 +8,16 @@ public class CliTests
     [Fact]
     public void HelpListsTheCommands()
     {
+        // Every command of the registry (CliOptionEffectTests.Invocations is checked against the assembly's commands).
         var (code, stdout, _) = CliProcess.Run("--help");
         Assert.Equal(0, code);
-        foreach (var command in new[] { "doctor", "info", "bench" }) Assert.Contains(command, stdout);
+        foreach (var command in CliOptionEffectTests.Invocations.Select(a => a[0]).Distinct()) Assert.Contains(command, stdout);
+        foreach (var branch in CliOptionEffectTests.Invocations.Where(a => a.Length > 1 && !a[1].StartsWith('-') && a[0] is not ("info" or "preview" or "merge")).GroupBy(a => a[0]))
+        {
+            (code, stdout, _) = CliProcess.Run(branch.Key, "--help");
+            Assert.Equal(0, code);
+            foreach (var sub in branch) Assert.Contains(sub[1], stdout);
+        }
     }
 
     [Fact]

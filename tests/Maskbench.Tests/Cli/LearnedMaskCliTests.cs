@@ -4,6 +4,7 @@ using Maskbench.Evaluation.Pipeline;
 using Maskbench.Masks.Learned;
 using Maskbench.Tests.Masks.Learned;
 using Maskbench.Tests.Support;
+using Maskbench.Files;
 
 namespace Maskbench.Tests.Cli;
 
@@ -53,7 +54,7 @@ public class LearnedMaskCliTests
             "--batch", "5", "--seed", "4", "--out", dir["pipeline.json"], "--examples", dir["grid.png"], "--threads", "1");
         Assert.True(code == 0, stderr + stdout);
         Assert.Contains("worst case per example", stdout);
-        var report = JsonSerializer.Deserialize<PipelineReport>(File.ReadAllText(dir["pipeline.json"]), Maskbench.Experiments.CellStore.Json)!;
+        var report = JsonSerializer.Deserialize<PipelineReport>(File.ReadAllText(dir["pipeline.json"]), JsonFormat.Options)!;
         Assert.Equal(("soft", "FullImage", 2.0 / 255, 2, 12), (report.MaskMode, report.Region, report.Epsilon, report.Steps, report.Natural.Count));
         Assert.Equal([PipelineAttack.NonAdaptive, PipelineAttack.EndToEnd], report.Attacks.Select(a => a.Attack));
         Assert.True(new FileInfo(dir["grid.png"]).Length > 0);

@@ -39,7 +39,6 @@ public class RobustnessEvaluatorTests
     [InlineData(ThreatRegion.Foreground)]
     public void SweepIsMonotoneStartsAtNaturalAccuracyAndRoundTripsAsJson(ThreatRegion region)
     {
-        TorchRuntime.EnsureLoaded();
         var (temp, folder) = StoreFixture();
         using var _ = temp;
         using var dataset = DatasetStore.Open(folder);

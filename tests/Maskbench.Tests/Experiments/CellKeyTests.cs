@@ -1,3 +1,4 @@
+using Maskbench.Masks.Sources;
 using System.Security.Cryptography;
 using System.Text;
 using Maskbench.Experiments;
@@ -6,7 +7,7 @@ namespace Maskbench.Tests.Experiments;
 
 public class CellKeyTests
 {
-    static readonly GridModel Model = new("natural-plain", "natural", new Maskbench.Masks.MaskSource.NoMask(), "vgg19", 0.125, 3, 64, 0.01, 1000, 0, 0, 0, 7);
+    static readonly GridModel Model = new("natural-plain", "natural", new Maskbench.Masks.Sources.MaskSource.NoMask(), "vgg19", 0.125, 3, 64, 0.01, 1000, 0, 0, 0, 7);
     static readonly GridAttack Attack = new("pgd", 8 / 255.0, 2 / 255.0, 20, 1, Maskbench.Attacks.ThreatRegion.Full, 100, 3);
 
     [Fact]

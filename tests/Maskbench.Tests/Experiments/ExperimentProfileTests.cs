@@ -1,3 +1,4 @@
+using Maskbench.Masks.Sources;
 using Maskbench.Attacks;
 using Maskbench.Experiments;
 using Maskbench.Training;
@@ -114,7 +115,7 @@ public class ExperimentProfileTests
         var replicas = three.Cells.Where(c => c.Kind == CellSpec.Train && c.Model.IsReplica).Select(c => c.Model).ToList();
         Assert.Equal(8, replicas.Count);   // 4 Table 4 models × 2 further seeds; no random-mask replicas
         Assert.Equal([1, 2], replicas.Select(m => m.Seed).Distinct().Order());
-        Assert.All(replicas, m => Assert.IsNotType<Maskbench.Masks.MaskSource.RandomTwin>(m.Mask));
+        Assert.All(replicas, m => Assert.IsNotType<Maskbench.Masks.Sources.MaskSource.RandomTwin>(m.Mask));
         // Distinct keys, except pgd-eps8, which is the paper's PGD cell by design.
         var distinct = k3.Where(kv => !kv.Key.EndsWith("/pgd-eps8")).Select(kv => kv.Value).ToList();
         Assert.Equal(distinct.Count, distinct.Distinct().Count());

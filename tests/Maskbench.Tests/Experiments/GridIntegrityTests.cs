@@ -52,7 +52,7 @@ public class GridIntegrityTests
 
         // "Another process" holds the natural model's cell while it trains it.
         var other = new GridRunner(plan, store, new FakeBackend(), NullProgress.Instance);
-        var held = CellLock.TryAcquire(store.LockPathOf(other.TrainingKey(natural)));
+        var held = CellLock.TryAcquire(store.LockPathOf(GridRunner.TrainingKey(natural, plan.DatasetSha256)));
         Assert.NotNull(held);
         var watcher = new WaitWatcher();
         var backend = new FakeBackend();
@@ -61,18 +61,18 @@ public class GridIntegrityTests
         // It works on the free cell first, then waits for the held one.
         Assert.True(watcher.Waiting.Wait(TimeSpan.FromMinutes(2)), "the runner never waited for the locked cell");
         Assert.Equal(1, backend.TrainCalls);
-        Assert.True(store.TryLoad(other.TrainingKey(adversarial), out _));
+        Assert.True(store.TryLoad(GridRunner.TrainingKey(adversarial, plan.DatasetSha256), out _));
         // The other process finishes the cell (computed here in another folder and copied in) and releases its lock:
         // the waiting runner takes the lock, finds the cell cached and does not train the model again.
         new GridRunner(plan, new CellStore(tmp["elsewhere"]), new FakeBackend(), NullProgress.Instance).Run(CellSelection.Parse("train/natural-plain"));
-        string key = other.TrainingKey(natural);
+        string key = GridRunner.TrainingKey(natural, plan.DatasetSha256);
         CopyFolder(tmp["elsewhere/runs"], Path.Combine(tmp.Path, "runs"));
         File.Copy(Path.Combine(tmp["elsewhere"], "cells", key + ".json"), store.PathOf(key));
         held!.Dispose();
         await run.WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(1, backend.TrainCalls);
         Assert.Equal(1, runner.Reused);
-        Assert.True(store.TryLoad(other.TrainingKey(natural), out _));
+        Assert.True(store.TryLoad(GridRunner.TrainingKey(natural, plan.DatasetSha256), out _));
     }
 
     static void CopyFolder(string from, string to)

@@ -15,7 +15,6 @@ public class PredictedMaskStageTests
     [Fact]
     public void PredictedMaskRowsSitBesideThePlainAndOracleRowsAndAreCached()
     {
-        Maskbench.Runtime.TorchRuntime.EnsureLoaded();
         using var tmp = new TempFolder();
         DatasetStore.Write(tmp["data"], SyntheticSplits.Manifest(TinySegmentation.Size, TinySegmentation.Classes), new Dictionary<string, SplitArrays>
         {

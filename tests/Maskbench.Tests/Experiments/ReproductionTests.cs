@@ -45,7 +45,6 @@ public class ReproductionTests
     [Fact]
     public void TinyGridRunsEndToEndAndRerunsFromTheCache()
     {
-        Maskbench.Runtime.TorchRuntime.EnsureLoaded();
         TorchSharp.torch.set_num_threads(1);   // the grid's numbers below are those of one libtorch thread
         using var tmp = new TempFolder();
         WriteDataset(tmp["data"]);
@@ -87,7 +86,6 @@ public class ReproductionTests
     [InlineData("cpu")]
     public void EachProfilesSettingsReachTheTrainerAndTheEvaluator(string name)
     {
-        Maskbench.Runtime.TorchRuntime.EnsureLoaded();
         using var tmp = new TempFolder();
         WriteDataset(tmp["data"]);
         var named = ExperimentProfile.Named(name);

@@ -15,6 +15,7 @@ using Maskbench.Tests.Support;
 using Maskbench.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using Maskbench.Files;
 
 namespace Maskbench.Tests.Fuzz;
 
@@ -284,8 +285,8 @@ public class ReaderFuzzTests(ITestOutputHelper output)
             Evaluation = new EvaluationRecord { Indices = [0, 1, 2, 5], Labels = [1, 0, 2, 2], ForegroundFractions = [0.25, 0.5, 0.125, 1], Correct = "1011" },
         };
         string path = temp["cell.json"];
-        Fuzz("cell-json", [new(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(training, CellStore.Json)), false, "train"),
-            new(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(evaluation, CellStore.Json)), false, "eval")], (_, input) =>
+        Fuzz("cell-json", [new(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(training, JsonFormat.Options)), false, "train"),
+            new(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(evaluation, JsonFormat.Options)), false, "eval")], (_, input) =>
         {
             File.WriteAllBytes(path, input);
             var cell = CellStore.Read(path);

@@ -19,7 +19,6 @@ public class ConvolutionProbeTests
     [InlineData(3, 1, 2, 2)]
     public void Float64_reference_equals_a_direct_sum(int k, int stride, int pad, int dilation)
     {
-        TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         int n = 2, cin = 3, cout = 5, h = 7, w = 6;
         var g = new ConvolutionGeometry(stride, stride, pad, pad, dilation, dilation);

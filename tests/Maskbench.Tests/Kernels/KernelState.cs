@@ -20,7 +20,6 @@ internal sealed class KernelState : IDisposable
 
     public KernelState(KernelPolicy policy = KernelPolicy.Auto, SimulatedKernelFault fault = SimulatedKernelFault.None, bool freshCache = false)
     {
-        TorchRuntime.EnsureLoaded();
         if (freshCache)
         {
             _temporary = Directory.CreateTempSubdirectory("maskbench-kernels-").FullName;

@@ -1,3 +1,4 @@
+using Maskbench.Masks.Sources;
 using System.Text.Json;
 using Maskbench.Batching;
 using Maskbench.Data;
@@ -79,7 +80,7 @@ public class MaskSourceTests
         using var masker = new Maskbench.Masks.Learned.MaskUNet(spec);
         masker.eval();
         var arrays = Arrays(70, 8);   // more than one of the source's batches of 64
-        using var batch = DatasetBatches.FromArrays(arrays, CPU);
+        using var batch = DatasetBatches.FromBytes(arrays.Images, arrays.Masks, arrays.Labels, arrays.ImageSize, Enumerable.Range(0, arrays.Count).ToArray(), CPU);
         // An untrained masker's logits sit on one side of 0; shifting the head's bias to their median splits the pixels.
         using (no_grad())
         {

@@ -1,3 +1,4 @@
+using Maskbench.Masks.Sources;
 using Maskbench.Masks;
 
 namespace Maskbench.Tests.Masks;

@@ -15,7 +15,6 @@ public class FrozenClassifierTests
     /// </summary>
     static ImageClassifier WithRandomBatchNorms(string arch, int seed, int inputSize, int channels = 3)
     {
-        TorchRuntime.EnsureLoaded();
         var model = ModelFactory.Create(arch, classes: 7, inputSize: inputSize, width: 1.0 / 8, channels: channels);
         var random = new Generator((ulong)seed);
         using (no_grad())

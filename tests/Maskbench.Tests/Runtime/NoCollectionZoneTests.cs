@@ -71,8 +71,63 @@ public class NoCollectionZoneTests
             using var t = ones(2) + 1;
             Assert.Equal(4f, t.sum().item<float>());
         }
-        // Another test class may hold a region at this moment (tests run in parallel); otherwise the mode is restored.
-        Assert.True(System.Runtime.GCSettings.LatencyMode == before || System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion);
+        // This collection runs alone (DisableParallelization), so no other test holds the region: the mode is restored.
+        Assert.NotEqual(System.Runtime.GCLatencyMode.NoGCRegion, before);
+        Assert.Equal(before, System.Runtime.GCSettings.LatencyMode);
+    }
+
+    [Fact]
+    public void An_inner_zone_ending_leaves_the_outer_zone_in_force()
+    {
+        using (NoCollectionZone.Enter())
+        {
+            Assert.Equal(System.Runtime.GCLatencyMode.NoGCRegion, System.Runtime.GCSettings.LatencyMode);
+            using (NoCollectionZone.Enter()) { }
+            Assert.Equal(System.Runtime.GCLatencyMode.NoGCRegion, System.Runtime.GCSettings.LatencyMode);
+        }
+        Assert.NotEqual(System.Runtime.GCLatencyMode.NoGCRegion, System.Runtime.GCSettings.LatencyMode);
+    }
+
+    /// <summary>Attacks and ensembles enter the zone themselves: a caller that opens none (a benchmark, a test) is protected.</summary>
+    [Fact]
+    public void Attacks_and_ensembles_run_their_model_calls_inside_a_zone_no_caller_opened()
+    {
+        Assert.NotEqual(System.Runtime.GCLatencyMode.NoGCRegion, System.Runtime.GCSettings.LatencyMode);
+        manual_seed(3);
+        using var model = Maskbench.Models.ModelFactory.Create("smallcnn", 3, 8, channels: 1, width: 0.25);
+        model.eval();
+        using var x = rand(4, 1, 8, 8);
+        using var y = tensor(new long[] { 0, 1, 2, 0 });
+        var target = new ModeRecordingTarget(new Maskbench.Attacks.ModuleTarget(model));
+        var threat = Maskbench.Attacks.ThreatModel.Linf(0.1);
+        using (var single = new Maskbench.Attacks.PgdAttack { Steps = 2, EarlyStop = false }.Run(target, x, y, threat)) { }
+        int afterSingle = target.Calls;
+        var ensemble = new Maskbench.Attacks.AttackEnsemble("pair", [new Maskbench.Attacks.FgsmAttack(), new Maskbench.Attacks.PgdAttack { Steps = 2 }]);
+        using (var both = ensemble.Run(target, x, y, threat)) { }
+        Assert.True(afterSingle > 2 && target.Calls > afterSingle, $"model calls: {afterSingle}, then {target.Calls}");
+        Assert.Equal(0, target.CallsOutsideZone);
+        Assert.NotEqual(System.Runtime.GCLatencyMode.NoGCRegion, System.Runtime.GCSettings.LatencyMode);
+    }
+
+    /// <summary>Counts model calls, and those made outside a no-GC region, across the subsets the attacks select.</summary>
+    sealed class ModeRecordingTarget(Maskbench.Attacks.IAttackTarget inner, int[]? counts = null) : Maskbench.Attacks.IAttackTarget
+    {
+        readonly int[] _counts = counts ?? new int[2];
+
+        public int Calls => _counts[0];
+        public int CallsOutsideZone => _counts[1];
+
+        public Tensor Logits(Tensor inputs) { Record(); return inner.Logits(inputs); }
+
+        public Tensor LogitsForGradient(Tensor inputs) { Record(); return inner.LogitsForGradient(inputs); }
+
+        public Maskbench.Attacks.IAttackTarget Select(Tensor indices) => new ModeRecordingTarget(inner.Select(indices), _counts);
+
+        void Record()
+        {
+            _counts[0]++;
+            if (System.Runtime.GCSettings.LatencyMode != System.Runtime.GCLatencyMode.NoGCRegion) _counts[1]++;
+        }
     }
 
     [SkippableFact]

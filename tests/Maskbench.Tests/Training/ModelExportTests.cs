@@ -4,6 +4,7 @@ using Maskbench.Progress;
 using Maskbench.Tests.Support;
 using Maskbench.Training;
 using static TorchSharp.torch;
+using Maskbench.Files;
 
 namespace Maskbench.Tests.Training;
 
@@ -48,7 +49,7 @@ public class ModelExportTests
         using var dir = new TempFolder();
         var model = ModelFactory.Create("vgg11", 2, 32, width: 1.0 / 16);
         Directory.CreateDirectory(dir["w"]);
-        File.WriteAllText(dir["w/model.json"], "{\"model\": " + System.Text.Json.JsonSerializer.Serialize(model.Spec with { Classes = 3 }, RunFolder.Json) + "}");
+        File.WriteAllText(dir["w/model.json"], "{\"model\": " + System.Text.Json.JsonSerializer.Serialize(model.Spec with { Classes = 3 }, JsonFormat.Options) + "}");
         SafeTensorsFile.Write(dir["w/model.safetensors"], model.state_dict().Select(kv => (kv.Key, kv.Value)));
         var e = Assert.Throws<DataFormatException>(() => ModelExport.Import(dir["w"], dir["run"]));
         Assert.Contains("classifier.weight", e.Message);

@@ -147,7 +147,7 @@ public static class CocoCropBuilder
     {
         try
         {
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, body);
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Runtime.ComputeThreads.For(0) }, body);
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Maskbench.Progress;
+using Maskbench.Files;
 
 namespace Maskbench.Data.Coco;
 
@@ -13,12 +14,8 @@ public static class CocoMaskExport
 {
     public static int Write(CocoAnnotations coco, string outputPath, IProgressSink progress)
     {
-        string full = Path.GetFullPath(outputPath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temporary = full + ".tmp-" + Environment.ProcessId;
-        try
+        AtomicFile.Write(outputPath, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             using (var task = progress.Start("decoding masks", coco.Annotations.Count, "masks"))
             {
                 // Blocks of annotations are decoded in parallel and written in file order, so the output is the same
@@ -30,7 +27,7 @@ public static class CocoMaskExport
                     int n = Math.Min(Block, coco.Annotations.Count - start);
                     try
                     {
-                        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => lines[i] = Line(coco, coco.Annotations[start + i]));
+                        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Runtime.ComputeThreads.For(0) }, i => lines[i] = Line(coco, coco.Annotations[start + i]));
                     }
                     catch (AggregateException e) when (e.InnerExceptions.Count > 0)
                     {
@@ -40,12 +37,7 @@ public static class CocoMaskExport
                     task.Advance(n);
                 }
             }
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        });
         return coco.Annotations.Count;
     }
 

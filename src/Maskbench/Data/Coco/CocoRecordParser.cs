@@ -290,7 +290,8 @@ sealed class CocoRecordParser(string filePath)
             {
                 double v = xy[start + j], size = j % 2 == 0 ? image.Width : image.Height;
                 if (!(v >= -PolygonSlack * size && v <= (1 + PolygonSlack) * size))
-                    return $"polygon {p} coordinate {(j % 2 == 0 ? "x" : "y")} = {v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} lies far outside the {image.Width}x{image.Height} image (allowed {-PolygonSlack * size} to {(1 + PolygonSlack) * size})";
+                    return $"polygon {p} coordinate {(j % 2 == 0 ? "x" : "y")} = {v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} "
+                        + $"lies far outside the {image.Width}x{image.Height} image (allowed {-PolygonSlack * size} to {(1 + PolygonSlack) * size})";
             }
         return null;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Maskbench.Data.Images;
+using Maskbench.Files;
 
 namespace Maskbench.Data.Coco;
 
@@ -33,11 +34,10 @@ public static class SyntheticCoco
         var random = new Random(seed);
         Directory.CreateDirectory(Path.Combine(folder, ImageFolder));
         Directory.CreateDirectory(Path.Combine(folder, "annotations"));
-        string temporary = Path.Combine(folder, AnnotationFile + ".tmp");
         long annotationId = 1;
-        using (var stream = File.Create(temporary))
-        using (var json = new Utf8JsonWriter(stream))
+        AtomicFile.Write(Path.Combine(folder, AnnotationFile), stream =>
         {
+            using var json = new Utf8JsonWriter(stream);
             json.WriteStartObject();
             json.WriteStartObject("info");
             json.WriteString("description", $"Maskbench synthetic COCO, seed {seed}");
@@ -84,8 +84,7 @@ public static class SyntheticCoco
             }
             json.WriteEndArray();
             json.WriteEndObject();
-        }
-        File.Move(temporary, Path.Combine(folder, AnnotationFile), overwrite: true);
+        });
     }
 
     /// <summary>2–6 objects per image, a crowd of people in about a third of the images.</summary>

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Maskbench.Data.Images;
-using Maskbench.Data.Synthetic;
 using Maskbench.Masks;
 using Maskbench.Progress;
+using Maskbench.Files;
 
 namespace Maskbench.Data.Gtsrb;
 
@@ -36,8 +36,8 @@ public static class GtsrbDatasetBuilder
         if (replacing is not null) progress.Info($"{output} holds a dataset ({replacing}); it will be replaced as a whole when the build completes");
         var reader = GtsrbReader.Open(source, options.OnError, options.TestCsv);
         var layout = reader.Layout;
-        var syntheticNames = SyntheticGtsrb.ClassNames(layout.Root);
-        IReadOnlyList<string> classNames = syntheticNames ?? GtsrbClassNames.All;
+        var namedByRoot = GtsrbGroundTruth.ClassNames(layout.Root);
+        IReadOnlyList<string> classNames = namedByRoot ?? GtsrbClassNames.All;
 
         // A root may hold only one of the two splits (the test download alone, for example).
         var train = layout.TrainingImages is null ? [] : Limit(reader.ReadTraining(), options.LimitPerClass);
@@ -77,7 +77,7 @@ public static class GtsrbDatasetBuilder
             Name = Path.GetFileName(Path.GetFullPath(output).TrimEnd(Path.DirectorySeparatorChar)),
             ClassNames = [.. classNames],
             ImageSize = options.ImageSize,
-            Source = (syntheticNames is null ? "GTSRB (official layout)" : "synthetic GTSRB (maskbench synth gtsrb)")
+            Source = (namedByRoot is null ? "GTSRB (official layout)" : "synthetic GTSRB (maskbench synth gtsrb)")
                 // The root's folder name only, not its full path, so that the manifest (and with it every hash and cache
                 // key derived from it) does not depend on where the data lies; rows' paths relative to the root are in
                 // build_parameters.sources.
@@ -134,7 +134,7 @@ public static class GtsrbDatasetBuilder
         var gate = new object();
         using (var task = progress.Start($"segmenting {name} images", records.Count, "images"))
         {
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Workers > 0 ? options.Workers : Environment.ProcessorCount };
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Runtime.ComputeThreads.For(options.Workers) };
             Parallel.For(0, records.Count, parallel, (i, state) =>
             {
                 var record = records[i];
@@ -210,7 +210,7 @@ public static class GtsrbDatasetBuilder
             ["roi_rescaled"] = rescaled,
             ["skipped_count"] = skipped.Count,
             ["skipped"] = skippedArray,
-            ["segmenter"] = JsonSerializer.SerializeToNode(o.Segmenter, o.Segmenter.GetType(), DatasetManifest.JsonOptions),
+            ["segmenter"] = JsonSerializer.SerializeToNode(o.Segmenter, o.Segmenter.GetType(), JsonFormat.SnakeCase),
         };
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Maskbench.Data.Images;
-using Maskbench.Data.Synthetic;
 using Maskbench.Masks;
 using Maskbench.Progress;
 
@@ -42,9 +41,9 @@ public static class GtsrbMaskEvaluation
     /// <summary>Where the true mask of an image (path relative to its root) lies under <paramref name="truth"/>.</summary>
     public static string TruthPath(string truth, string relativeImagePath)
     {
-        if (Directory.Exists(Path.Combine(truth, SyntheticGtsrb.TrueMasksFolder))) return SyntheticGtsrb.TrueMaskPath(truth, relativeImagePath);
+        if (Directory.Exists(Path.Combine(truth, GtsrbGroundTruth.TrueMasksFolder))) return GtsrbGroundTruth.TrueMaskPath(truth, relativeImagePath);
         string full = Path.GetFullPath(truth).TrimEnd(Path.DirectorySeparatorChar);
-        if (Path.GetFileName(full) == SyntheticGtsrb.TrueMasksFolder) return SyntheticGtsrb.TrueMaskPath(Path.GetDirectoryName(full)!, relativeImagePath);
+        if (Path.GetFileName(full) == GtsrbGroundTruth.TrueMasksFolder) return GtsrbGroundTruth.TrueMaskPath(Path.GetDirectoryName(full)!, relativeImagePath);
         return Path.ChangeExtension(Path.Combine(truth, relativeImagePath), ".png");
     }
 
@@ -58,7 +57,7 @@ public static class GtsrbMaskEvaluation
         if (items.Count == 0) throw new MaskbenchException("no images to evaluate");
         var images = new RgbImage[items.Count];
         var truths = new BinaryMask?[items.Count];
-        int threads = workers > 0 ? workers : Environment.ProcessorCount;
+        int threads = Runtime.ComputeThreads.For(workers);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
         try
         {

@@ -1,3 +1,4 @@
+using Maskbench.Files;
 namespace Maskbench.Data.Images;
 
 /// <summary>
@@ -34,7 +35,7 @@ public static class ImageFile
             ".jpg" or ".jpeg" => s => SkiaImageCodec.Write(image, s, CompressedFormat.Jpeg),
             _ => throw new MaskbenchException($"{path}: cannot save images as '{extension}'; use .ppm, .png, .jpg or .jpeg"),
         };
-        WriteAtomically(path, write);
+        AtomicFile.Write(path, write);
     }
 
     /// <summary>Saves a mask as a grayscale PNG, foreground 255 and background 0, so it is visible in any viewer.</summary>
@@ -44,7 +45,7 @@ public static class ImageFile
             throw new MaskbenchException($"{path}: masks are saved as .png (lossless)");
         byte[] gray = new byte[mask.Values.Length];
         for (int i = 0; i < gray.Length; i++) gray[i] = mask.Values[i] != 0 ? (byte)255 : (byte)0;
-        WriteAtomically(path, s => SkiaImageCodec.WriteGray(mask.Width, mask.Height, gray, s, CompressedFormat.Png));
+        AtomicFile.Write(path, s => SkiaImageCodec.WriteGray(mask.Width, mask.Height, gray, s, CompressedFormat.Png));
     }
 
     /// <summary>
@@ -68,20 +69,4 @@ public static class ImageFile
         return new BinaryMask(image.Width, image.Height, brightest);
     }
 
-    static void WriteAtomically(string path, Action<Stream> write)
-    {
-        string full = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-                write(stream);
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-    }
 }

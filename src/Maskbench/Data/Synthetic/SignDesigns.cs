@@ -36,7 +36,12 @@ public static class SignDesigns
         Warning("slippery road", SignGlyphs.Slippery),
         Warning("road narrows right", SignGlyphs.Narrows),
         Warning("road work", SignGlyphs.RoadWork),
-        Design("traffic signals", SignShape.Triangle, R, 0.17, Wh, [Layer(SignShape.Triangle, K, SignGlyphs.TrafficLights.Take(1).ToArray()), Layer(SignShape.Triangle, Y, SignGlyphs.TrafficLights.Skip(1).Take(1).ToArray()), Layer(SignShape.Triangle, new Rgb(0.1, 0.55, 0.2), SignGlyphs.TrafficLights.Skip(2).ToArray())], Wh),
+        Design("traffic signals", SignShape.Triangle, R, 0.17, Wh,
+        [
+            Layer(SignShape.Triangle, K, SignGlyphs.TrafficLights.Take(1).ToArray()),
+            Layer(SignShape.Triangle, Y, SignGlyphs.TrafficLights.Skip(1).Take(1).ToArray()),
+            Layer(SignShape.Triangle, new Rgb(0.1, 0.55, 0.2), SignGlyphs.TrafficLights.Skip(2).ToArray()),
+        ], Wh),
         Warning("pedestrians", SignGlyphs.Figure(0, 1)),
         Warning("children crossing", [.. SignGlyphs.Figure(-0.35, 1), .. SignGlyphs.Figure(0.4, 0.7)]),
         Warning("bicycles crossing", SignGlyphs.Bicycle),

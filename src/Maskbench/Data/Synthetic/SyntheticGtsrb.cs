@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Maskbench.Data.Gtsrb;
 using Maskbench.Data.Images;
 using Maskbench.Progress;
+using Maskbench.Files;
 
 namespace Maskbench.Data.Synthetic;
 
@@ -21,8 +23,6 @@ public sealed record SyntheticGtsrbOptions(int Classes = 43, int TrainPerClass =
 /// </summary>
 public static class SyntheticGtsrb
 {
-    public const string MarkerFileName = "maskbench-synthetic.json";
-    public const string TrueMasksFolder = "TrueMasks";
     const string CsvHeader = "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId";
 
     sealed record Job(bool Test, int ClassId, int Track, int Index, string ImagePath, string MaskPath);
@@ -49,27 +49,6 @@ public static class SyntheticGtsrb
         }
     }
 
-    /// <summary>The class names a synthetic root was written with, or null when <paramref name="root"/> is not synthetic.</summary>
-    public static IReadOnlyList<string>? ClassNames(string root)
-    {
-        string marker = Path.Combine(root, MarkerFileName);
-        if (!File.Exists(marker)) return null;
-        var node = JsonNode.Parse(File.ReadAllText(marker));
-        return node?["class_names"]?.AsArray().Select(n => n!.GetValue<string>()).ToList()
-            ?? throw new DataFormatException(marker, "no class_names array");
-    }
-
-    /// <summary>
-    /// The true mask of an image of a synthetic root, given the image's path relative to the root
-    /// (<c>Final_Training/Images/000NN/T_I.ppm</c> or <c>Final_Test/Images/N.ppm</c>, as in a dataset's sources).
-    /// </summary>
-    public static string TrueMaskPath(string root, string relativeImagePath)
-    {
-        var parts = relativeImagePath.Replace('\\', '/').Split('/').Where(p => p != "Images").ToArray();
-        parts[^1] = Path.ChangeExtension(parts[^1], ".png");
-        return Path.Combine([root, TrueMasksFolder, .. parts]);
-    }
-
     static void Validate(SyntheticGtsrbOptions o)
     {
         if (o.Classes < 1 || o.Classes > SignDesigns.All.Count) throw new MaskbenchException($"--classes must be 1 to {SignDesigns.All.Count}, got {o.Classes}");
@@ -88,7 +67,7 @@ public static class SyntheticGtsrb
         var gate = new object();
         using (var task = progress.Start("synthesizing GTSRB images", jobs.Count, "images"))
         {
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.Workers > 0 ? o.Workers : Environment.ProcessorCount };
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Runtime.ComputeThreads.For(o.Workers) };
             Parallel.For(0, jobs.Count, parallel, i =>
             {
                 var job = jobs[i];
@@ -127,7 +106,7 @@ public static class SyntheticGtsrb
                 string name = $"{track:D5}_{index:D5}";
                 jobs.Add(new Job(false, c, track, index,
                     Path.Combine(root, "Final_Training", "Images", $"{c:D5}", name + ".ppm"),
-                    Path.Combine(root, TrueMasksFolder, "Final_Training", $"{c:D5}", name + ".png")));
+                    Path.Combine(root, GtsrbGroundTruth.TrueMasksFolder, "Final_Training", $"{c:D5}", name + ".png")));
             }
         }
         // Test images come from signs of their own and are numbered in a shuffled class order, as in GTSRB.
@@ -140,7 +119,7 @@ public static class SyntheticGtsrb
             string name = $"{k:D5}";
             jobs.Add(new Job(true, c, n, 0,
                 Path.Combine(root, "Final_Test", "Images", name + ".ppm"),
-                Path.Combine(root, TrueMasksFolder, "Final_Test", name + ".png")));
+                Path.Combine(root, GtsrbGroundTruth.TrueMasksFolder, "Final_Test", name + ".png")));
         }
         return jobs;
     }
@@ -175,9 +154,9 @@ public static class SyntheticGtsrb
             ["train_per_class"] = o.TrainPerClass,
             ["test_per_class"] = o.TestPerClass,
             ["track_length"] = o.TrackLength,
-            ["true_masks"] = TrueMasksFolder,
+            ["true_masks"] = GtsrbGroundTruth.TrueMasksFolder,
             ["class_names"] = names,
         };
-        File.WriteAllText(Path.Combine(root, MarkerFileName), marker.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.WriteAllText(Path.Combine(root, GtsrbGroundTruth.MarkerFileName), marker.ToJsonString(JsonFormat.Options) + "\n");
     }
 }

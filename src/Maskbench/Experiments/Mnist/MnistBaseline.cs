@@ -1,3 +1,4 @@
+using Maskbench.Masks.Sources;
 using System.Diagnostics;
 using Maskbench.Attacks;
 using Maskbench.Data;
@@ -106,7 +107,7 @@ public static class MnistBaseline
             int start = b * batch, n = Math.Min(batch, rows.Length - start);
             return new Batching.TensorBatch(x.narrow(0, start, n), ones(n, 1, 28, 28, device: device), y.narrow(0, start, n), rows[start..(start + n)]);
         });
-        var model = new Evaluation.AttackedModel("MNIST", (_, _) => target, new Masks.MaskSource.NoMask());
+        var model = new Evaluation.AttackedModel("MNIST", (_, _) => target, new Masks.Sources.MaskSource.NoMask());
         var evaluation = new Evaluation.EvaluationOptions { Epsilons = [epsilon], Region = ThreatRegion.Full, BatchSize = batch, Device = device };
         var report = Evaluation.RobustnessEvaluator.Evaluate(batches, rows.Length, 28, "mnist", model,
             new PgdAttack { Steps = options.Steps, Seed = options.Seed }, evaluation, Progress.NullProgress.Instance, seed: options.Seed);

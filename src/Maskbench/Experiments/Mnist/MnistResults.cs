@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Maskbench.Reports;
+using Maskbench.Files;
 
 namespace Maskbench.Experiments.Mnist;
 
@@ -23,14 +24,14 @@ public sealed class MnistResults
     public Kernels.KernelProvenance? Kernels { get; set; }
 
     public static MnistResults Load(string path) =>
-        JsonSerializer.Deserialize<MnistResults>(File.ReadAllText(path), ExperimentResults.Json) ?? throw new DataFormatException(path, "empty results");
+        JsonSerializer.Deserialize<MnistResults>(File.ReadAllText(path), JsonFormat.Options) ?? throw new DataFormatException(path, "empty results");
 
     /// <summary>Writes results.json, then report.md and report.html rendered from the file just written.</summary>
     public string WriteReport(string outFolder)
     {
         Directory.CreateDirectory(outFolder);
         string path = Path.Combine(outFolder, "results.json");
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, ExperimentResults.Json));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, JsonFormat.Options));
         var r = Load(path);
         var blocks = r.Blocks();
         AtomicFile.WriteAllText(Path.Combine(outFolder, "report.md"), ReportWriter.Markdown(blocks));
@@ -62,7 +63,8 @@ public sealed class MnistResults
                 + (last(bpda) < last(binarizedPgd) ? "The difference is robustness that only existed because the gradient was hidden."
                                                    : "BPDA does not break it: thresholding removes perturbations smaller than the distance of most pixels to the threshold.")));
         blocks.Add(new HeadingBlock(2, "Training"));
-        blocks.Add(new TableBlock(["epoch", "loss", "train accuracy"], Curve.Select(c => (IReadOnlyList<string>)[c.Epoch.ToString(CultureInfo.InvariantCulture), c.Loss.ToString("0.####", CultureInfo.InvariantCulture), F(c.Accuracy)]).ToList()));
+        blocks.Add(new TableBlock(["epoch", "loss", "train accuracy"], Curve.Select(c => (IReadOnlyList<string>)
+            [c.Epoch.ToString(CultureInfo.InvariantCulture), c.Loss.ToString("0.####", CultureInfo.InvariantCulture), F(c.Accuracy)]).ToList()));
         return blocks;
     }
 }

@@ -4,6 +4,7 @@ using Maskbench.Models;
 using Maskbench.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Maskbench.Files;
 
 namespace Maskbench.Masks.Learned;
 
@@ -46,22 +47,20 @@ public sealed class MaskerRun(string folder)
     {
         Directory.CreateDirectory(Folder);
         var state = masker.state_dict();
-        string temp = WeightsPath + ".tmp";
-        SafeTensorsFile.Write(temp, state.Select(kv => (kv.Key, kv.Value)),
+        SafeTensorsFile.Write(WeightsPath, state.Select(kv => (kv.Key, kv.Value)),
             new Dictionary<string, string> { ["format"] = "pt", ["producer"] = "maskbench", ["model"] = "mask-unet" });
-        File.Move(temp, WeightsPath, overwrite: true);
         var description = new JsonObject
         {
             ["format"] = "maskbench-masker-model-1",
-            ["model"] = JsonSerializer.SerializeToNode(info.Spec, RunFolder.Json),
+            ["model"] = JsonSerializer.SerializeToNode(info.Spec, JsonFormat.Options),
             ["layers"] = new JsonArray(masker.Layers.Select(l => (JsonNode?)l).ToArray()),
             ["input"] = $"float32 N x {info.Spec.Channels} x {info.Spec.InputSize} x {info.Spec.InputSize}, values in [0,1]",
             ["output"] = $"float32 N x 1 x {info.Spec.InputSize} x {info.Spec.InputSize} mask logits; foreground where sigmoid(logit) >= 0.5",
             ["parameters"] = info.Parameters,
             ["state_dict_keys"] = new JsonArray(state.Keys.Select(k => (JsonNode?)k).ToArray()),
         };
-        RunFolder.WriteAtomically(DescriptionPath, description.ToJsonString(RunFolder.Json) + "\n");
-        RunFolder.WriteAtomically(InfoPath, JsonSerializer.Serialize(info, RunFolder.Json) + "\n");
+        AtomicFile.WriteAllText(DescriptionPath, description.ToJsonString(JsonFormat.Options) + "\n");
+        AtomicFile.WriteAllText(InfoPath, JsonSerializer.Serialize(info, JsonFormat.Options) + "\n");
     }
 
     public MaskerInfo ReadInfo()
@@ -69,7 +68,7 @@ public sealed class MaskerRun(string folder)
         if (!File.Exists(InfoPath)) throw new MaskbenchException($"{Folder}: no {InfoFile} (train one with `maskbench train-masker`)");
         try
         {
-            return JsonSerializer.Deserialize<MaskerInfo>(File.ReadAllText(InfoPath), RunFolder.Json)
+            return JsonSerializer.Deserialize<MaskerInfo>(File.ReadAllText(InfoPath), JsonFormat.Options)
                 ?? throw new DataFormatException(InfoPath, "empty masker description");
         }
         catch (JsonException e)

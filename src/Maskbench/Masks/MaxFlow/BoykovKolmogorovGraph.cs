@@ -27,7 +27,6 @@ public sealed class BoykovKolmogorovGraph
     }
 
     public int NodeCount => _nodes;
-    public int EdgeCount => _edges;
 
     /// <summary>Adds one node and returns its index.</summary>
     public int AddNode() => AddNodes(1);

@@ -30,7 +30,7 @@ public class GtsrbMaskEvaluationTests
         {
             var f = ((string)dataset.Manifest.BuildParameters["sources"]!["train"]![i]!).Split(';');
             var roi = new RoiBox(int.Parse(f[3]), int.Parse(f[4]), int.Parse(f[5]), int.Parse(f[6]));
-            var truth = ImageFile.LoadMask(SyntheticGtsrb.TrueMaskPath(temp["syn"], f[0]));
+            var truth = ImageFile.LoadMask(GtsrbGroundTruth.TrueMaskPath(temp["syn"], f[0]));
             var cropped = RoiSquare.Crop(new RgbImage(truth.Width, truth.Height), truth, roi, 0.05).Mask;
             sum += MaskQuality.IoU(split.Mask(i), ImageResize.Resize(cropped, 24, 24));
         }
@@ -38,7 +38,7 @@ public class GtsrbMaskEvaluationTests
         Assert.True(train.Mean > 0.8, $"mean IoU {train.Mean:F3}");
 
         // A TrueMasks folder given directly resolves the same files.
-        var direct = GtsrbMaskEvaluation.CompareDataset(temp["ds"], Path.Combine(temp["syn"], SyntheticGtsrb.TrueMasksFolder), NullProgress.Instance);
+        var direct = GtsrbMaskEvaluation.CompareDataset(temp["ds"], Path.Combine(temp["syn"], GtsrbGroundTruth.TrueMasksFolder), NullProgress.Instance);
         Assert.Equal(train.Mean, direct["train"].Mean);
     }
 

@@ -38,10 +38,10 @@ public class SyntheticGtsrbTests
         Assert.Equal([8, 8, 8], train.GroupBy(r => r.ClassId).Select(g => g.Count()));
         Assert.Equal([2, 2, 2], test.GroupBy(r => r.ClassId).OrderBy(g => g.Key).Select(g => g.Count()));
         Assert.Equal([0, 0, 0, 1, 1, 1, 2, 2], train.Where(r => r.ClassId == 0).Select(r => r.Track!.Value));
-        Assert.Equal(["speed limit 20", "speed limit 30", "speed limit 50"], SyntheticGtsrb.ClassNames(root));
+        Assert.Equal(["speed limit 20", "speed limit 30", "speed limit 50"], GtsrbGroundTruth.ClassNames(root));
         Assert.Equal(Path.Combine(root, "TrueMasks", "Final_Training", "00001", "00002_00001.png"),
-            SyntheticGtsrb.TrueMaskPath(root, "Final_Training/Images/00001/00002_00001.ppm"));
-        Assert.Equal(Path.Combine(root, "TrueMasks", "Final_Test", "00004.png"), SyntheticGtsrb.TrueMaskPath(root, "Final_Test/Images/00004.ppm"));
+            GtsrbGroundTruth.TrueMaskPath(root, "Final_Training/Images/00001/00002_00001.ppm"));
+        Assert.Equal(Path.Combine(root, "TrueMasks", "Final_Test", "00004.png"), GtsrbGroundTruth.TrueMaskPath(root, "Final_Test/Images/00004.ppm"));
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public class SyntheticGtsrbTests
         var reader = GtsrbReader.Open(root);
         foreach (var r in reader.ReadTraining().Concat(reader.ReadTest()))
         {
-            var mask = ImageFile.LoadMask(SyntheticGtsrb.TrueMaskPath(root, Path.GetRelativePath(root, r.ImagePath)));
+            var mask = ImageFile.LoadMask(GtsrbGroundTruth.TrueMaskPath(root, Path.GetRelativePath(root, r.ImagePath)));
             Assert.Equal((r.Width, r.Height), (mask.Width, mask.Height));
             int x1 = int.MaxValue, y1 = int.MaxValue, x2 = -1, y2 = -1;
             for (int y = 0; y < mask.Height; y++)

@@ -11,7 +11,6 @@ public class MnistBaselineTests
     public void RunsOnTheRealFilesAtATinyScaleAndReportsFromResultsJson()
     {
         string folder = SharedData.Require("mnist");
-        Maskbench.Runtime.TorchRuntime.EnsureLoaded();
         using var tmp = new TempFolder();
         var options = new MnistBaselineOptions { TrainCount = 600, TestCount = 200, EvaluationLimit = 40, Epochs = 1, Width = 0.25, Steps = 3 };
         var results = MnistBaseline.Run(folder, options, tmp["run"], CPU, NullProgress.Instance);

@@ -21,7 +21,6 @@ public class ThresholdTargetTests
     [Fact]
     public void ForwardThresholdsAndTheTrueGradientIsZeroWhileBpdaPassesItThrough()
     {
-        Maskbench.Runtime.TorchRuntime.EnsureLoaded();
         using var x = tensor(new float[] { 0.2f, 0.7f, 0.5f, 0.49f }, [1, 1, 2, 2]);
         var threshold = new ThresholdTarget(new SumTarget());
         // Pixels ≥ 0.5 count as 1: 0.7 and 0.5.
@@ -43,7 +42,6 @@ public class ThresholdTargetTests
     [Fact]
     public void PlainPgdCannotMoveAThresholdedModelBeyondItsRandomStart()
     {
-        Maskbench.Runtime.TorchRuntime.EnsureLoaded();
         // Binary images: with ε = 0.3 no pixel can cross 0.5, and the zero gradient gives PGD nothing else to use.
         using var x = tensor(new float[] { 1, 1, 0, 0, 0, 0, 1, 1 }, [2, 1, 2, 2]);
         using var y = tensor(new long[] { 0, 0 });

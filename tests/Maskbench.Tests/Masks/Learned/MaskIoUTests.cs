@@ -22,7 +22,6 @@ public class MaskIoUTests
     [Fact]
     public void PerImageIoUMatchesThePixelByPixelDefinition()
     {
-        TorchRuntime.EnsureLoaded();
         var rng = new Random(5);
         const int n = 40, h = 7, w = 9;
         var a = new float[n * h * w];

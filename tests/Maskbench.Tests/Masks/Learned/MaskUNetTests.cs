@@ -9,7 +9,6 @@ public class MaskUNetTests
 {
     static MaskUNet Create(int seed, MaskerSpec spec)
     {
-        TorchRuntime.EnsureLoaded();
         manual_seed(seed);
         var net = new MaskUNet(spec);
         // Non-trivial batch-norm statistics, so eval mode is not the identity normalization.

@@ -47,7 +47,6 @@ print(float((z - check['logits']).abs().max()), float(check['logits'].abs().max(
     [SkippableFact]
     public void ExportedMaskerLoadsBackAndIntoThePyTorchModuleOfTheDocs()
     {
-        TorchRuntime.EnsureLoaded();
         manual_seed(8);
         using var dir = new TempFolder();
         var spec = new MaskerSpec { InputSize = 16, BaseWidth = 3, Depth = 2 };

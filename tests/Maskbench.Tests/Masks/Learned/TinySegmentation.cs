@@ -31,7 +31,6 @@ public sealed class TinySegmentation
 
     TinySegmentation()
     {
-        TorchRuntime.EnsureLoaded();
         Train = Generate(384, seed: 1);
         Test = Generate(96, seed: 2);
         (Masker, MaskerEpochs) = new MaskerTrainer(MaskerOptions, NullProgress.Instance).Train(Train, MaskerSpec, CPU);

@@ -7,7 +7,7 @@ using Maskbench.Masks.Learned;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Maskbench.Masks;
+namespace Maskbench.Masks.Sources;
 
 /// <summary>The kinds of <see cref="MaskSource"/>, for results and reports that must tell them apart.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<MaskKind>))]
@@ -129,13 +129,8 @@ public abstract record MaskSource
         }
 
         /// <summary>A per-image seed from a SplitMix64 step (HashCode is randomized per process, so it cannot be used).</summary>
-        static int ImageSeed(int seed, int index)
-        {
-            ulong z = ((ulong)(uint)seed << 32 | (uint)index) + 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
-        }
+        static int ImageSeed(int seed, int index) =>
+            (int)(SplitMix64.Next((ulong)(uint)seed << 32 | (uint)index) & 0x7FFFFFFF);
     }
 
     /// <summary>

@@ -1,0 +1,36 @@
+namespace Maskbench.Tests.Architecture;
+
+/// <summary>The style rules an analyzer does not check (.editorconfig holds the rest, and the build enforces them).</summary>
+public class SourceStyleTests
+{
+    /// <summary>Editors wrap at 150 (.editorconfig); no line of the library or the CLI may pass this hard limit.</summary>
+    const int MaxLineLength = 240;
+
+    [Fact]
+    public void No_source_line_of_the_library_or_the_cli_is_longer_than_the_limit()
+    {
+        string root = RepositoryRoot();
+        var sources = Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")).ToList();
+        Assert.True(sources.Count > 100, $"found only {sources.Count} sources");
+        var tooLong = sources.SelectMany(f => File.ReadLines(f).Select((line, i) => (f, i, line.Length)))
+            .Where(x => x.Length > MaxLineLength)
+            .Select(x => $"{Path.GetRelativePath(root, x.f)}:{x.i + 1}: {x.Length} characters").ToList();
+        Assert.True(tooLong.Count == 0, string.Join("\n", tooLong));
+    }
+
+    [Fact]
+    public void The_editorconfig_is_at_the_root_and_the_build_enforces_it()
+    {
+        string root = RepositoryRoot();
+        Assert.Contains("root = true", File.ReadAllText(Path.Combine(root, ".editorconfig")));
+        Assert.Contains("<EnforceCodeStyleInBuild>true</EnforceCodeStyleInBuild>", File.ReadAllText(Path.Combine(root, "Directory.Build.props")));
+    }
+
+    static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Maskbench.slnx"))) return dir.FullName;
+        throw new InvalidOperationException("no Maskbench.slnx above " + AppContext.BaseDirectory);
+    }
+}

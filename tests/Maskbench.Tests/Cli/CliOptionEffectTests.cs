@@ -1,0 +1,326 @@
+using System.Reflection;
+using Maskbench.Cli;
+using Maskbench.Cli.Commands;
+using Maskbench.Experiments;
+using Maskbench.Kernels;
+using Maskbench.Runtime;
+using Spectre.Console.Cli;
+
+namespace Maskbench.Tests.Cli;
+
+/// <summary>
+/// Options reach what the command hands to the library: the real command tree parses the arguments (both
+/// <c>--opt value</c> and <c>--opt=value</c>), an interceptor takes the bound settings before the command runs, and
+/// the test reads the resolved values the library receives (the runtime settings, the experiment profile).
+/// </summary>
+public class CliOptionEffectTests
+{
+    static readonly string[] Doctor = ["doctor"], Info = ["info", "ds"], Preview = ["preview", "ds"], Bench = ["bench"],
+        Reproduce = ["reproduce", "--data", "ds"], Mnist = ["reproduce", "mnist"], Merge = ["merge", "dir", "--out", "o"],
+        Demo = ["demo"], Report = ["report", "--results", "r.json"], BuildGtsrb = ["build", "gtsrb", "--src", "s", "--out", "o"],
+        BuildCoco = ["build", "coco", "--annotations", "a.json", "--images", "i", "--split", "train", "--out", "o"],
+        MasksEvaluate = ["masks", "evaluate", "--src", "s"], MasksEvaluateDataset = ["masks", "evaluate", "--dataset", "ds", "--truth", "t"], SynthGtsrb = ["synth", "gtsrb", "--out", "o"], SynthCoco = ["synth", "coco", "--out", "o"],
+        CocoMasks = ["coco", "masks", "--annotations", "a.json", "--out", "o.txt"], Attack = ["attack", "--model", "m", "--data", "d"],
+        TrainMasker = ["train-masker", "--data", "d", "--out", "o"], AttackPipeline = ["attack-pipeline", "--model", "m", "--masker", "k", "--data", "d"],
+        Train = ["train", "--data", "d", "--out", "o"], Export = ["export"], Import = ["import"];
+
+    /// <summary>One invocation of every command of the registry, with the arguments it needs to bind.</summary>
+    public static readonly string[][] Invocations =
+    [
+        Doctor, Info, Preview, Bench, Reproduce, Mnist, Merge, Demo, Report, BuildGtsrb, BuildCoco, MasksEvaluate,
+        SynthGtsrb, SynthCoco, CocoMasks, Attack, TrainMasker, AttackPipeline, Train, Export, Import,
+    ];
+
+    sealed class Captured(CommandSettings settings, string name) : Exception("captured")
+    {
+        public CommandSettings Settings { get; } = settings;
+        public string Name { get; } = name;
+    }
+
+    sealed class CaptureInterceptor : ICommandInterceptor
+    {
+        public void Intercept(CommandContext context, CommandSettings settings) => throw new Captured(settings, context.Name);
+    }
+
+    /// <summary>The settings the command would run with, bound by the real tree; nothing runs.</summary>
+    internal static (CommandSettings Settings, string Name) Bind(params string[] args)
+    {
+        var app = CommandRegistry.App(new CaptureInterceptor());
+        try
+        {
+            app.Run(OptionArguments.Normalize(args));
+        }
+        catch (Captured c)
+        {
+            return (c.Settings, c.Name);
+        }
+        throw new Xunit.Sdk.XunitException($"{string.Join(' ', args)}: the command was not reached");
+    }
+
+    static IEnumerable<Type> CommandTypes() => typeof(CommandRegistry).Assembly.GetTypes()
+        .Where(t => !t.IsAbstract && t.BaseType is { IsGenericType: true } b
+            && (b.GetGenericTypeDefinition() == typeof(Command<>) || b.GetGenericTypeDefinition() == typeof(AsyncCommand<>)));
+
+    static Type SettingsOf(Type command) => command.BaseType!.GetGenericArguments()[0];
+
+    [Fact]
+    public void Every_command_of_the_assembly_is_registered_and_invoked_here()
+    {
+        var reached = Invocations.Select(a => Bind(a).Settings.GetType()).ToHashSet();
+        var declared = CommandTypes().Select(SettingsOf).ToHashSet();
+        Assert.Equal(21, CommandTypes().Count());
+        Assert.Empty(declared.Except(reached).Select(t => t.FullName));
+    }
+
+    /// <summary>
+    /// The options every command takes, in both spellings, reach the runtime settings of every command, reproduce
+    /// included (whose branch once overwrote given values with [DefaultValue]s).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Global_options_reach_every_command(bool equalsForm)
+    {
+        foreach (var invocation in Invocations)
+        {
+            string[] Option(string name, string value) => equalsForm ? [$"{name}={value}"] : [name, value];
+            var (bound, _) = Bind([.. invocation, .. Option("--threads", "3"), .. Option("--kernel-route", "float64"), .. Option("--progress", "json"), "--verbose"]);
+            var settings = Assert.IsAssignableFrom<GlobalSettings>(bound);
+            string what = string.Join(' ', invocation);
+            Assert.True(settings.Threads == 3, what);
+            Assert.True(settings.KernelPolicy == KernelPolicy.Float64, what);
+            Assert.True(settings.ProgressStyle == Maskbench.Cli.Rendering.ProgressStyle.Json, what);
+            Assert.True(settings.Verbose, what);
+            if (settings is DeviceSettings)
+            {
+                var (withDevice, _) = Bind([.. invocation, .. Option("--device", "cpu")]);
+                Assert.True(((DeviceSettings)withDevice).Device == "cpu", what);
+            }
+        }
+        var (plain, _) = Bind("reproduce", "--data", "ds");
+        Assert.Equal("auto", ((DeviceSettings)plain).Device);
+        Assert.Equal(Maskbench.Cli.Rendering.ProgressStyle.Auto, ((GlobalSettings)plain).ProgressStyle);
+    }
+
+    /// <summary>
+    /// The interceptor that every command runs behind hands --threads to the library's compute budget. (Set to the
+    /// thread count libtorch already has, so that tests running beside this one compute exactly as before.)
+    /// </summary>
+    [Fact]
+    public void The_runtime_interceptor_applies_the_thread_budget()
+    {
+        int before = ComputeThreads.Requested;
+        int threads = TorchSharp.torch.get_num_threads();
+        var (bound, _) = Bind([.. BuildGtsrb, $"--threads={threads}"]);
+        try
+        {
+            new RuntimeInterceptor().Intercept(null!, bound);
+            Assert.Equal(threads, ComputeThreads.Requested);
+            Assert.Equal(threads, ComputeThreads.For(0));
+            Assert.Equal(5, ComputeThreads.For(5));
+            Assert.Equal(threads, TorchSharp.torch.get_num_threads());
+        }
+        finally
+        {
+            ComputeThreads.Request(before);
+        }
+    }
+
+    /// <summary>
+    /// One option of one command and where its value shows: in what the command hands to the library (a profile, an
+    /// options record), or, for a value the command passes on as given (a path, a switch), in the bound settings.
+    /// </summary>
+    public sealed record Effect(string[] Command, string Option, string? Value, Func<CommandSettings, object?> Resolve, object? Expected)
+    {
+        public override string ToString() => $"{string.Join(' ', Command)} {Option} {Value}";
+    }
+
+    static Effect E<T>(string[] command, string option, string? value, Func<T, object?> resolve, object? expected) where T : CommandSettings =>
+        new(command, option, value, s => resolve((T)s), expected);
+
+    /// <summary>Passed on verbatim: the bound property is what the library receives.</summary>
+    static Effect V(string[] command, string option, string? value, object? expected = null) =>
+        new(command, option, value, s => OptionProperty(s.GetType(), option)!.GetValue(s), expected ?? (value is null ? true : value));
+
+    static ExperimentProfile Profile(ReproduceSettings s) => s.ResolveProfile();
+
+    public static readonly Effect[] Effects =
+    [
+        // reproduce: the profile the grid runs, and what Reproduction.Run receives as given.
+        E<ReproduceSettings>(Reproduce, "--profile", "workstation", s => Profile(s).Name, "workstation"),
+        E<ReproduceSettings>(Reproduce, "--arch", "SmallCnn", s => Profile(s).Arch, "smallcnn"),
+        E<ReproduceSettings>(Reproduce, "--epochs", "7", s => Profile(s).Epochs, 7),
+        E<ReproduceSettings>(Reproduce, "--width", "0.75", s => Profile(s).Width, 0.75),
+        E<ReproduceSettings>(Reproduce, "--train-limit", "123", s => Profile(s).TrainLimit, 123),
+        E<ReproduceSettings>(Reproduce, "--test-limit", "45", s => Profile(s).TestLimit, 45),
+        E<ReproduceSettings>(Reproduce, "--batch", "17", s => Profile(s).BatchSize, 17),
+        E<ReproduceSettings>(Reproduce, "--lr", "0.031", s => Profile(s).LearningRate, 0.031),
+        E<ReproduceSettings>(Reproduce, "--schedule", "cosine", s => Profile(s).Schedule, Maskbench.Training.LearningRateSchedule.Cosine),
+        E<ReproduceSettings>(Reproduce, "--train-steps", "3", s => Profile(s).TrainSteps, 3),
+        E<ReproduceSettings>(Reproduce, "--eps-warmup", "2", s => Profile(s).TrainEpsilonWarmup, 2),
+        E<ReproduceSettings>(Reproduce, "--pgd-steps", "9", s => Profile(s).PgdSteps, 9),
+        E<ReproduceSettings>(Reproduce, "--restarts", "4", s => Profile(s).Restarts, 4),
+        E<ReproduceSettings>(Reproduce, "--precision", "bf16", s => Profile(s).Precision, Maskbench.Attacks.Precision.Bf16),
+        E<ReproduceSettings>(Reproduce, "--seeds", "2", s => Profile(s).Seeds, 2),
+        V(Reproduce, "--data", "ds2"), V(Reproduce, "--out", "o"), V(Reproduce, "--force", null), V(Reproduce, "--cells", "train/*"),
+        V(Reproduce, "--print-plan", null),
+        // reproduce mnist: the baseline's options (--epochs, --width, --batch and --lr are shared with reproduce).
+        E<ReproduceMnistSettings>(Mnist, "--eval-limit", "10", s => s.Options().EvaluationLimit, 10),
+        E<ReproduceMnistSettings>(Mnist, "--steps", "5", s => s.Options().Steps, 5),
+        E<ReproduceMnistSettings>(Mnist, "--epochs", "3", s => s.Options().Epochs, 3),
+        E<ReproduceMnistSettings>(Mnist, "--width", "0.25", s => s.Options().Width, 0.25),
+        E<ReproduceMnistSettings>(Mnist, "--batch", "16", s => s.Options().BatchSize, 16),
+        E<ReproduceMnistSettings>(Mnist, "--lr", "0.1", s => s.Options().LearningRate, 0.1),
+        V(Mnist, "--idx", "idx"), V(Mnist, "--out", "o"),
+        // train: the Trainer's options, and the model's arguments as given.
+        E<TrainSettings>(Train, "--masked", null, s => s.Options().Masked, true),
+        E<TrainSettings>(Train, "--mode", "pgd", s => s.Options().Mode, Maskbench.Training.TrainingMode.Pgd),
+        E<TrainSettings>(Train, "--epochs", "3", s => s.Options().Epochs, 3),
+        E<TrainSettings>(Train, "--eps", "4/255", s => s.Options().Epsilon, 4 / 255.0),
+        E<TrainSettings>(Train, "--eps-warmup", "1", s => s.Options().EpsilonWarmupEpochs, 1),
+        E<TrainSettings>(Train, "--steps", "3", s => s.Options().Steps, 3),
+        E<TrainSettings>(Train, "--step-size", "1/255", s => s.Options().StepSize, 1 / 255.0),
+        E<TrainSettings>(Train, "--free-replays", "2", s => s.Options().FreeReplays, 2),
+        E<TrainSettings>(Train, "--batch", "32", s => s.Options().BatchSize, 32),
+        E<TrainSettings>(Train, "--lr", "0.05", s => s.Options().LearningRate, 0.05),
+        E<TrainSettings>(Train, "--schedule", "cosine", s => s.Options().Schedule, Maskbench.Training.LearningRateSchedule.Cosine),
+        E<TrainSettings>(Train, "--seed", "5", s => s.Options().Seed, 5),
+        E<TrainSettings>(Train, "--limit-train", "100", s => s.Options().LimitTrain, 100),
+        E<TrainSettings>(Train, "--val", "50", s => s.Options().ValidationCount, 50),
+        E<TrainSettings>(Train, "--val-steps", "2", s => s.Options().ValidationSteps, 2),
+        V(Train, "--data", "d2"), V(Train, "--out", "o2"), V(Train, "--split", "val"), V(Train, "--masker", "k"),
+        V(Train, "--arch", "smallcnn"), V(Train, "--width", "0.5", 0.5), V(Train, "--resume", null),
+        // build gtsrb: the builder's options.
+        E<BuildGtsrbSettings>(BuildGtsrb, "--size", "48", s => s.BuildOptions().ImageSize, 48),
+        E<BuildGtsrbSettings>(BuildGtsrb, "--crop", "full", s => s.BuildOptions().Crop, Maskbench.Data.Gtsrb.GtsrbCrop.Full),
+        E<BuildGtsrbSettings>(BuildGtsrb, "--seed", "3", s => s.BuildOptions().Seed, 3),
+        E<BuildGtsrbSettings>(BuildGtsrb, "--workers", "2", s => s.BuildOptions().Workers, 2),
+        E<BuildGtsrbSettings>(BuildGtsrb, "--on-error", "skip", s => s.BuildOptions().OnError, Maskbench.Data.Gtsrb.ErrorPolicy.Skip),
+        E<BuildGtsrbSettings>(BuildGtsrb, "--test-fraction", "0.2", s => s.BuildOptions().TestFraction, 0.2),
+        E<BuildGtsrbSettings>(BuildGtsrb, "--limit-per-class", "5", s => s.BuildOptions().LimitPerClass, 5),
+        E<BuildGtsrbSettings>(BuildGtsrb, "--test-csv", "t.csv", s => s.BuildOptions().TestCsv, "t.csv"),
+        V(BuildGtsrb, "--src", "s2"), V(BuildGtsrb, "--out", "o2"), V(BuildGtsrb, "--force", null),
+        // build coco: the crop builder's options.
+        E<BuildCocoSettings>(BuildCoco, "--annotations", "b.json,c.json", s => string.Join('|', s.CropOptions().AnnotationFiles), "b.json|c.json"),
+        E<BuildCocoSettings>(BuildCoco, "--images", "j", s => s.CropOptions().ImageFolder, "j"),
+        E<BuildCocoSettings>(BuildCoco, "--split", "test", s => s.CropOptions().Split, "test"),
+        E<BuildCocoSettings>(BuildCoco, "--size", "64", s => s.CropOptions().Size, 64),
+        E<BuildCocoSettings>(BuildCoco, "--classes", "top5", s => s.CropOptions().Classes?.Top, 5),
+        E<BuildCocoSettings>(BuildCoco, "--exclude", "none", s => s.CropOptions().Exclude is { } e ? string.Join('|', e) : null, ""),
+        E<BuildCocoSettings>(BuildCoco, "--min-size", "10", s => s.CropOptions().MinSize, 10),
+        V(BuildCoco, "--out", "o2"), V(BuildCoco, "--force", null), V(BuildCoco, "--preview", "p.png"),
+        // synth gtsrb: the generator's options.
+        E<SynthGtsrbSettings>(SynthGtsrb, "--classes", "5", s => s.Options().Classes, 5),
+        E<SynthGtsrbSettings>(SynthGtsrb, "--train-per-class", "3", s => s.Options().TrainPerClass, 3),
+        E<SynthGtsrbSettings>(SynthGtsrb, "--test-per-class", "2", s => s.Options().TestPerClass, 2),
+        E<SynthGtsrbSettings>(SynthGtsrb, "--seed", "4", s => s.Options().Seed, 4),
+        E<SynthGtsrbSettings>(SynthGtsrb, "--workers", "2", s => s.Options().Workers, 2),
+        V(SynthGtsrb, "--out", "o2"),
+        // train-masker: the masker trainer's options; --width and --depth shape the U-Net as given.
+        E<TrainMaskerSettings>(TrainMasker, "--mode", "pgd", s => s.Options().Mode, Maskbench.Masks.Learned.MaskerTrainingMode.Pgd),
+        E<TrainMaskerSettings>(TrainMasker, "--epochs", "3", s => s.Options().Epochs, 3),
+        E<TrainMaskerSettings>(TrainMasker, "--batch", "8", s => s.Options().BatchSize, 8),
+        E<TrainMaskerSettings>(TrainMasker, "--lr", "0.01", s => s.Options().LearningRate, 0.01),
+        E<TrainMaskerSettings>(TrainMasker, "--eps", "4/255", s => s.Options().Epsilon, 4 / 255.0),
+        E<TrainMaskerSettings>(TrainMasker, "--steps", "2", s => s.Options().Steps, 2),
+        E<TrainMaskerSettings>(TrainMasker, "--limit-train", "10", s => s.Options().LimitTrain, 10),
+        E<TrainMaskerSettings>(TrainMasker, "--no-augment", null, s => s.Options().Augment, false),
+        E<TrainMaskerSettings>(TrainMasker, "--seed", "2", s => s.Options().Seed, 2),
+        V(TrainMasker, "--data", "d2"), V(TrainMasker, "--out", "o2"), V(TrainMasker, "--width", "8", 8), V(TrainMasker, "--depth", "2", 2),
+        // Commands that pass their options on as given.
+        V(Info, "--verify", null),
+        V(Preview, "--out", "p.png"), V(Preview, "--split", "test"), V(Preview, "--count", "7", 7), V(Preview, "--per-row", "3", 3), V(Preview, "--seed", "9", 9),
+        V(Bench, "--out", "b.json"), V(Bench, "--quick", null), V(Bench, "--list", null),
+        V(Merge, "--out", "o2"), V(Demo, "--out", "o2"), V(Report, "--results", "q.json"), V(Report, "--out", "o2"),
+        V(MasksEvaluateDataset, "--dataset", "ds2"), V(MasksEvaluate, "--src", "s2"), V(MasksEvaluateDataset, "--truth", "t2"), V(MasksEvaluate, "--peer", "grabcut"),
+        V(MasksEvaluate, "--peer-iterations", "2", 2), V(MasksEvaluate, "--seed", "3", 3), V(MasksEvaluate, "--workers", "2", 2),
+        V(MasksEvaluate, "--limit-per-class", "4", 4),
+        V(SynthCoco, "--out", "o2"), V(SynthCoco, "--images", "5", 5), V(SynthCoco, "--seed", "6", 6),
+        V(CocoMasks, "--annotations", "b.json"), V(CocoMasks, "--out", "p.txt"),
+        V(Export, "--model", "m"), V(Export, "--out", "o"), V(Export, "--last", null),
+        V(Import, "--weights", "w"), V(Import, "--out", "o"),
+    ];
+
+    /// <summary>
+    /// Options without an effect test yet, each with the reason. The completeness test fails for any option that is
+    /// neither here nor in <see cref="Effects"/>, so a new option cannot be added without one.
+    /// </summary>
+    static readonly Dictionary<string, string> Pending = new()
+    {
+        ["attack"] = "attack and suite options are bound by the attack registry (AttackCatalog), which is being redesigned; AttackCommandTests run them end to end",
+        ["attack-pipeline"] = "pipeline options are bound with the attack registry; LearnedMaskCliTests run them end to end",
+    };
+
+    /// <summary>reproduce's options that reproduce mnist inherits from its branch but has no use for: refused, not ignored.</summary>
+    static readonly string[] RefusedByMnist =
+    [
+        "--data", "--profile", "--arch", "--train-limit", "--test-limit", "--schedule", "--train-steps", "--eps-warmup", "--pgd-steps",
+        "--restarts", "--precision", "--seeds", "--print-plan", "--force", "--cells",
+    ];
+
+    static readonly string[] GlobalOptions = ["--threads", "--kernel-route", "--progress", "--verbose", "--device"];
+
+    public static TheoryData<Effect> AllEffects() => [.. Effects];
+
+    [Theory]
+    [MemberData(nameof(AllEffects))]
+    public void Each_option_reaches_what_the_command_hands_to_the_library(Effect effect)
+    {
+        var without = Without(effect.Command, effect.Option);
+        // A required option is compared with the value the base invocation gives it.
+        object? unset = effect.Resolve(Bind(without.Length < effect.Command.Length ? effect.Command : without).Settings);
+        Assert.False(Equals(effect.Expected, unset), $"{effect}: the value without the option already is {unset}");
+        string[] spaced = effect.Value is null ? [.. without, effect.Option] : [.. without, effect.Option, effect.Value];
+        Assert.Equal(effect.Expected, effect.Resolve(Bind(spaced).Settings));
+        if (effect.Value is not null)
+            Assert.Equal(effect.Expected, effect.Resolve(Bind([.. without, $"{effect.Option}={effect.Value}"]).Settings));
+    }
+
+    [Fact]
+    public void Reproduce_mnist_refuses_the_options_of_reproduce_it_has_no_use_for()
+    {
+        foreach (string option in RefusedByMnist)
+        {
+            var settings = typeof(ReproduceMnistSettings);
+            var property = OptionProperty(settings, option)!;
+            string[] args = property.PropertyType == typeof(bool) || property.PropertyType == typeof(bool?)
+                ? ["reproduce", "mnist", option] : ["reproduce", "mnist", option, option == "--profile" ? "cpu" : option is "--schedule" ? "cosine" : option is "--precision" ? "fp32" : option == "--arch" ? "smallcnn" : option is "--data" or "--cells" ? "x" : "2"];
+            var e = Assert.Throws<CommandRuntimeException>(() => CommandRegistry.App(new CaptureInterceptor()).Run(args));
+            Assert.Contains($"does not take {option}", e.Message);
+        }
+    }
+
+    /// <summary>Every option of every command has an effect test above (or, listed in <see cref="Pending"/>, a stated reason).</summary>
+    [Fact]
+    public void Every_option_of_every_command_has_an_effect_test()
+    {
+        var covered = Effects.Select(e => (Bind(e.Command).Settings.GetType(), e.Option)).ToHashSet();
+        var missing = new List<string>();
+        foreach (var invocation in Invocations)
+        {
+            var settings = Bind(invocation).Settings.GetType();
+            if (Pending.ContainsKey(invocation[0])) continue;
+            foreach (string option in Options(settings))
+            {
+                if (GlobalOptions.Contains(option)) continue;   // Global_options_reach_every_command
+                if (settings == typeof(ReproduceMnistSettings) && RefusedByMnist.Contains(option)) continue;
+                if (!covered.Contains((settings, option))) missing.Add($"{string.Join(' ', invocation)} {option}");
+            }
+        }
+        Assert.True(missing.Count == 0, "options without an effect test:\n" + string.Join("\n", missing));
+        Assert.Equal(GlobalOptions.Order(), Options(typeof(DeviceSettings)).Order());
+    }
+
+    static string[] Without(string[] command, string option)
+    {
+        int i = Array.IndexOf(command, option);
+        return i < 0 ? command : [.. command[..i], .. command[(i + 2)..]];
+    }
+
+    static IEnumerable<string> Options(Type settings) => settings.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        .SelectMany(p => p.GetCustomAttributes<CommandOptionAttribute>(inherit: true))
+        .Select(a => "--" + a.LongNames[0]);
+
+    static PropertyInfo? OptionProperty(Type settings, string option) => settings.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        .FirstOrDefault(p => p.GetCustomAttributes<CommandOptionAttribute>(inherit: true).Any(a => "--" + a.LongNames[0] == option));
+}
