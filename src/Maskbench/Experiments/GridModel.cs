@@ -23,7 +23,8 @@ public sealed record GridModel(
     int TrainSteps,
     int Seed,
     int TrainEpsilonWarmup = 0,
-    [property: JsonConverter(typeof(JsonStringEnumConverter<Training.LearningRateSchedule>))] Training.LearningRateSchedule Schedule = Training.LearningRateSchedule.Multistep)
+    [property: JsonConverter(typeof(JsonStringEnumConverter<Training.LearningRateSchedule>))] Training.LearningRateSchedule Schedule = Training.LearningRateSchedule.Multistep,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<Attacks.Precision>))] Attacks.Precision Precision = Attacks.Precision.Fp32)
 {
     public const string Natural = "natural";
     public const string Adversarial = "adversarial";
@@ -36,8 +37,18 @@ public sealed record GridModel(
     /// <summary>Whether the model multiplies its input by a mask (true or random).</summary>
     public bool UsesMask => Input != Plain;
 
-    /// <summary>The canonical parameters hashed into the cell key (invariant formatting, round-trip doubles).</summary>
-    public SortedDictionary<string, string> ToParameters() => new(StringComparer.Ordinal)
+    /// <summary>
+    /// The canonical parameters hashed into the cell key (invariant formatting, round-trip doubles). The training
+    /// precision enters only when it is not float32, so the keys of float32 cells are those they always had.
+    /// </summary>
+    public SortedDictionary<string, string> ToParameters()
+    {
+        var parameters = BaseParameters();
+        if (Precision != Attacks.Precision.Fp32) parameters["model.precision"] = Precision.ToString().ToLowerInvariant();
+        return parameters;
+    }
+
+    SortedDictionary<string, string> BaseParameters() => new(StringComparer.Ordinal)
     {
         ["model.id"] = Id,
         ["model.training"] = Training,

@@ -75,6 +75,7 @@ public class ExperimentProfileTests
     [InlineData("pgdSteps", "eval/natural-plain/pgd")]
     [InlineData("restarts", "eval/natural-plain/pgd-restarts")]
     [InlineData("precision", "eval/natural-plain/pgd")]
+    [InlineData("precision", "train/natural-plain")]
     [InlineData("seed", "train/natural-plain")]
     public void EveryOverrideEntersTheKeys(string knob, string cell)
     {
