@@ -19,7 +19,7 @@ namespace Maskbench.Bench.Entries;
 /// labels are its own predictions (every image correctly classified, every one attacked): training a full-width VGG-19
 /// does not fit a benchmark on 2 cores. Such a network is as easy to fool as a naturally trained one, which is where
 /// early stop saves most; against an adversarially trained model (most images never fooled) it saves less.
-/// Sizes: 64 images (--quick: 16 at width 1/8, PGD and APGD shortened); MASKBENCH_EVAL_JOB_IMAGES sets the count
+/// Sizes: 256 images (--quick: 16 at width 1/8, PGD and APGD shortened); MASKBENCH_EVAL_JOB_IMAGES sets the count
 /// (1000 for the full job).
 /// </summary>
 public sealed class EvalJobBenchmark : IBenchmark
@@ -32,7 +32,7 @@ public sealed class EvalJobBenchmark : IBenchmark
 
     public BenchmarkResult Run(BenchmarkContext context)
     {
-        int images = int.TryParse(Environment.GetEnvironmentVariable("MASKBENCH_EVAL_JOB_IMAGES"), out var n) && n > 0 ? n : context.Quick ? 16 : 64;
+        int images = int.TryParse(Environment.GetEnvironmentVariable("MASKBENCH_EVAL_JOB_IMAGES"), out var n) && n > 0 ? n : context.Quick ? 16 : 256;
         double width = context.Quick ? 0.125 : 1.0;
         var result = new BenchmarkResult();
         string folder = Path.Combine(context.WorkDirectory, "job");
@@ -40,6 +40,7 @@ public sealed class EvalJobBenchmark : IBenchmark
 
         // Ours first, then each reference mode (the sides are whole jobs of tens of seconds; interleaving finer would
         // split a job).
+        double warmUp = WarmUp(folder);
         var ours = RunOurs(folder);
         var theirs = new Dictionary<string, JsonNode>();
         string? note = null;
@@ -50,7 +51,8 @@ public sealed class EvalJobBenchmark : IBenchmark
         }
         string setting = $"VGG-19 width {width}, {images} images, random weights (labels = its predictions)";
         result.Add("ours: whole job", ours.Total, "s", $"{setting}; load {ours.Load:F2} s, clean pass {ours.Clean:F2} s, attacks {ours.Attacks:F2} s, bf16 search, early stop");
-        result.Add("ours: gradient evaluations per image", (double)ours.Gradients / images, "1", $"a loop without early stop makes {20 + 100.0 * ours.PgdRobust:F0} (PGD-20 on all, APGD-CE-100 on PGD's survivors)");
+        result.Add("ours: kernel check and warm-up", warmUp, "s", "one untimed job on 2 images first: the kernel check's probes (once per machine, then cached) and first-call costs");
+        result.Add("ours: gradient evaluations per image", (double)ours.Gradients / images, "1", $"a loop without early stop makes {20 + 100.0 * ours.PgdRobust:F0} (PGD-20 on all, APGD-CE-100 on PGD's survivors; ours counts fewer where PGD fooled)");
         result.Add("ours: robust accuracy", 100 * ours.Robust, "%", $"PGD-20 alone {100 * ours.PgdRobust:F1}%");
         if (theirs.Count == 0) result.Notes.Add(note ?? "no reference");
         foreach (var (mode, reference) in theirs)
@@ -91,8 +93,17 @@ public sealed class EvalJobBenchmark : IBenchmark
 
     sealed record OurRun(double Total, double Load, double Clean, double Attacks, long Gradients, double Robust, double PgdRobust);
 
+    /// <summary>The job on the first two images, untimed in the job's figures: the kernel check probes each new shape
+    /// once per machine (cached on disk after), which a user pays on a first run only.</summary>
+    static double WarmUp(string folder)
+    {
+        var clock = Stopwatch.StartNew();
+        RunOurs(folder, limit: 2);
+        return clock.Elapsed.TotalSeconds;
+    }
+
     /// <summary>The job with the library: load, one clean pass per batch shared by both attacks, the ensemble (early stop, bf16 search, float32 verdicts).</summary>
-    static OurRun RunOurs(string folder)
+    static OurRun RunOurs(string folder, long limit = long.MaxValue)
     {
         using var scope = NewDisposeScope();
         var total = Stopwatch.StartNew();
@@ -114,7 +125,7 @@ public sealed class EvalJobBenchmark : IBenchmark
         ]);
         double clean = 0, attacks = 0;
         long gradients = 0, robust = 0, pgdRobust = 0;
-        long count = x.shape[0];
+        long count = Math.Min(limit, x.shape[0]);
         for (long start = 0; start < count; start += Batch)
         {
             using var batchScope = NewDisposeScope();
@@ -139,7 +150,8 @@ public sealed class EvalJobBenchmark : IBenchmark
                 if (wrongRows[i]) continue;
                 var record = outcome.Examples[i];
                 if (!record.Fooled) robust++;
-                if (!(record.Fooled && record.FooledBy == "pgd")) pgdRobust++;
+                // Fooled by PGD: by its steps, or already at its random start ("clean" in the ensemble's record).
+                if (!(record.Fooled && record.FooledBy != "apgd-ce")) pgdRobust++;
             }
         }
         return new OurRun(total.Elapsed.TotalSeconds, load, clean, attacks, gradients, (double)robust / count, (double)pgdRobust / count);
