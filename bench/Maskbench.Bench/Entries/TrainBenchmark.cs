@@ -92,7 +92,7 @@ static class TrainComparison
         {
             string kind = pgd ? $"PGD-{setting.PgdSteps}" : "natural";
             double gflops = rate * VggFlops.TrainingImage(setting.Depth, setting.Width, pgd ? setting.PgdSteps : 0) / 1e9;
-            result.Add($"{prefix}{kind} {Label(precision)}", rate, "images/s", $"{setting.Label}; {gflops:F0} GFLOP/s, {peaks.Share(gflops, precision)}");
+            result.Add($"{prefix}{kind} {Label(precision)}", rate, "images/s", $"{setting.Label}; {gflops:G3} GFLOP/s, {peaks.Share(gflops, precision)}");
             if (figures.Theirs.TryGetValue((precision, pgd), out var theirs) && theirs > 0)
             {
                 result.Add($"{prefix}PyTorch {kind} {Label(precision)}", theirs, "images/s",
