@@ -17,6 +17,8 @@ public static class BenchmarkCatalog
         new PgdBenchmark(),
         new KernelRouteBenchmark(),
         new TrainBenchmark(),
+        new TrainSmallBenchmark(),
+        new EvalJobBenchmark(),
     ];
 
     public static IBenchmark Find(string name) =>

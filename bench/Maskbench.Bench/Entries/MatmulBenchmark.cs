@@ -40,7 +40,8 @@ public sealed class MatmulBenchmark : IBenchmark
         return result;
     }
 
-    static double Measure(int n, int reps, ScalarType dtype)
+    /// <summary>GFLOP/s of the best of <paramref name="reps"/> n×n matmuls (after a warm-up); other entries take their peaks from here.</summary>
+    internal static double Measure(int n, int reps, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         var a = randn(n, n).to(dtype);
@@ -55,4 +56,17 @@ public sealed class MatmulBenchmark : IBenchmark
         }
         return 2.0 * n * n * n / best / 1e9;
     }
+}
+
+/// <summary>The matmul peaks (GFLOP/s, float32 and bfloat16, 1024² best of 3) measured in the entry's own run, so achieved GFLOP/s is read against the machine as it is now.</summary>
+sealed record MatmulPeaks(double Fp32, double Bf16)
+{
+    public static MatmulPeaks Measure() =>
+        new(MatmulBenchmark.Measure(1024, 3, ScalarType.Float32), MatmulBenchmark.Measure(1024, 3, ScalarType.BFloat16));
+
+    public double Of(Attacks.Precision precision) => precision == Attacks.Precision.Bf16 ? Bf16 : Fp32;
+
+    /// <summary>"x% of the bf16 matmul peak (y GFLOP/s)".</summary>
+    public string Share(double gflops, Attacks.Precision precision) =>
+        $"{100 * gflops / Of(precision):F0}% of the {(precision == Attacks.Precision.Bf16 ? "bf16" : "fp32")} matmul peak ({Of(precision):F0} GFLOP/s, this run)";
 }

@@ -73,7 +73,7 @@ public class ReproduceSettings : DeviceSettings
     public int? Restarts { get; init; }
 
     [CommandOption("--precision <P>")]
-    [Description("Override the attacks' search precision: fp32, or bf16 (the final right/wrong decision is always float32).")]
+    [Description("Override the precision of training (bf16: bfloat16 passes, float32 master weights) and of the attacks' search: fp32 or bf16 (the final right/wrong decision is always float32).")]
     public string? Precision { get; init; }
 
     [CommandOption("--seeds <K>")]

@@ -117,6 +117,11 @@ sealed class TrainSettings : DeviceSettings
     [Description("Continue the run in --out from its last checkpoint (same options; --epochs may grow).")]
     public bool Resume { get; init; }
 
+    [CommandOption("--precision <P>")]
+    [Description("fp32, or bf16: bfloat16 forward and backward passes (and adversary search) with float32 master weights, optimizer state and loss; validation stays float32.")]
+    [DefaultValue("fp32")]
+    public string Precision { get; init; } = "fp32";
+
     public override Spectre.Console.ValidationResult Validate()
     {
         if (string.IsNullOrWhiteSpace(Data)) return Spectre.Console.ValidationResult.Error("--data is required");
@@ -148,6 +153,7 @@ sealed class TrainSettings : DeviceSettings
         StepSize = ParseFraction(StepSize, "--step-size"), FreeReplays = FreeReplays,
         Seed = Seed, Masked = Masked, LimitTrain = LimitTrain,
         ValidationCount = Val, ValidationSteps = ValSteps,
+        Precision = ParseEnum<Maskbench.Attacks.Precision>(Precision, "--precision"),
     };
 
     static double ParseFraction(string text, string option) =>

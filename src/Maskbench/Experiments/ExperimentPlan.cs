@@ -89,7 +89,7 @@ public sealed class ExperimentPlan
         string id = replica == 0 ? $"{training}-{input}" : $"{training}-{input}-seed{seed}";
         return new GridModel(id, training, mask, p.Arch, p.Width, p.Epochs, p.BatchSize, p.LearningRate,
             p.TrainLimit, eps, adversarial ? p.StepFor(eps, p.TrainSteps) : 0, adversarial ? p.TrainSteps : 0, seed,
-            adversarial ? p.TrainEpsilonWarmup : 0, p.Schedule);
+            adversarial ? p.TrainEpsilonWarmup : 0, p.Schedule, p.Precision);
     }
 
     public CellSpec TrainingCellOf(CellSpec evaluation) =>

@@ -26,7 +26,8 @@ public sealed record GridModel(
     int TrainSteps,
     int Seed,
     int TrainEpsilonWarmup = 0,
-    [property: JsonConverter(typeof(JsonStringEnumConverter<Training.LearningRateSchedule>))] Training.LearningRateSchedule Schedule = Training.LearningRateSchedule.Multistep)
+    [property: JsonConverter(typeof(JsonStringEnumConverter<Training.LearningRateSchedule>))] Training.LearningRateSchedule Schedule = Training.LearningRateSchedule.Multistep,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<Attacks.Precision>))] Attacks.Precision Precision = Attacks.Precision.Fp32)
 {
     public const string Natural = "natural";
     public const string Adversarial = "adversarial";
@@ -45,7 +46,10 @@ public sealed record GridModel(
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    /// <summary>The canonical parameters hashed into the cell key (invariant formatting, round-trip doubles).</summary>
+    /// <summary>
+    /// The canonical parameters hashed into the cell key (invariant formatting, round-trip doubles). The training
+    /// precision enters only when it is not float32, so the keys of float32 cells are those they always had.
+    /// </summary>
     public SortedDictionary<string, string> ToParameters()
     {
         var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal)
@@ -67,6 +71,7 @@ public sealed record GridModel(
             ["model.schedule"] = Schedule.ToString().ToLowerInvariant(),
         };
         foreach (var (key, value) in Mask.Parameters()) parameters[key] = value;
+        if (Precision != Attacks.Precision.Fp32) parameters["model.precision"] = Precision.ToString().ToLowerInvariant();
         return parameters;
     }
 

@@ -68,7 +68,7 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
             Epsilon = model.TrainEpsilon, EpsilonWarmupEpochs = model.TrainEpsilonWarmup, Steps = Math.Max(1, model.TrainSteps), StepSize = model.IsAdversarial ? model.TrainStepSize : 1.0 / 255,
             Seed = model.Seed, Masked = model.Mask.MasksInput, LimitTrain = model.TrainLimit > 0 ? model.TrainLimit : null,
             ValidationCount = _validationCount, ValidationSteps = _validationSteps,
-            HorizontalFlip = _dataset.Manifest.HorizontalFlipPreservesLabels,
+            HorizontalFlip = _dataset.Manifest.HorizontalFlipPreservesLabels, Precision = model.Precision,
         };
         var result = TrainResuming(options, arrays, model, runFolder, progress, attempts: 2);
         var curve = result.Epochs.Select(e => new Dictionary<string, double>

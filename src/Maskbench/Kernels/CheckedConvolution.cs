@@ -25,8 +25,18 @@ public static class CheckedConvolution
         return route.Run(input, w, b, weight.shape[0], geometry).MoveToOuterDisposeScope();
     }
 
-    /// <summary>A TorchSharp <see cref="Conv2d"/> module's forward pass, by a checked route.</summary>
-    public static Tensor Forward(Conv2d conv, Tensor input) => Apply(input, conv.weight!, conv.bias, GeometryOf(conv));
+    /// <summary>
+    /// A TorchSharp <see cref="Conv2d"/> module's forward pass, by a checked route, in the input's dtype: float32
+    /// weights meeting bfloat16 activations (mixed-precision training) are cast inside the autograd graph, so their
+    /// gradients arrive in float32.
+    /// </summary>
+    public static Tensor Forward(Conv2d conv, Tensor input)
+    {
+        var weight = conv.weight!;
+        if (input.dtype == weight.dtype || !input.is_floating_point()) return Apply(input, weight, conv.bias, GeometryOf(conv));
+        using var scope = NewDisposeScope();
+        return Apply(input, weight.to_type(input.dtype), conv.bias?.to_type(input.dtype), GeometryOf(conv)).MoveToOuterDisposeScope();
+    }
 
     public static ConvolutionGeometry GeometryOf(Conv2d conv)
     {

@@ -27,6 +27,36 @@ public abstract class ImageClassifier : nn.Module<Tensor, Tensor>
 
     public ModelSpec Spec { get; }
 
+    /// <summary>
+    /// The dtype the layers compute in: float32, or bfloat16 inside <see cref="ComputeIn"/> (mixed-precision training).
+    /// Parameters stay float32 either way (the master weights); each layer casts its weights to the activations' dtype
+    /// inside the autograd graph, so weight gradients arrive in float32, as under PyTorch's <c>torch.autocast</c>.
+    /// Batch norm runs on bfloat16 activations with float32 statistics and affine parameters (libtorch's mixed-type
+    /// CPU batch norm); logits are returned in the input's dtype.
+    /// </summary>
+    public ScalarType ComputeType { get; private set; } = ScalarType.Float32;
+
+    /// <summary>Computes in <paramref name="dtype"/> until the returned scope is disposed (then as before).</summary>
+    public IDisposable ComputeIn(ScalarType dtype)
+    {
+        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16))
+            throw new ArgumentException($"a classifier computes in float32 or bfloat16, not {dtype}", nameof(dtype));
+        var previous = ComputeType;
+        ComputeType = dtype;
+        return new Restore(() => ComputeType = previous);
+    }
+
+    sealed class Restore(Action restore) : IDisposable
+    {
+        bool done;
+        public void Dispose()
+        {
+            if (done) return;
+            done = true;
+            restore();
+        }
+    }
+
     /// <summary>The layers in order, one line each, as written to model.json for readers rebuilding the module.</summary>
     public abstract IReadOnlyList<string> Layers { get; }
 
@@ -34,7 +64,12 @@ public abstract class ImageClassifier : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var normalized = (input - mean).div_(std);
-        return Classify(normalized).MoveToOuterDisposeScope();
+        if (ComputeType == normalized.dtype || normalized.dtype != ScalarType.Float32)
+            return Classify(normalized).MoveToOuterDisposeScope();
+        // Channels-last (NHWC in memory), the layout oneDNN's bfloat16 kernels work in; convolutions, batch norm, ReLU
+        // and pooling keep it (see FrozenClassifier.ToChannelsLast).
+        var low = normalized.to_type(ComputeType).permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        return Classify(low).to_type(input.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -59,6 +59,6 @@ public sealed class PreActResNet18 : ImageClassifier
         x = layer4.forward(layer3.forward(layer2.forward(layer1.forward(x))));
         x = nn.functional.relu(bn.forward(x));
         x = nn.functional.adaptive_avg_pool2d(x, 1).flatten(1);
-        return linear.forward(x);
+        return CheckedLayers.Forward(linear, x);
     }
 }

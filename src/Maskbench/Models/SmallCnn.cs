@@ -49,5 +49,5 @@ public sealed class SmallCnn : ImageClassifier
             .Flatten().Linear(linear[0]).Relu().Linear(linear[1]).Build();
     }
 
-    protected override Tensor Classify(Tensor normalized) => classifier.forward(CheckedLayers.Forward(features, normalized).flatten(1));
+    protected override Tensor Classify(Tensor normalized) => CheckedLayers.Forward(classifier, CheckedLayers.Forward(features, normalized).flatten(1));
 }

@@ -34,10 +34,12 @@ static class TrainingAdversary
     /// masked), <paramref name="steps"/> signed gradient steps of size <paramref name="stepSize"/>, each projected by the
     /// <see cref="ThreatModel"/>, and the LAST iterate returned (detached), as in their training code. The search runs in
     /// eval mode (batch-norm running statistics), so its passes neither see nor move the batch statistics that the
-    /// update then uses. This is a training algorithm; evaluation uses
+    /// update then uses; it computes in <paramref name="compute"/> (bf16 training searches in bfloat16; the
+    /// iterates stay float32). This is a training algorithm; evaluation uses
     /// <see cref="PgdAttack"/>, which keeps the first fooling iterate and records every example.
     /// </summary>
-    public static Tensor MadryPgd(ImageClassifier model, Tensor x, Tensor labels, Tensor? mask, double epsilon, int steps, double stepSize, int seed)
+    public static Tensor MadryPgd(ImageClassifier model, Tensor x, Tensor labels, Tensor? mask, double epsilon, int steps, double stepSize, int seed,
+        ScalarType? compute = null)
     {
         using var scope = NewDisposeScope();
         var threat = Threat(epsilon, mask);
@@ -45,7 +47,7 @@ static class TrainingAdversary
         var adversarial = threat.RandomStart(x, generator);
         // The search runs the model's frozen form (batch norm folded, see FrozenClassifier) where it has one: the same
         // eval-mode function, cheaper per step. The copy is made per batch, since the weights change between batches.
-        using var frozen = model.Freeze(x.dtype);
+        using var frozen = model.Freeze(compute ?? x.dtype);
         bool training = model.training;
         if (frozen is null) model.eval();
         try
@@ -54,7 +56,8 @@ static class TrainingAdversary
             {
                 var point = adversarial.detach().requires_grad_(true);
                 var seen = mask is null ? point : point * mask;
-                var loss = F.cross_entropy(frozen is null ? model.forward(seen) : frozen.Forward(seen), labels);
+                var logits = frozen is null ? model.forward(seen) : frozen.Forward(seen);
+                var loss = F.cross_entropy(logits.to_type(ScalarType.Float32), labels);
                 var grad = autograd.grad([loss], [point])[0];
                 using (no_grad()) adversarial = threat.Project(point.detach() + grad.sign() * stepSize, x);
             }

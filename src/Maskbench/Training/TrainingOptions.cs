@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Maskbench.Attacks;
 
 namespace Maskbench.Training;
 
@@ -67,6 +68,17 @@ public sealed record TrainingOptions
     public bool RandomCrop { get; init; } = true;
     /// <summary>Random horizontal flips; only when the dataset says labels survive them (never traffic signs).</summary>
     public bool HorizontalFlip { get; init; }
+    /// <summary>
+    /// The precision of training's forward and backward passes (and of the training adversary's search).
+    /// <see cref="Precision.Bf16"/> is mixed-precision training as under PyTorch's CPU autocast: bfloat16 activations
+    /// and weight copies, float32 master weights, gradients, momentum and loss; validation stays float32.
+    /// </summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<Precision>))]
+    public Precision Precision { get; init; } = Precision.Fp32;
+
+    /// <summary>The dtype training's passes compute in.</summary>
+    public TorchSharp.torch.ScalarType ComputeType =>
+        Precision == Precision.Bf16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32;
 
     public void Validate()
     {

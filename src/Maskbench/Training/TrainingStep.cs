@@ -12,7 +12,8 @@ public readonly record struct StepOutcome(double Loss, long Correct);
 /// <summary>
 /// One optimizer update (or, for free training, a batch's replays) in each training mode. The model is in train mode
 /// for every update and while fast and free training build their examples (as in those papers' code); the PGD search
-/// runs in eval mode (see <see cref="TrainingAdversary.MadryPgd"/>).
+/// runs in eval mode. With <see cref="TrainingOptions.Precision"/> bf16 every pass computes in bfloat16 against float32
+/// master weights (see <see cref="TrainingAdversary.MadryPgd"/>).
 /// Public so that the `train` benchmark times exactly the code the trainer runs.
 /// </summary>
 public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, TrainingOptions options)
@@ -31,6 +32,9 @@ public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, T
     public StepOutcome Run(TensorBatch batch, int epoch, ref int iteration, int iterationsPerEpoch)
     {
         using var zone = Runtime.NoCollectionZone.Enter();
+        // bf16 training: every pass of the step (the update's and the adversary's) computes in bfloat16 against the
+        // float32 master weights (ImageClassifier.ComputeType); the loss and the SGD update stay float32.
+        using var compute = model.ComputeIn(options.ComputeType);
         var mask = options.Masked ? batch.Masks : null;
         switch (options.Mode)
         {
@@ -40,7 +44,7 @@ public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, T
             {
                 double scale = options.EpsilonAt(epoch) / Math.Max(options.Epsilon, double.Epsilon);
                 var adversarial = TrainingAdversary.MadryPgd(model, batch.Images, batch.Labels, mask, options.EpsilonAt(epoch), options.Steps, options.StepSize * scale,
-                    Trainer.EpochSeed(options.Seed, epoch) ^ (iteration * 7919));
+                    Trainer.EpochSeed(options.Seed, epoch) ^ (iteration * 7919), options.ComputeType);
                 return Update(adversarial, batch.Labels, mask, LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
             }
             case TrainingMode.Fast:

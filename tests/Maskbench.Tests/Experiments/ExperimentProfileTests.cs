@@ -76,6 +76,7 @@ public class ExperimentProfileTests
     [InlineData("pgdSteps", "eval/natural-plain/pgd")]
     [InlineData("restarts", "eval/natural-plain/pgd-restarts")]
     [InlineData("precision", "eval/natural-plain/pgd")]
+    [InlineData("precision", "train/natural-plain")]
     [InlineData("seed", "train/natural-plain")]
     public void EveryOverrideEntersTheKeys(string knob, string cell)
     {
@@ -101,6 +102,17 @@ public class ExperimentProfileTests
         var before = KeysOf(FakeBackend.Plan(p));
         var after = KeysOf(FakeBackend.Plan(changed));
         Assert.NotEqual(before[cell], after[cell]);
+    }
+
+    [Fact]
+    public void The_profiles_precision_reaches_training_and_float32_keys_stay_as_they_were()
+    {
+        var fp32 = FakeBackend.Plan(ExperimentProfile.Cpu).Cells.Where(c => c.Kind == CellSpec.Train).ToList();
+        var bf16 = FakeBackend.Plan(ExperimentProfile.Cpu with { Precision = Precision.Bf16 }).Cells.Where(c => c.Kind == CellSpec.Train).ToList();
+        Assert.All(fp32, c => Assert.Equal(Precision.Fp32, c.Model.Precision));
+        Assert.All(bf16, c => Assert.Equal(Precision.Bf16, c.Model.Precision));
+        Assert.All(fp32, c => Assert.DoesNotContain("model.precision", c.Model.ToParameters().Keys));
+        Assert.All(bf16, c => Assert.Equal("bf16", c.Model.ToParameters()["model.precision"]));
     }
 
     [Fact]
