@@ -27,8 +27,24 @@ sealed class TrainSettings : DeviceSettings
     public bool Masked { get; init; }
 
     [CommandOption("--masker <DIR>")]
-    [Description("With --masked: train on the masks this masker (train-masker) predicts from the clean images, not the dataset's (the masker stays frozen).")]
+    [Description("With --masked: train on the masks this masker (train-masker) predicts from the clean images, not the dataset's (the masker stays frozen; see --joint).")]
     public string? Masker { get; init; }
+
+    [CommandOption("--joint")]
+    [Description("With --masked --masker: train the classifier on x * sigmoid(masker(x)) end to end and fine-tune the masker with it (natural or pgd mode; the PGD adversary attacks the whole pipeline over the full image). The tuned masker is written to RUN/masker.")]
+    public bool Joint { get; init; }
+
+    [CommandOption("--segmentation-weight <W>")]
+    [Description("With --joint: weight of the masker's segmentation loss (BCE + Dice against the dataset's masks) beside the classifier's cross-entropy (default 1).")]
+    public double? SegmentationWeight { get; init; }
+
+    [CommandOption("--masker-lr <LR>")]
+    [Description("With --joint: Adam step size of the masker at the classifier's initial learning rate (it follows the classifier's schedule; default 0.0002).")]
+    public double? MaskerLr { get; init; }
+
+    [CommandOption("--joint-mask <MODE>")]
+    [Description("With --joint: the mask the classifier trains on: threshold (the deployed 0/1 mask, straight-through gradient; default) or soft (sigmoid(logit); then attack-pipeline --mask-mode soft).")]
+    public string? JointMask { get; init; }
 
     [CommandOption("--arch <ARCH>")]
     [Description("vgg11, vgg13, vgg16, vgg19, preactresnet18 or smallcnn (grey input).")]
@@ -140,7 +156,9 @@ sealed class TrainSettings : DeviceSettings
             OptionRange.Real(Lr, "--lr", 0, 10, minExclusive: true),
             OptionRange.Integer(LimitTrain, "--limit-train", 1),
             OptionRange.Integer(Val, "--val", 0),
-            OptionRange.Integer(ValSteps, "--val-steps", 1, 10_000));
+            OptionRange.Integer(ValSteps, "--val-steps", 1, 10_000),
+            OptionRange.Real(SegmentationWeight, "--segmentation-weight", 0, 1e6),
+            OptionRange.Real(MaskerLr, "--masker-lr", 0, 10, minExclusive: true));
     }
 
     /// <summary>What <see cref="Trainer"/> receives as its options (the dataset then sets the flip augmentation).</summary>
@@ -179,7 +197,30 @@ sealed class TrainCommand : Command<TrainSettings>
             throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}'; it has {string.Join(", ", dataset.SplitNames)}");
         options = options with { HorizontalFlip = dataset.Manifest.HorizontalFlipPreservesLabels };
         SplitArrays data = dataset.Split(settings.Split).Load();   // the dataset owns (and disposes) its splits
-        if (settings.Masker is not null)
+        if (settings.Joint)
+        {
+            if (settings.Masker is null) throw new MaskbenchException("--joint fine-tunes a masker; name it with --masker");
+            if (!settings.Masked) throw new MaskbenchException("--joint trains a masked classifier, so it needs --masked");
+            var joint = new JointTrainingOptions { Masker = settings.Masker };
+            options = options with
+            {
+                Joint = joint with
+                {
+                    SegmentationWeight = settings.SegmentationWeight ?? joint.SegmentationWeight,
+                    MaskerLearningRate = settings.MaskerLr ?? joint.MaskerLearningRate,
+                    Mask = settings.JointMask?.ToLowerInvariant() switch
+                    {
+                        null => joint.Mask,
+                        "threshold" => Maskbench.Attacks.MaskMode.Threshold,
+                        "soft" => Maskbench.Attacks.MaskMode.Soft,
+                        _ => throw new MaskbenchException($"--joint-mask {settings.JointMask}: expected threshold or soft"),
+                    },
+                },
+            };
+        }
+        else if (settings.SegmentationWeight is not null || settings.MaskerLr is not null || settings.JointMask is not null)
+            throw new MaskbenchException("--segmentation-weight, --masker-lr and --joint-mask tune joint training; they need --joint");
+        else if (settings.Masker is not null)
         {
             if (!settings.Masked) throw new MaskbenchException("--masker replaces the dataset's masks, so it needs --masked");
             using var masker = new MaskerRun(settings.Masker).Load(device);

@@ -2,6 +2,7 @@ using Maskbench.Kernels;
 using System.Diagnostics;
 using Maskbench.Batching;
 using Maskbench.Data;
+using Maskbench.Masks.Learned;
 using Maskbench.Models;
 using Maskbench.Progress;
 using Maskbench.Runtime;
@@ -22,11 +23,15 @@ public sealed record TrainingResult(string RunFolder, IReadOnlyList<EpochMetrics
 /// training split, an atomic checkpoint (last.ckpt, and best.ckpt when robust validation accuracy improved) and
 /// metrics.jsonl. Determinism: the shuffle, the augmentation and libtorch's generator are re-seeded from
 /// (seed, epoch) at each epoch's start, so a resumed run repeats an uninterrupted one bit for bit on the same device
-/// and thread count.
+/// and thread count. With <see cref="TrainingOptions.Joint"/> the masker is trained with the classifier
+/// (<see cref="JointTrainingStep"/>) and written, at the best epoch, to the run's <see cref="JointMaskerFolder"/>.
 /// </summary>
 public sealed class Trainer(TrainingOptions options, IProgressSink progress)
 {
     public TrainingOptions Options { get; } = options;
+
+    /// <summary>The folder inside a joint run that holds the fine-tuned masker of best.ckpt (a <see cref="MaskerRun"/>).</summary>
+    public const string JointMaskerFolder = "masker";
 
     /// <summary>Indices of the validation slice and the training subset (deterministic in the seed).</summary>
     public (int[] Validation, int[] Train) Split(int count)
@@ -49,6 +54,10 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         if (maxLabel >= spec.Classes) throw new MaskbenchException($"the dataset has label {maxLabel}, the model has {spec.Classes} classes");
         var (validation, train) = Split(data.Count);
         if (train.Length == 0) throw new MaskbenchException("no training images left after the validation slice");
+        if (Options.Joint is not null && resume)
+            throw new MaskbenchException($"{runPath}: a joint run cannot be resumed (its checkpoints hold the classifier, not the masker's optimizer state); start it again");
+        // The masker is loaded before the classifier's seeding, so that the classifier starts from the same weights as without it.
+        using var masker = Options.Joint is { } joint ? LoadJointMasker(joint, spec, device) : null;
         var run = new RunFolder(runPath);
         var info = new RunInfo
         {
@@ -89,12 +98,23 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         }
         using var kernels = KernelChecks.Record();
         var builder = new BatchBuilder(data, spec.Channels, device);
-        var step = new TrainingStep(model, optimizer, Options);
+        using var jointStep = masker is null ? null : new JointTrainingStep(model, optimizer, masker, Options);
+        ITrainingStep step = jointStep is null ? new TrainingStep(model, optimizer, Options) : jointStep;
+        var maskerEpochs = new List<MaskerEpoch>();
         for (int epoch = startEpoch; epoch < Options.Epochs; epoch++)
         {
             var watch = Stopwatch.StartNew();
             var (loss, accuracy) = TrainEpoch(model, builder, step, train, epoch, cancellation);
-            var (natural, robust) = Validate(model, builder, validation);
+            double natural, robust;
+            JointValidation? jointValidation = null;
+            if (jointStep is null) (natural, robust) = Validate(model, builder, validation);
+            else
+            {
+                jointValidation = jointStep.Validate(builder, validation);
+                (natural, robust) = (jointValidation.Natural, jointValidation.Robust);
+                var (segmentation, trainIoU) = jointStep.EpochMasker;
+                maskerEpochs.Add(new MaskerEpoch(epoch + 1, segmentation, trainIoU, Math.Round(watch.Elapsed.TotalSeconds, 3)));
+            }
             double best = history.Count == 0 ? double.NegativeInfinity : history.Max(Score);
             var metrics = new EpochMetrics
             {
@@ -108,12 +128,15 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             history.Add(metrics);
             // The checkpoint holds no wall-clock time, so that two runs with the same seed write identical files.
             Checkpoint.Save(run.Last, model, optimizer, epoch + 1, history.Select(m => m.WithoutTiming().ToJsonLine()).ToList());
+            if (metrics.Best && jointStep is not null)
+                WriteJointMasker(jointStep.Masker, Path.Combine(runPath, JointMaskerFolder), dataset, maskerEpochs, jointValidation!, runPath, epoch + 1);
             if (metrics.Best) AtomicFile.Copy(run.Last, run.Best);
             if (extend) { run.WriteInfo(info); extend = false; }
             run.WriteMetrics(history.Select(m => m.ToJsonLine()));
             run.WriteKernels(kernels.Provenance());
+            string maskerLine = jointValidation is null ? "" : $", masker: segmentation loss {maskerEpochs[^1].Loss:F4}, train IoU {maskerEpochs[^1].TrainIoU:F3}, val IoU {jointValidation.MaskIoU.Mean:F3}";
             progress.Info($"epoch {epoch + 1}/{Options.Epochs}: loss {loss:F4}, train acc {accuracy:P1}, val natural {natural:P1}{(Options.Epsilon > 0 ? $", val PGD {robust:P1}" : "")}"
-                + $"{(metrics.Best ? " (best)" : "")}, {metrics.Seconds:F1} s, working set {Environment.WorkingSet / (1024 * 1024)} MiB");
+                + $"{maskerLine}{(metrics.Best ? " (best)" : "")}, {metrics.Seconds:F1} s, working set {Environment.WorkingSet / (1024 * 1024)} MiB");
         }
         int bestEpoch = history.Count == 0 ? 0 : history.MaxBy(Score)!.Epoch;
         return new TrainingResult(runPath, history, bestEpoch);
@@ -174,7 +197,33 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         return (int)(h & 0x7FFFFFFF);
     }
 
-    (double Loss, double Accuracy) TrainEpoch(ImageClassifier model, BatchBuilder builder, TrainingStep step, int[] train, int epoch, CancellationToken cancellation)
+    static MaskUNet LoadJointMasker(JointTrainingOptions joint, ModelSpec spec, Device device)
+    {
+        var masker = new MaskerRun(joint.Masker).Load(device);
+        if (masker.Spec.InputSize != spec.InputSize || masker.Spec.Channels != spec.Channels)
+        {
+            var (size, channels) = (masker.Spec.InputSize, masker.Spec.Channels);
+            masker.Dispose();
+            throw new MaskbenchException($"{joint.Masker}: the masker takes {channels}-channel {size}x{size} images, the classifier {spec.Channels}-channel {spec.InputSize}x{spec.InputSize} ones; the pipeline feeds both the same image");
+        }
+        return masker;
+    }
+
+    /// <summary>The fine-tuned masker, exported as train-masker exports one, with where it came from and how it was tuned.</summary>
+    void WriteJointMasker(MaskUNet masker, string folder, DatasetIdentity dataset, List<MaskerEpoch> epochs, JointValidation validation, string runPath, int epoch)
+    {
+        var joint = Options.Joint!;
+        var source = new MaskerRun(joint.Masker).ReadInfo();
+        var info = new MaskerInfo
+        {
+            Spec = masker.Spec, Options = source.Options, Dataset = dataset, Parameters = masker.ParameterCount, Epochs = epochs.ToList(),
+            Test = validation.MaskIoU.Count == 0 ? null : new MaskerQuality("validation slice of train", validation.MaskIoU, validation.MaskIoUPerClass, null, null),
+            FineTuning = new MaskerFineTuning(Path.GetFullPath(joint.Masker), Path.GetFullPath(runPath), epoch, joint.SegmentationWeight, joint.MaskerLearningRate, Options.Mode, joint.Mask),
+        };
+        new MaskerRun(folder).Write(masker, info);
+    }
+
+    (double Loss, double Accuracy) TrainEpoch(ImageClassifier model, BatchBuilder builder, ITrainingStep step, int[] train, int epoch, CancellationToken cancellation)
     {
         int seed = EpochSeed(Options.Seed, epoch);
         manual_seed(seed);

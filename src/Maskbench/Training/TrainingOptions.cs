@@ -64,6 +64,11 @@ public sealed record TrainingOptions
     public int ValidationCount { get; init; } = 500;
     /// <summary>PGD steps of the validation adversary (step size 2.5 ε / steps, random start).</summary>
     public int ValidationSteps { get; init; } = 10;
+    /// <summary>
+    /// Joint training of masker and classifier (null: the classifier alone). Needs <see cref="Masked"/> and the natural
+    /// or PGD mode; the dataset's masks then train the masker and never reach the classifier.
+    /// </summary>
+    public JointTrainingOptions? Joint { get; init; }
     /// <summary>Random crop after zero padding by S/8 (4 pixels at 32x32).</summary>
     public bool RandomCrop { get; init; } = true;
     /// <summary>Random horizontal flips; only when the dataset says labels survive them (never traffic signs).</summary>
@@ -92,5 +97,12 @@ public sealed record TrainingOptions
         if (FreeReplays < 1) throw new MaskbenchException($"free-training replays must be at least 1, got {FreeReplays}");
         if (ValidationCount < 0) throw new MaskbenchException($"--val must be at least 0, got {ValidationCount}");
         if (LimitTrain is < 1) throw new MaskbenchException($"--limit-train must be at least 1, got {LimitTrain}");
+        if (Joint is not null)
+        {
+            Joint.Validate();
+            if (!Masked) throw new MaskbenchException("joint training trains a masked classifier; it needs --masked");
+            if (Mode is not (TrainingMode.Natural or TrainingMode.Pgd))
+                throw new MaskbenchException($"joint training supports the natural and pgd modes, not {Mode.ToString().ToLowerInvariant()}");
+        }
     }
 }

@@ -16,7 +16,7 @@ public readonly record struct StepOutcome(double Loss, long Correct);
 /// master weights (see <see cref="TrainingAdversary.MadryPgd"/>).
 /// Public so that the `train` benchmark times exactly the code the trainer runs.
 /// </summary>
-public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, TrainingOptions options)
+public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, TrainingOptions options) : ITrainingStep
 {
     // Free training's perturbation, carried from batch to batch within an epoch (Shafahi et al. 2019, Algorithm 1).
     // It restarts from zero each epoch so that an epoch depends only on the checkpoint it starts from.

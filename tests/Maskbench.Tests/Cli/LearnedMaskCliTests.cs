@@ -64,4 +64,53 @@ public class LearnedMaskCliTests
         Assert.Equal(1, code);
         Assert.Contains("threshold", stderr);
     }
+
+    [Fact]
+    public void TrainJointlyFromTheCommandLineAndAttackThePipelineItWrites()
+    {
+        using var dir = new TempFolder();
+        DatasetStore.Write(dir["data"], SyntheticSplits.Manifest(32, TinySegmentation.Classes), new Dictionary<string, SplitArrays>
+        {
+            ["train"] = TinySegmentation.Generate(48, seed: 23, size: 32), ["test"] = TinySegmentation.Generate(8, seed: 24, size: 32),
+        });
+        var (code, stdout, stderr) = CliProcess.Run("train-masker", "--data", dir["data"], "--out", dir["masker"], "--epochs", "1",
+            "--width", "2", "--depth", "2", "--eps", "0", "--batch", "16", "--no-augment", "--threads", "1");
+        Assert.True(code == 0, stderr + stdout);
+
+        string[] train = ["train", "--data", dir["data"], "--arch", "vgg11", "--width", "0.0625", "--masked", "--masker", dir["masker"], "--epochs", "1",
+            "--batch", "16", "--val", "8", "--val-steps", "1", "--threads", "1"];
+        (code, stdout, stderr) = CliProcess.Run([.. train, "--out", dir["joint"], "--joint", "--mode", "pgd", "--eps", "2/255", "--steps", "1",
+            "--segmentation-weight", "0.5", "--masker-lr", "0.003", "--joint-mask", "soft"]);
+        Assert.True(code == 0, stderr + stdout);
+        var options = new Maskbench.Training.RunFolder(dir["joint"]).ReadInfo().Options;
+        Assert.Equal((dir["masker"], 0.5, 0.003, Maskbench.Attacks.MaskMode.Soft),
+            (options.Joint!.Masker, options.Joint.SegmentationWeight, options.Joint.MaskerLearningRate, options.Joint.Mask));
+        var tuned = new MaskerRun(dir["joint/masker"]).ReadInfo();
+        Assert.Equal((0.5, 0.003, Maskbench.Training.TrainingMode.Pgd), (tuned.FineTuning!.SegmentationWeight, tuned.FineTuning.MaskerLearningRate, tuned.FineTuning.Mode));
+        Assert.NotEqual(File.ReadAllBytes(dir["masker/model.safetensors"]), File.ReadAllBytes(dir["joint/masker/model.safetensors"]));
+
+        // Without the tuning options --joint uses the library's defaults; the tuning options without --joint are refused.
+        (code, _, stderr) = CliProcess.Run([.. train, "--out", dir["defaults"], "--joint"]);
+        Assert.True(code == 0, stderr);
+        var defaults = new Maskbench.Training.JointTrainingOptions { Masker = dir["masker"] };
+        Assert.Equal(defaults, new Maskbench.Training.RunFolder(dir["defaults"]).ReadInfo().Options.Joint);
+        (code, _, stderr) = CliProcess.Run([.. train, "--out", dir["x"], "--segmentation-weight", "2"]);
+        Assert.Equal(1, code);
+        Assert.Contains("--joint", stderr);
+        (code, _, stderr) = CliProcess.Run("train", "--data", dir["data"], "--arch", "vgg11", "--masked", "--joint", "--out", dir["y"], "--threads", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("--masker", stderr);
+        (code, _, stderr) = CliProcess.Run([.. train, "--out", dir["z"], "--joint", "--mode", "fast"]);
+        Assert.Equal(1, code);
+        Assert.Contains("natural and pgd", stderr);
+
+        (code, _, stderr) = CliProcess.Run([.. train, "--out", dir["w"], "--joint", "--joint-mask", "hard"]);
+        Assert.Equal(1, code);
+        Assert.Contains("--joint-mask hard", stderr);
+
+        (code, stdout, stderr) = CliProcess.Run("attack-pipeline", "--model", dir["joint"], "--masker", dir["joint/masker"], "--data", dir["data"],
+            "--mask-mode", "soft", "--attacks", "non-adaptive,full-image", "--eps", "2/255", "--steps", "1", "--threads", "1");
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("worst case per example", stdout);
+    }
 }

@@ -20,9 +20,20 @@ public sealed record MaskerInfo
     public required DatasetIdentity Dataset { get; init; }
     public long Parameters { get; init; }
     public List<MaskerEpoch> Epochs { get; init; } = [];
-    /// <summary>IoU of the thresholded prediction against the dataset's masks on the test split.</summary>
+    /// <summary>IoU of the thresholded prediction against the dataset's masks on the test split (for a jointly tuned masker: on the classifier's validation slice).</summary>
     public MaskerQuality? Test { get; init; }
+    /// <summary>Set when the masker was fine-tuned jointly with a classifier (<c>train --joint</c>); <see cref="Options"/> are then its first training's.</summary>
+    public MaskerFineTuning? FineTuning { get; init; }
 }
+
+/// <summary>
+/// How a masker was fine-tuned with a classifier: the masker it started from, the classifier run it belongs to (whose
+/// best.ckpt is the epoch <see cref="Epoch"/> it was saved at), the segmentation loss weight, Adam's step size, and the
+/// classifier's training mode (natural, or PGD against the whole pipeline), and the mask form it was trained on (deploy it so).
+/// </summary>
+public sealed record MaskerFineTuning(string SourceMasker, string ClassifierRun, int Epoch, double SegmentationWeight, double MaskerLearningRate,
+    Maskbench.Training.TrainingMode Mode,
+    [property: System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<Maskbench.Attacks.MaskMode>))] Maskbench.Attacks.MaskMode Mask);
 
 /// <summary>Test-split IoU of a masker, clean and under segmentation PGD, with the split it was measured on.</summary>
 public sealed record MaskerQuality(string Split, MeanWithInterval Clean, Dictionary<int, MeanWithInterval> CleanPerClass,
