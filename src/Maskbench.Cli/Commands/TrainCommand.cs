@@ -31,7 +31,9 @@ sealed class TrainSettings : DeviceSettings
     public string? Masker { get; init; }
 
     [CommandOption("--joint")]
-    [Description("With --masked --masker: train the classifier on x * sigmoid(masker(x)) end to end and fine-tune the masker with it (natural or pgd mode; the PGD adversary attacks the whole pipeline over the full image). The tuned masker is written to RUN/masker.")]
+    [Description("With --masked --masker: train the classifier on x * sigmoid(masker(x)) end to end and fine-tune the masker "
+        + "with it (natural or pgd mode; the PGD adversary attacks the whole pipeline over the full image). The tuned masker is "
+        + "written to RUN/masker.")]
     public bool Joint { get; init; }
 
     [CommandOption("--segmentation-weight <W>")]
@@ -172,7 +174,34 @@ sealed class TrainSettings : DeviceSettings
         Seed = Seed, Masked = Masked, LimitTrain = LimitTrain,
         ValidationCount = Val, ValidationSteps = ValSteps,
         Precision = ParseEnum<Maskbench.Attacks.Precision>(Precision, "--precision"),
+        Joint = JointOptions(),
     };
+
+    /// <summary>The joint-training options (--joint and its tuning options), or null without --joint.</summary>
+    public JointTrainingOptions? JointOptions()
+    {
+        if (!Joint)
+        {
+            if (SegmentationWeight is not null || MaskerLr is not null || JointMask is not null)
+                throw new MaskbenchException("--segmentation-weight, --masker-lr and --joint-mask tune joint training; they need --joint");
+            return null;
+        }
+        if (Masker is null) throw new MaskbenchException("--joint fine-tunes a masker; name it with --masker");
+        if (!Masked) throw new MaskbenchException("--joint trains a masked classifier, so it needs --masked");
+        var joint = new JointTrainingOptions { Masker = Masker };
+        return joint with
+        {
+            SegmentationWeight = SegmentationWeight ?? joint.SegmentationWeight,
+            MaskerLearningRate = MaskerLr ?? joint.MaskerLearningRate,
+            Mask = JointMask?.ToLowerInvariant() switch
+            {
+                null => joint.Mask,
+                "threshold" => Maskbench.Attacks.MaskMode.Threshold,
+                "soft" => Maskbench.Attacks.MaskMode.Soft,
+                _ => throw new MaskbenchException($"--joint-mask {JointMask}: expected threshold or soft"),
+            },
+        };
+    }
 
     static double ParseFraction(string text, string option) =>
         Fraction.TryParse(text, out double value) ? value
@@ -197,30 +226,7 @@ sealed class TrainCommand : Command<TrainSettings>
             throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}'; it has {string.Join(", ", dataset.SplitNames)}");
         options = options with { HorizontalFlip = dataset.Manifest.HorizontalFlipPreservesLabels };
         SplitArrays data = dataset.Split(settings.Split).Load();   // the dataset owns (and disposes) its splits
-        if (settings.Joint)
-        {
-            if (settings.Masker is null) throw new MaskbenchException("--joint fine-tunes a masker; name it with --masker");
-            if (!settings.Masked) throw new MaskbenchException("--joint trains a masked classifier, so it needs --masked");
-            var joint = new JointTrainingOptions { Masker = settings.Masker };
-            options = options with
-            {
-                Joint = joint with
-                {
-                    SegmentationWeight = settings.SegmentationWeight ?? joint.SegmentationWeight,
-                    MaskerLearningRate = settings.MaskerLr ?? joint.MaskerLearningRate,
-                    Mask = settings.JointMask?.ToLowerInvariant() switch
-                    {
-                        null => joint.Mask,
-                        "threshold" => Maskbench.Attacks.MaskMode.Threshold,
-                        "soft" => Maskbench.Attacks.MaskMode.Soft,
-                        _ => throw new MaskbenchException($"--joint-mask {settings.JointMask}: expected threshold or soft"),
-                    },
-                },
-            };
-        }
-        else if (settings.SegmentationWeight is not null || settings.MaskerLr is not null || settings.JointMask is not null)
-            throw new MaskbenchException("--segmentation-weight, --masker-lr and --joint-mask tune joint training; they need --joint");
-        else if (settings.Masker is not null)
+        if (options.Joint is null && settings.Masker is not null)
         {
             if (!settings.Masked) throw new MaskbenchException("--masker replaces the dataset's masks, so it needs --masked");
             using var masker = new MaskerRun(settings.Masker).Load(device);

@@ -22,8 +22,9 @@ public partial class LayeringTests
         ["Maskbench.Models"],
         ["Maskbench.Batching"],
         ["Maskbench.Attacks"],
-        ["Maskbench.Training"],
-        ["Maskbench.Masks.Learned"],     // a trained U-Net: above Training, unlike the graph cut
+        // One layer: the learned masker trains with the trainer's schedules and run folders, and joint training
+        // trains a masker with the classifier.
+        ["Maskbench.Training", "Maskbench.Masks.Learned"],
         ["Maskbench.Masks.Sources"],     // which masks a model sees: none, the dataset's, random twins, a masker's
         ["Maskbench.Evaluation", "Maskbench.Evaluation.Pipeline"],
         ["Maskbench.Reports"],

@@ -188,6 +188,11 @@ public class CliOptionEffectTests
         E<TrainSettings>(Train, "--limit-train", "100", s => s.Options().LimitTrain, 100),
         E<TrainSettings>(Train, "--val", "50", s => s.Options().ValidationCount, 50),
         E<TrainSettings>(Train, "--val-steps", "2", s => s.Options().ValidationSteps, 2),
+        E<TrainSettings>(Train, "--precision", "bf16", s => s.Options().Precision, Maskbench.Attacks.Precision.Bf16),
+        E<TrainSettings>([.. Train, "--masked", "--masker", "k"], "--joint", null, s => s.Options().Joint?.Masker, "k"),
+        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--segmentation-weight", "0.5", s => s.Options().Joint!.SegmentationWeight, 0.5),
+        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--masker-lr", "0.001", s => s.Options().Joint!.MaskerLearningRate, 0.001),
+        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--joint-mask", "soft", s => s.Options().Joint!.Mask, Maskbench.Attacks.MaskMode.Soft),
         V(Train, "--data", "d2"), V(Train, "--out", "o2"), V(Train, "--split", "val"), V(Train, "--masker", "k"),
         V(Train, "--arch", "smallcnn"), V(Train, "--width", "0.5", 0.5), V(Train, "--resume", null),
         // build gtsrb: the builder's options.
