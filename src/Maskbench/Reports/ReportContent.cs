@@ -52,11 +52,12 @@ public static class ReportContent
             + "The suite column can never exceed the PGD column; where it is much lower, PGD alone overstated robustness."));
         string[] suite = ["pgd-restarts", .. AttackRegistry.GridSuite.Select(a => a.Name)];
         var attackNames = r.Models.SelectMany(m => m.Attacks.Keys).Where(suite.Contains).Distinct().ToList();
-        blocks.Add(new TableBlock(["model", "natural", "PGD", .. attackNames, "worst case"],
-            r.Models.Where(m => m.Strong is not null || m.Attacks.Keys.Any(attackNames.Contains))
-                .Select(m => Row([m.Id, F(m.Natural, m.NaturalInterval), F(m.Pgd, m.PgdInterval),
-                    .. attackNames.Select(a => F(m.Attacks.TryGetValue(a, out var v) ? v : null, m.AttackIntervals.GetValueOrDefault(a))),
-                    F(m.Strong, m.StrongInterval)])).ToList()));
+        var strongRows = r.Models.Where(m => m.Strong is not null || m.Attacks.Keys.Any(attackNames.Contains))
+            .Select(m => Row([m.Id, F(m.Natural, m.NaturalInterval), F(m.Pgd, m.PgdInterval),
+                .. attackNames.Select(a => F(m.Attacks.TryGetValue(a, out var v) ? v : null, m.AttackIntervals.GetValueOrDefault(a))),
+                F(m.Strong, m.StrongInterval)])).ToList();
+        if (strongRows.Count > 0) blocks.Add(new TableBlock(["model", "natural", "PGD", .. attackNames, "worst case"], strongRows));
+        else blocks.Add(new ParagraphBlock(NotRun("the strong suite")));
 
         var sweepModels = r.Models.Where(m => m.Sweep.Count > 0).ToList();
         if (sweepModels.Count > 0)
@@ -73,15 +74,20 @@ public static class ReportContent
         blocks.Add(new HeadingBlock(2, "Control (a): random masks with the same pixel count"));
         blocks.Add(new ParagraphBlock("Random-mask models see exactly as many pixels per image as the true foreground mask, at random places. "
             + "If they gain as much robustness as masked models, the gain comes from fewer input dimensions (Simon-Gabriel et al.), not from removing the background."));
-        blocks.Add(new TableBlock(["training", "plain natural", "plain PGD", "masked natural", "masked PGD", "random-mask natural", "random-mask PGD"],
-            r.RandomMaskControl.Select(c => Row(c.Training, F(c.PlainNatural, c.PlainNaturalInterval), F(c.PlainPgd, c.PlainPgdInterval), F(c.MaskedNatural, c.MaskedNaturalInterval),
-                F(c.MaskedPgd, c.MaskedPgdInterval), F(c.RandomMaskNatural, c.RandomMaskNaturalInterval), F(c.RandomMaskPgd, c.RandomMaskPgdInterval))).ToList()));
+        if (r.RandomMaskControl.Count > 0)
+            blocks.Add(new TableBlock(["training", "plain natural", "plain PGD", "masked natural", "masked PGD", "random-mask natural", "random-mask PGD"],
+                r.RandomMaskControl.Select(c => Row(c.Training, F(c.PlainNatural, c.PlainNaturalInterval), F(c.PlainPgd, c.PlainPgdInterval),
+                    F(c.MaskedNatural, c.MaskedNaturalInterval), F(c.MaskedPgd, c.MaskedPgdInterval),
+                    F(c.RandomMaskNatural, c.RandomMaskNaturalInterval), F(c.RandomMaskPgd, c.RandomMaskPgdInterval))).ToList()));
+        else blocks.Add(new ParagraphBlock(NotRun("the random-mask models")));
 
         blocks.Add(new HeadingBlock(2, "Control (b): masked models under the full-image threat"));
         blocks.Add(new ParagraphBlock("The paper lets the adversary touch only the foreground. Here it may also change the background, which the masked model multiplies by zero; "
             + "equal numbers confirm that the mask is part of the model and the background is truly ignored."));
-        blocks.Add(new TableBlock(["model", "PGD, foreground only", "PGD, full image"],
-            r.FullImageThreat.Select(t => Row(t.Model, F(t.ForegroundOnly, t.ForegroundOnlyInterval), F(t.FullImage, t.FullImageInterval))).ToList()));
+        if (r.FullImageThreat.Count > 0)
+            blocks.Add(new TableBlock(["model", "PGD, foreground only", "PGD, full image"],
+                r.FullImageThreat.Select(t => Row(t.Model, F(t.ForegroundOnly, t.ForegroundOnlyInterval), F(t.FullImage, t.FullImageInterval))).ToList()));
+        else blocks.Add(new ParagraphBlock(NotRun("the full-image evaluations")));
 
         blocks.Add(new HeadingBlock(2, "Control (c): robustness against foreground fraction"));
         var edges = r.ForegroundBinEdges;
@@ -140,4 +146,8 @@ public static class ReportContent
     static string D(double? v) => v is double x ? (x >= 0 ? "+" : "−") + Math.Abs(x).ToString("F2", CultureInfo.InvariantCulture) : Missing;
     static string P(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
     static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The line that stands for a section whose cells this run did not compute.</summary>
+    static string NotRun(string what) =>
+        $"Not run: this run has no results for {what} (the profile's settings above say what it ran).";
 }

@@ -74,6 +74,34 @@ public class ReportWriterTests
         Assert.Contains("| 64.57 |", line);
     }
 
+    /// <summary>A section whose cells a run did not compute says so in one line instead of printing a table with no rows.</summary>
+    [Fact]
+    public void SectionsARunDidNotComputeSaySoInsteadOfShowingEmptyTables()
+    {
+        using var tmp = new TempFolder();
+        MakeReport(tmp);
+        var json = JsonNode.Parse(File.ReadAllText(tmp["results.json"]))!;
+        Assert.NotEmpty(json["randomMaskControl"]!.AsArray());
+        Assert.NotEmpty(json["fullImageThreat"]!.AsArray());
+        json["randomMaskControl"] = new JsonArray();
+        json["fullImageThreat"] = new JsonArray();
+        foreach (var model in json["models"]!.AsArray())
+        {
+            model!["strong"] = null;
+            model["attacks"] = new JsonObject();
+        }
+        File.WriteAllText(tmp["partial.json"], json.ToJsonString());
+        ReportWriter.Render(tmp["partial.json"], tmp["partial"], tmp.Path);
+        var lines = File.ReadAllLines(tmp["partial/report.md"]);
+        Assert.Equal(3, lines.Count(l => l.StartsWith("Not run: this run has no results for", StringComparison.Ordinal)));
+        // Every table header is followed by its separator and at least one row.
+        for (int i = 0; i + 1 < lines.Length; i++)
+            if (lines[i].StartsWith("|---", StringComparison.Ordinal))
+                Assert.True(i + 1 < lines.Length && lines[i + 1].StartsWith('|'), $"report.md line {i}: a table with no rows: {lines[i - 1]}");
+        // The full report has none of these lines.
+        Assert.DoesNotContain(File.ReadAllLines(tmp["report.md"]), l => l.StartsWith("Not run:", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void HtmlIsSelfContained()
     {
