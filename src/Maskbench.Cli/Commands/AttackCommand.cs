@@ -128,12 +128,7 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         if (settings.Model.Length == 0) throw new MaskbenchException("--model is required");
         if (settings.Data.Length == 0) throw new MaskbenchException("--data is required");
         var device = TorchRuntime.SelectDevice(settings.Device);
-        var precision = settings.Precision.ToLowerInvariant() switch
-        {
-            "fp32" => Attacks.Precision.Fp32,
-            "bf16" => Attacks.Precision.Bf16,
-            _ => throw new MaskbenchException($"--precision {settings.Precision}: expected fp32 or bf16"),
-        };
+        var precision = OptionChoice.Parse<Attacks.Precision>(settings.Precision, "--precision");
         var norm = settings.Norm.ToLowerInvariant() switch
         {
             "linf" => Attacks.Norm.Linf,

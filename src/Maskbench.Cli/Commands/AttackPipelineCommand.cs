@@ -100,12 +100,7 @@ sealed class AttackPipelineCommand : Command<AttackPipelineSettings>
             },
             Attacks = settings.Attacks?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseAttack).ToArray(),
         };
-        var mode = settings.MaskMode.ToLowerInvariant() switch
-        {
-            "threshold" => MaskMode.Threshold,
-            "soft" => MaskMode.Soft,
-            _ => throw new MaskbenchException($"--mask-mode {settings.MaskMode}: expected threshold or soft"),
-        };
+        var mode = OptionChoice.Parse<MaskMode>(settings.MaskMode, "--mask-mode");
         using var masker = new MaskerRun(settings.Masker).Load(device);
         var (classifier, _) = AttackedModel.LoadClassifier(settings.Model, device);
         using var _classifier = classifier;

@@ -110,30 +110,12 @@ public class ReproduceSettings : DeviceSettings
         if (TestLimit is int testLimit) p = p with { TestLimit = testLimit };
         if (Batch is int batch) p = p with { BatchSize = batch };
         if (LearningRate is double lr) p = p with { LearningRate = lr };
-        if (Schedule is not null)
-            p = p with
-            {
-                Schedule = Schedule.ToLowerInvariant() switch
-                {
-                    "multistep" => Training.LearningRateSchedule.Multistep,
-                    "cosine" => Training.LearningRateSchedule.Cosine,
-                    _ => throw new MaskbenchException($"--schedule {Schedule}: expected multistep or cosine"),
-                },
-            };
+        if (Schedule is not null) p = p with { Schedule = OptionChoice.Parse<Training.LearningRateSchedule>(Schedule, "--schedule") };
         if (TrainSteps is int trainSteps) p = p with { TrainSteps = trainSteps };
         if (EpsWarmup is int warmup) p = p with { TrainEpsilonWarmup = warmup };
         if (PgdSteps is int pgdSteps) p = p with { PgdSteps = pgdSteps };
         if (Restarts is int restarts) p = p with { Restarts = restarts };
-        if (Precision is not null)
-            p = p with
-            {
-                Precision = Precision.ToLowerInvariant() switch
-                {
-                    "fp32" => Attacks.Precision.Fp32,
-                    "bf16" => Attacks.Precision.Bf16,
-                    _ => throw new MaskbenchException($"--precision {Precision}: expected fp32 or bf16"),
-                },
-            };
+        if (Precision is not null) p = p with { Precision = OptionChoice.Parse<Attacks.Precision>(Precision, "--precision") };
         if (Seeds is int seeds) p = p with { Seeds = seeds };
         return p.Validated();
     }

@@ -166,14 +166,14 @@ sealed class TrainSettings : DeviceSettings
     /// <summary>What <see cref="Trainer"/> receives as its options (the dataset then sets the flip augmentation).</summary>
     public TrainingOptions Options() => new()
     {
-        Mode = ParseEnum<TrainingMode>(Mode, "--mode"),
+        Mode = OptionChoice.Parse<TrainingMode>(Mode, "--mode"),
         Epochs = Epochs, BatchSize = Batch, LearningRate = Lr,
-        Schedule = ParseEnum<LearningRateSchedule>(Schedule, "--schedule"),
+        Schedule = OptionChoice.Parse<LearningRateSchedule>(Schedule, "--schedule"),
         Epsilon = ParseFraction(Eps, "--eps"), EpsilonWarmupEpochs = EpsWarmup, Steps = Steps,
         StepSize = ParseFraction(StepSize, "--step-size"), FreeReplays = FreeReplays,
         Seed = Seed, Masked = Masked, LimitTrain = LimitTrain,
         ValidationCount = Val, ValidationSteps = ValSteps,
-        Precision = ParseEnum<Maskbench.Attacks.Precision>(Precision, "--precision"),
+        Precision = OptionChoice.Parse<Maskbench.Attacks.Precision>(Precision, "--precision"),
         Joint = JointOptions(),
     };
 
@@ -193,24 +193,13 @@ sealed class TrainSettings : DeviceSettings
         {
             SegmentationWeight = SegmentationWeight ?? joint.SegmentationWeight,
             MaskerLearningRate = MaskerLr ?? joint.MaskerLearningRate,
-            Mask = JointMask?.ToLowerInvariant() switch
-            {
-                null => joint.Mask,
-                "threshold" => Maskbench.Attacks.MaskMode.Threshold,
-                "soft" => Maskbench.Attacks.MaskMode.Soft,
-                _ => throw new MaskbenchException($"--joint-mask {JointMask}: expected threshold or soft"),
-            },
+            Mask = JointMask is null ? joint.Mask : OptionChoice.Parse<Maskbench.Attacks.MaskMode>(JointMask, "--joint-mask"),
         };
     }
 
     static double ParseFraction(string text, string option) =>
         Fraction.TryParse(text, out double value) ? value
             : throw new MaskbenchException($"{option} {text}: expected a number such as 0.031 or a fraction such as 8/255");
-
-    static T ParseEnum<T>(string text, string option) where T : struct, Enum =>
-        Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value)
-            ? value
-            : throw new MaskbenchException($"{option} {text}: expected one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 }
 
 /// <summary>`maskbench train`: reads the dataset, then hands everything to <see cref="Trainer"/>.</summary>
