@@ -119,8 +119,11 @@ internal static class Layouts
 {
     public static Tensor To(Tensor t, TensorLayout layout) => layout switch
     {
-        TensorLayout.ChannelsLast => ConvolutionShape.LayoutOf(t) == TensorLayout.ChannelsLast ? t : t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2),
-        TensorLayout.Contiguous => t.contiguous(),
+        // An NHWC buffer viewed as NCHW: permuting, copying and permuting back would keep NCHW strides for one channel.
+        TensorLayout.ChannelsLast => ConvolutionShape.LayoutOf(t) == TensorLayout.ChannelsLast ? t
+            : empty([t.shape[0], t.shape[2], t.shape[3], t.shape[1]], t.dtype, t.device).permute(0, 3, 1, 2).copy_(t),
+        // An NHWC tensor with one channel counts as contiguous to libtorch's contiguous(), which then keeps its strides.
+        TensorLayout.Contiguous => ConvolutionShape.LayoutOf(t) == TensorLayout.ChannelsLast ? empty(t.shape, t.dtype, t.device).copy_(t) : t.contiguous(),
         _ => t,
     };
 }

@@ -55,12 +55,34 @@ public readonly record struct ConvolutionShape(
         _ => type.ToString().ToLowerInvariant(),
     };
 
+    /// <summary>
+    /// The layout libtorch's convolution sees. It picks its kernels' memory format from the strides (ATen's
+    /// <c>suggest_memory_format</c>), which tells an NHWC tensor from an NCHW one even where both count as contiguous
+    /// because a dimension has size 1 (one input channel, a 1×1 map): so must the shape key, or a probe would check
+    /// another kernel than the call runs.
+    /// </summary>
     public static TensorLayout LayoutOf(Tensor t)
     {
-        if (t.is_contiguous()) return TensorLayout.Contiguous;
-        var s = t.stride();
-        long c = t.shape[1], h = t.shape[2], w = t.shape[3];
-        return s[1] == 1 && s[3] == c && s[2] == w * c && s[0] == h * w * c ? TensorLayout.ChannelsLast : TensorLayout.Strided;
+        if (t.dim() == 4 && StridesLikeChannelsLast(t.shape, t.stride())) return TensorLayout.ChannelsLast;
+        return t.is_contiguous() ? TensorLayout.Contiguous : TensorLayout.Strided;
+    }
+
+    /// <summary>
+    /// c10's <c>is_channels_last_strides_2d_s4</c>: the strides, visited in the order C, W, H, N, never decrease, each
+    /// at least the previous one times its size (size-1 dimensions skipped); ties fall back to NCHW.
+    /// </summary>
+    internal static bool StridesLikeChannelsLast(long[] sizes, long[] strides)
+    {
+        if (strides[1] == 0) return false;
+        long min = 0;
+        foreach (int d in (int[])[1, 3, 2, 0])
+        {
+            if (sizes[d] == 0 || strides[d] < min) return false;
+            if (d == 0 && min == strides[1]) return false;
+            min = strides[d];
+            if (sizes[d] > 1) min *= sizes[d];
+        }
+        return true;
     }
 
     /// <summary>One line: "float32 nhwc/ohwi n2+ 3→8 32x32 k3x3 s1 p1 bias, 2 threads".</summary>
