@@ -48,7 +48,9 @@ public static class KernelChecks
 
     static readonly object Gate = new();
     static readonly ConcurrentDictionary<(ConvolutionShape, KernelPolicy, SimulatedKernelFault), KernelVerdict> Decided = new();
-    static readonly List<KernelRecord> Recorders = [];
+    // The records open in this logical flow of control (a thread, and the tasks it starts): a computation's verdicts reach
+    // the records of the computation that opened them, never those of another running beside it in the same process.
+    static readonly AsyncLocal<System.Collections.Immutable.ImmutableList<KernelRecord>?> Recorders = new();
     static VerdictCache? _cache;
     static SimulatedKernelFault _fault = SimulatedFaults.FromEnvironment();
     static string _cacheDirectory = DefaultCacheDirectory();
@@ -145,24 +147,27 @@ public static class KernelChecks
             .Take(6).ToList();
     }
 
-    /// <summary>Starts recording the verdicts that convolutions use until the record is disposed (records nest and may overlap).</summary>
+    /// <summary>
+    /// Starts recording the verdicts that convolutions in this flow of control (this thread and the tasks it starts)
+    /// use until the record is disposed (records nest and may overlap).
+    /// </summary>
     public static KernelRecord Record()
     {
         var record = new KernelRecord();
-        lock (Recorders) Recorders.Add(record);
+        Recorders.Value = (Recorders.Value ?? []).Add(record);
         return record;
     }
 
     internal static void Forget(KernelRecord record)
     {
-        lock (Recorders) Recorders.Remove(record);
+        if (Recorders.Value is { } open) Recorders.Value = open.Remove(record);
     }
 
-    /// <summary>Notes that a computation used <paramref name="verdict"/>, for every open record.</summary>
+    /// <summary>Notes that a computation used <paramref name="verdict"/>, for every record open in its flow of control.</summary>
     public static void NoteUse(KernelVerdict verdict)
     {
-        lock (Recorders)
-            foreach (var record in Recorders) record.Add(verdict);
+        if (Recorders.Value is not { } open) return;
+        foreach (var record in open) record.Add(verdict);
     }
 
     static string DefaultCacheDirectory()
