@@ -120,6 +120,11 @@ public class ReproduceSettings : DeviceSettings
         return p.Validated();
     }
 
+    [CommandOption("--masker <DIR>")]
+    [Description("A trained masker (train-masker): adds the predicted-mask models, trained naturally and adversarially on its predictions "
+        + "and attacked as the deployed pipeline (natural accuracy and PGD through the clean image's mask; the masker's SHA-256 is part of their keys).")]
+    public string? Masker { get; init; }
+
     [CommandOption("--force")]
     [Description("Run in an --out folder that holds another grid's plan.json, replacing its plan, results.json and report (cached cells are kept).")]
     public bool? Force { get; init; }   // bool?: a plain bool flag is not bound on a branch's default command
@@ -142,7 +147,7 @@ sealed class ReproduceCommand : Command<ReproduceSettings>
         var profile = settings.ResolveProfile();
         if (settings.PrintPlan == true)
         {
-            var plan = Reproduction.PlanFor(settings.Data, profile);
+            var plan = Reproduction.PlanFor(settings.Data, profile, masker: settings.Masker);
             // Plain lines (no wrapping, no markup), one setting each, for people and scripts alike.
             foreach (var (name, value) in plan.Profile.Describe()) Console.Out.WriteLine($"{name,-22} {value}");
             Console.Out.WriteLine($"{"dataset",-22} {plan.DatasetName} ({plan.DatasetPath}, manifest {plan.DatasetSha256[..12]})");
@@ -152,13 +157,13 @@ sealed class ReproduceCommand : Command<ReproduceSettings>
         }
         if (settings.List)
         {
-            var plan = Reproduction.PlanFor(settings.Data, profile);
+            var plan = Reproduction.PlanFor(settings.Data, profile, masker: settings.Masker);
             for (int i = 0; i < plan.Cells.Count; i++) AnsiConsole.WriteLine($"{i,4}  {plan.Cells[i].Id}");
             return 0;
         }
         var device = TorchRuntime.SelectDevice(settings.Device);
         var outcome = ConsoleProgress.Run(settings, sink => Reproduction.Run(settings.Data, settings.Out, profile, null,
-            CellSelection.Parse(settings.Cells), device, sink, settings.Force == true));
+            CellSelection.Parse(settings.Cells), device, sink, settings.Force == true, settings.Masker));
         ReportSummary.Print(outcome.Results, outcome.Executed, outcome.Reused, outcome.ReportPath);
         return 0;
     }

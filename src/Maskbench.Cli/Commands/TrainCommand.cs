@@ -1,3 +1,4 @@
+using Maskbench.Masks.Sources;
 using System.ComponentModel;
 using System.Security.Cryptography;
 using Maskbench.Attacks;
@@ -218,8 +219,7 @@ sealed class TrainCommand : Command<TrainSettings>
         if (options.Joint is null && settings.Masker is not null)
         {
             if (!settings.Masked) throw new MaskbenchException("--masker replaces the dataset's masks, so it needs --masked");
-            using var masker = new MaskerRun(settings.Masker).Load(device);
-            data = MaskerEvaluation.WithPredictedMasks(masker, data, device);
+            data = new MaskSource.Predicted(settings.Masker).ForTraining(data, device);
         }
         string manifestPath = Path.Combine(settings.Data, DatasetStore.ManifestFile);
         var identity = new DatasetIdentity(Path.GetFullPath(settings.Data),

@@ -32,9 +32,18 @@ public sealed class AttackedModel(string description, Func<TensorBatch, Tensor?,
     /// <summary>The target for <paramref name="batch"/>.</summary>
     public IAttackTarget TargetFor(TensorBatch batch) => targetFor(batch, Input.ForEvaluation(batch));
 
-    /// <summary>A TorchSharp module that sees x ⊙ the masks of <paramref name="input"/>.</summary>
-    public static AttackedModel FromModule(nn.Module<Tensor, Tensor> model, MaskSource input, string description) =>
-        new(description, (_, masks) => new ModuleTarget(model, masks), input);
+    /// <summary>
+    /// A TorchSharp module that sees x ⊙ the masks of <paramref name="input"/>. Behind a masker
+    /// (<see cref="MaskSource.Predicted"/>) the model is the deployed pipeline: its mask is recomputed from each input it
+    /// judges, attacked (the non-adaptive attack of <see cref="Pipeline.PipelineAttack.NonAdaptive"/>) through the
+    /// clean image's thresholded mask held fixed.
+    /// </summary>
+    public static AttackedModel FromModule(nn.Module<Tensor, Tensor> model, MaskSource input, string description) => input switch
+    {
+        MaskSource.Predicted predicted => new(description, (batch, _) => new PredictedMaskTarget(predicted.Masker(batch.Images.device),
+            new ModuleTarget(model), MaskMode.Threshold, GradientPath.FixedCleanMask, batch.Images), input),
+        _ => new(description, (_, masks) => new ModuleTarget(model, masks), input),
+    };
 
     /// <summary>A TorchSharp module; with <paramref name="maskedInput"/> it sees x ⊙ the dataset's foreground mask.</summary>
     public static AttackedModel FromModule(nn.Module<Tensor, Tensor> model, bool maskedInput, string description) =>

@@ -79,8 +79,8 @@ public static class RobustnessEvaluator
             using var _ = batch;
             var inputMasks = model.Input.ForEvaluation(batch);
             var target = model.TargetFor(batch, inputMasks);
-            // The foreground is said explicitly: the mask the model sees, or the dataset's for a model that sees none.
-            var mask = options.Region == ThreatRegion.Foreground ? (model.Input.MasksInput ? inputMasks : model.Foreground.ForEvaluation(batch)) : null;
+            // The model's foreground is said explicitly: the mask the model sees, or the dataset's for a model that sees none.
+            var mask = options.Region.Mask(inputMasks ?? model.Foreground.ForEvaluation(batch)!, batch.Masks);
             // One clean pass per batch, shared by every ε's attack.
             Tensor cleanLogits;
             using (target.Prepare(Precision.Fp32))

@@ -36,7 +36,7 @@ public static class PredictedMaskStage
         public double Epsilon { get; init; } = ExperimentProfile.PaperEpsilon;
         public int TestLimit { get; init; }
         public int Seed { get; init; }
-        public PipelineThreatRegion Region { get; init; } = PipelineThreatRegion.PredictedForeground;
+        public ThreatRegion Region { get; init; } = ThreatRegion.Foreground;
     }
 
     public const string Folder = "predicted-masks";
@@ -66,7 +66,7 @@ public static class PredictedMaskStage
             Masker = $"{info.Spec.Description}, {info.Parameters:N0} parameters, {info.Options.Epochs} epochs ({info.Options.Mode.ToString().ToLowerInvariant()})",
             MaskerIoU = [info.Test!.Clean.Mean, info.Test.Clean.Low, info.Test.Clean.High],
             Threat = string.Create(CultureInfo.InvariantCulture,
-                $"Threat: L∞ ε = {settings.Epsilon * 255:0.##}/255, PGD with {settings.Steps} steps per attack; base region {settings.Region} ")
+                $"Threat: L∞ ε = {settings.Epsilon * 255:0.##}/255, PGD with {settings.Steps} steps per attack; base region {settings.Region.Spelling()} ")
                 + "(the non-adaptive, end-to-end and BPDA attacks), extended by the mask-growth attack, the whole image for the full-image attack.",
         };
         foreach (var (training, letter) in new[] { (GridModel.Natural, "N"), (GridModel.Adversarial, "A") })

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Maskbench.Attacks;
 using Maskbench.Data;
 using Maskbench.Evaluation.Pipeline;
 using Maskbench.Masks.Learned;
@@ -50,12 +51,12 @@ public class LearnedMaskCliTests
         Assert.Contains("--masked", stderr);
 
         (code, stdout, stderr) = CliProcess.Run("attack-pipeline", "--model", dir["predicted"], "--masker", dir["masker"], "--data", dir["data"],
-            "--mask-mode", "soft", "--region", "full", "--attacks", "non-adaptive,end-to-end", "--eps", "2/255", "--steps", "2", "--limit", "12",
+            "--mask-mode", "soft", "--threat", "full", "--attacks", "non-adaptive,end-to-end", "--eps", "2/255", "--steps", "2", "--limit", "12",
             "--batch", "5", "--seed", "4", "--out", dir["pipeline.json"], "--examples", dir["grid.png"], "--threads", "1");
         Assert.True(code == 0, stderr + stdout);
         Assert.Contains("worst case per example", stdout);
         var report = JsonSerializer.Deserialize<PipelineReport>(File.ReadAllText(dir["pipeline.json"]), JsonFormat.Options)!;
-        Assert.Equal(("soft", "FullImage", 2.0 / 255, 2, 12), (report.MaskMode, report.Region, report.Epsilon, report.Steps, report.Natural.Count));
+        Assert.Equal(("soft", ThreatRegion.Full, 2.0 / 255, 2, 12), (report.MaskMode, report.Region, report.Epsilon, report.Steps, report.Natural.Count));
         Assert.Equal([PipelineAttack.NonAdaptive, PipelineAttack.EndToEnd], report.Attacks.Select(a => a.Attack));
         Assert.True(new FileInfo(dir["grid.png"]).Length > 0);
 

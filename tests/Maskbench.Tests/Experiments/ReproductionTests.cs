@@ -1,5 +1,6 @@
 using Maskbench.Data;
 using Maskbench.Experiments;
+using Maskbench.Masks.Sources;
 using Maskbench.Progress;
 using Maskbench.Tests.Support;
 using static TorchSharp.torch;
@@ -73,6 +74,64 @@ public class ReproductionTests
         var second = Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.All, CPU, NullProgress.Instance);
         Assert.Equal(0, second.Executed);
         Assert.Equal(File.ReadAllText(tmp["out/results.json"]), second.Results.ToJson());
+    }
+
+    /// <summary>
+    /// reproduce with a masker: the plan gains the two predicted-mask models (and keeps every other cell as it was),
+    /// their keys carry the masker's weights hash, they train on its predictions, and their natural accuracy is the
+    /// deployed pipeline's, classifier(x ⊙ 1[σ(masker(x)) ≥ ½]), recomputed here from the checkpoint and the masker.
+    /// </summary>
+    [Fact]
+    public void A_masker_adds_predicted_mask_models_evaluated_as_the_deployed_pipeline()
+    {
+        TorchSharp.torch.set_num_threads(1);
+        using var tmp = new TempFolder();
+        WriteDataset(tmp["data"]);
+        Maskbench.Masks.Learned.MaskerTraining.Run(tmp["data"], tmp["masker"],
+            new Maskbench.Masks.Learned.MaskerTrainingOptions { Epochs = 3, BatchSize = 16, LearningRate = 5e-3, Seed = 1, Augment = false },
+            baseWidth: 4, depth: 2, attackEpsilon: null, attackSteps: 0, CPU, NullProgress.Instance);
+
+        var without = Reproduction.PlanFor(tmp["data"], Tiny);
+        var plan = Reproduction.PlanFor(tmp["data"], Tiny, masker: tmp["masker"]);
+        Assert.Equal(without.Cells.Select(c => (c.Id, string.Join('\n', c.Parameters()))), plan.Cells.Where(c => c.Model.Mask is not MaskSource.Predicted).Select(c => (c.Id, string.Join('\n', c.Parameters()))));
+        var predicted = plan.Cells.Where(c => c.Model.Mask is MaskSource.Predicted).Select(c => c.Id).Order().ToArray();
+        Assert.Equal(["eval/adversarial-predicted-mask/natural", "eval/adversarial-predicted-mask/pgd", "eval/natural-predicted-mask/natural",
+            "eval/natural-predicted-mask/pgd", "train/adversarial-predicted-mask", "train/natural-predicted-mask"], predicted);
+        string weightsSha = CellKey.FileSha256(new Maskbench.Masks.Learned.MaskerRun(tmp["masker"]).WeightsPath);
+        Assert.All(plan.Cells.Where(c => c.Model.Mask is MaskSource.Predicted), c => Assert.Equal(weightsSha, c.Parameters()["mask.maskerWeightsSha256"]));
+
+        var outcome = Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.Parse("*predicted-mask*"), CPU, NullProgress.Instance,
+            masker: tmp["masker"]);
+        Assert.Equal(6, outcome.Executed);
+        var r = outcome.Results;
+        foreach (string id in new[] { "natural-predicted-mask", "adversarial-predicted-mask" })
+        {
+            var m = r.Models.Single(x => x.Id == id);
+            Assert.Equal(MaskKind.Predicted, m.Mask);
+            Assert.True(m.Pgd <= m.Natural, $"{id}: PGD {m.Pgd} above natural {m.Natural}");
+            Assert.Contains(r.Table4, t => t.Row == $"predicted-mask-{(m.Training == "natural" ? "N" : "A")}" && t.Natural == m.Natural);
+
+            // The oracle: the run's checkpoint behind the masker's thresholded mask of each clean test image.
+            var cell = new CellStore(tmp["out"]).All().Single(c => c.Kind == CellSpec.Train && c.Id == $"train/{id}");
+            var (classifier, _) = Maskbench.Evaluation.AttackedModel.LoadClassifier(Path.Combine(tmp["out"], cell.Training!.Checkpoint), CPU);
+            using var _ = classifier;
+            using var dataset = DatasetStore.Open(tmp["data"]);
+            using var batch = Maskbench.Batching.DatasetBatches.Gather(dataset.Split("test"), Enumerable.Range(0, 24).ToArray(), CPU);
+            var masker = new MaskSource.Predicted(tmp["masker"]).Masker(CPU);
+            using var noGrad = no_grad();
+            var hard = masker.SoftMask(batch.Images).ge(0.5).to_type(ScalarType.Float32);
+            long correct = classifier.call(batch.Images * hard).argmax(1).eq(batch.Labels).sum().item<long>();
+            Assert.Equal(Math.Round(100.0 * correct / 24, 2), Math.Round(m.Natural!.Value, 2));
+
+            // What the attacks meet is the deployed pipeline: an input's logits come from its own predicted mask.
+            var target = Maskbench.Evaluation.AttackedModel.FromModule(classifier, new MaskSource.Predicted(tmp["masker"]), id).TargetFor(batch);
+            var moved = (batch.Images + 0.3 * rand_like(batch.Images) - 0.15).clamp(0, 1);
+            var movedMask = masker.SoftMask(moved).ge(0.5).to_type(ScalarType.Float32);
+            Assert.False(movedMask.eq(hard).all().item<bool>(), "the perturbation should move some predicted mask");
+            using (target.Prepare(Maskbench.Attacks.Precision.Fp32))
+                Assert.True(target.Logits(moved).allclose(classifier.call(moved * movedMask), rtol: 1e-4, atol: 1e-4));
+        }
+        Assert.Contains("predicted-mask-A", File.ReadAllText(tmp["out/report.md"]));
     }
 
     /// <summary>

@@ -56,12 +56,8 @@ public static class PipelineEvaluator
             }
             naturalCorrect += (int)cleanLogits.argmax(1).eq(batch.Labels).sum().item<long>();
             cleanIoU.AddRange(MaskIoU.PerImage(cleanHard, batch.Masks));
-            Tensor? baseRegion = options.Region switch
-            {
-                PipelineThreatRegion.PredictedForeground => cleanHard,
-                PipelineThreatRegion.TrueForeground => batch.Masks,
-                _ => null,
-            };
+            // The pipeline's own foreground is the defender's mask of the clean image.
+            var baseRegion = options.Region.Mask(cleanHard, batch.Masks);
             var decidedBy = new PipelineAttack?[n];
             Tensor? decidingInputs = null;
             // The non-adaptive attack's outcome: each adaptive attack includes it (Tramèr et al. 2020: an adaptive attack
@@ -108,7 +104,7 @@ public static class PipelineEvaluator
         return new PipelineReport
         {
             MaskMode = mode.ToString().ToLowerInvariant(),
-            Region = options.Region.ToString(),
+            Region = options.Region,
             Epsilon = options.Epsilon,
             Steps = options.Steps,
             Natural = AccuracyInterval.Of(naturalCorrect, count),

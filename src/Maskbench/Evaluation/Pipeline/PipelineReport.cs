@@ -1,3 +1,4 @@
+using Maskbench.Attacks;
 using Maskbench.Masks.Learned;
 
 namespace Maskbench.Evaluation.Pipeline;
@@ -16,7 +17,7 @@ public sealed record PipelineExample(int Index, long Label, PipelineAttack? Fool
 public sealed record PipelineReport
 {
     public required string MaskMode { get; init; }
-    public required string Region { get; init; }
+    public required ThreatRegion Region { get; init; }
     public required double Epsilon { get; init; }
     public required int Steps { get; init; }
     public required AccuracyInterval Natural { get; init; }
