@@ -15,7 +15,8 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
     public sealed class Settings : DeviceSettings
     {
         [CommandOption("--model <RUN>")]
-        [Description("The model: a training run folder (or a .ckpt file in one), a folder of exported weights (model.json, model.safetensors), or a TorchScript .pt file taking N x 3 x S x S inputs in [[0,1]].")]
+        [Description("The model: a training run folder (or a .ckpt file in one), a folder of exported weights (model.json, model.safetensors), or a "
+            + "TorchScript .pt file taking N x 3 x S x S inputs in [[0,1]].")]
         public string Model { get; init; } = "";
 
         [CommandOption("--data <DATASET>")]
@@ -99,7 +100,8 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         public string? Out { get; init; }
 
         [CommandOption("--save-adversarial <FILE.npy>")]
-        [Description("Write each example's final adversarial image as FILE.npy (N x S x S x 3, the dataset store's layout) and its record (index, label, prediction, fooled, step, margin, ε) as FILE.records.json.")]
+        [Description("Write each example's final adversarial image as FILE.npy (N x S x S x 3, the dataset store's layout) and its record (index, "
+            + "label, prediction, fooled, step, margin, ε) as FILE.records.json.")]
         public string? SaveAdversarial { get; init; }
 
         [CommandOption("--adversarial-dtype <TYPE>")]
@@ -173,7 +175,8 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         var attack = AttackRegistry.Create(request);
         var options = settings.Evaluation(model.Input.MasksInput, device);
         using var adversarial = settings.SaveAdversarial is null ? null : new AdversarialExampleWriter(settings.SaveAdversarial, pixels);
-        var report = ConsoleProgress.Run(settings, sink => RobustnessEvaluator.Evaluate(split, settings.Split, model, attack, options, sink, request.Precision, request.Seed, adversarial));
+        var report = ConsoleProgress.Run(settings, sink => RobustnessEvaluator.Evaluate(split, settings.Split, model, attack, options, sink,
+            request.Precision, request.Seed, adversarial));
         report.Settings["data"] = settings.Data;
         report.Settings["model"] = settings.Model;
         report.Settings["steps"] = settings.Steps?.ToString() ?? "default";
@@ -182,12 +185,14 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         report.Settings["randomStart"] = (!settings.NoRandomStart).ToString();
         report.Settings["earlyStop"] = (!settings.NoEarlyStop).ToString();
 
-        var table = new Table().Title($"[bold]{Markup.Escape(report.Attack)}[/] on {Markup.Escape(report.Split)} ({report.Count} images, {report.Threat} threat, {report.Norm})")
+        var table = new Table().Title($"[bold]{Markup.Escape(report.Attack)}[/] on {Markup.Escape(report.Split)} ({report.Count} images, "
+            + $"{report.Threat} threat, {report.Norm})")
             .AddColumn("ε").AddColumn(new TableColumn("robust accuracy").RightAligned())
             .AddColumn(new TableColumn("gradients").RightAligned()).AddColumn(new TableColumn("seconds").RightAligned());
         table.AddRow("natural", report.NaturalAccuracy.ToString("P2"), "", "");
         foreach (var s in report.Sweep)
-            table.AddRow($"{s.Epsilon:0.#####} ({s.Epsilon * 255:0.##}/255)", s.RobustAccuracy.ToString("P2"), s.GradientEvaluations.ToString("N0"), s.Seconds.ToString("0.0"));
+            table.AddRow($"{s.Epsilon:0.#####} ({s.Epsilon * 255:0.##}/255)", s.RobustAccuracy.ToString("P2"), s.GradientEvaluations.ToString("N0"),
+                s.Seconds.ToString("0.0"));
         AnsiConsole.Write(table);
         if (report.Kernels is { } kernels) AnsiConsole.MarkupLine($"kernels: {Markup.Escape(kernels.Summary)}");
         if (adversarial is not null)

@@ -123,23 +123,28 @@ sealed class AttackPipelineCommand : Command<AttackPipelineSettings>
         var (classifier, _) = AttackedModel.LoadClassifier(settings.Model, device);
         using var _classifier = classifier;
         if (classifier.Spec.Channels != masker.Spec.Channels)
-            throw new MaskbenchException($"{settings.Model}: the classifier takes {classifier.Spec.Channels}-channel images, the masker {masker.Spec.Channels}-channel ones; the pipeline feeds both the same image");
+            throw new MaskbenchException($"{settings.Model}: the classifier takes {classifier.Spec.Channels}-channel images, the masker "
+                + $"{masker.Spec.Channels}-channel ones; the pipeline feeds both the same image");
         using var dataset = DatasetStore.Open(settings.Data);
         if (!dataset.HasSplit(settings.Split))
             throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}'; it has {string.Join(", ", dataset.SplitNames)}");
         var data = dataset.Split(settings.Split).Load();
         if (data.ImageSize != masker.Spec.InputSize)
-            throw new MaskbenchException($"{settings.Masker}: the masker takes {masker.Spec.InputSize}x{masker.Spec.InputSize} images, {settings.Data} has {data.ImageSize}x{data.ImageSize}");
-        var report = ConsoleProgress.Run(settings, sink => PipelineEvaluator.Evaluate(masker, new ModuleTarget(classifier), mode, data, options, sink));
+            throw new MaskbenchException($"{settings.Masker}: the masker takes {masker.Spec.InputSize}x{masker.Spec.InputSize} images, "
+                + $"{settings.Data} has {data.ImageSize}x{data.ImageSize}");
+        var report = ConsoleProgress.Run(settings, sink => PipelineEvaluator.Evaluate(masker, new ModuleTarget(classifier), mode, data,
+            options, sink));
         Console.WriteLine($"pipeline: {settings.Masker} ({mode.ToString().ToLowerInvariant()} mask) -> {settings.Model}; "
-            + $"{report.Natural.Count} examples of {settings.Split}, L∞ ε = {options.Epsilon:G4}, {options.Steps} steps, threat region {options.Region.Spelling()}");
+            + $"{report.Natural.Count} examples of {settings.Split}, L∞ ε = {options.Epsilon:G4}, {options.Steps} steps, threat region "
+            + $"{options.Region.Spelling()}");
         Console.WriteLine($"clean mask IoU against the dataset's masks: {report.CleanMaskIoU}");
         Console.WriteLine($"natural accuracy: {report.Natural}");
         foreach (var a in report.Attacks)
             Console.WriteLine($"  {PredictedMaskStage.AttackName(a.Attack),-52} {a.Robust}   mask IoU {a.MaskIoU.Mean:F3}");
         Console.WriteLine($"robust accuracy (worst case per example): {report.WorstCase}");
         if (settings.Out is not null) AtomicFile.WriteAllText(settings.Out, JsonSerializer.Serialize(report, JsonFormat.Options));
-        if (settings.Examples is not null && report.Examples.Count > 0) AtomicFile.WriteAllBytes(settings.Examples, PredictedMaskStage.ExampleGrid(report));
+        if (settings.Examples is not null && report.Examples.Count > 0) AtomicFile.WriteAllBytes(settings.Examples,
+            PredictedMaskStage.ExampleGrid(report));
         return 0;
     }
 }

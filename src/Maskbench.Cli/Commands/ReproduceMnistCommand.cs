@@ -66,9 +66,11 @@ sealed class ReproduceMnistCommand : Command<ReproduceMnistSettings>
         if (string.IsNullOrWhiteSpace(settings.Out)) throw new MaskbenchException("--out is required");
         var device = TorchRuntime.SelectDevice(settings.Device);
         var options = settings.Options();
-        var results = ConsoleProgress.Run(settings, sink => MnistBaseline.Run(settings.Idx, options, Path.Combine(settings.Out, "run"), device, sink));
+        var results = ConsoleProgress.Run(settings, sink => MnistBaseline.Run(settings.Idx, options, Path.Combine(settings.Out, "run"),
+            device, sink));
         string report = results.WriteReport(settings.Out);
-        var table = new Table().AddColumns(["model and attack", "natural %", .. results.Epsilons.Select(e => $"ε={e.ToString(CultureInfo.InvariantCulture)} %")]);
+        var table = new Table().AddColumns(["model and attack", "natural %",
+            .. results.Epsilons.Select(e => $"ε={e.ToString(CultureInfo.InvariantCulture)} %")]);
         foreach (var row in results.Rows)
             table.AddRow([row.Model, F(row.Natural), .. row.Robust.Select(p => F(p.Accuracy))]);
         AnsiConsole.Write(table);

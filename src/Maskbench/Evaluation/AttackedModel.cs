@@ -177,13 +177,15 @@ internal sealed class ScriptedClassifier : nn.Module<Tensor, Tensor>, IChecksOwn
         {
             if (_verdicts.TryGetValue((subject, policy), out var known)) return known;
             var dtype = input.dtype;
-            var direct = WholeModelProbe.Run(x => _script.call(x.to_type(dtype)).to_type(ScalarType.Float32), x => Float64Copy().call(x), batch, input.shape[1], input.shape[2], input.shape[3],
+            var direct = WholeModelProbe.Run(x => _script.call(x.to_type(dtype)).to_type(ScalarType.Float32), x => Float64Copy().call(x), batch,
+                input.shape[1], input.shape[2], input.shape[3],
                 dtype == ScalarType.Float32 ? WholeModelProbe.Tolerance : WholeModelProbe.LowPrecisionTolerance);
             KernelVerdict verdict;
             if (policy == KernelPolicy.Auto && direct.Passed) verdict = new(subject, direct, ConvolutionRoute.Direct.Instance, direct);
             else
             {
-                var float64 = WholeModelProbe.Run(x => Float64Copy().call(x.to_type(ScalarType.Float64)).to_type(ScalarType.Float32), x => Float64Copy().call(x), batch, input.shape[1], input.shape[2], input.shape[3]);
+                var float64 = WholeModelProbe.Run(x => Float64Copy().call(x.to_type(ScalarType.Float64)).to_type(ScalarType.Float32), x =>
+                    Float64Copy().call(x), batch, input.shape[1], input.shape[2], input.shape[3]);
                 verdict = new(subject, direct with { Route = "direct" }, ConvolutionRoute.Float64.Instance, float64 with { Route = "float64" });
             }
             _verdicts[(subject, policy)] = verdict;

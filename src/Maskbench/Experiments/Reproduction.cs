@@ -22,14 +22,16 @@ public static class Reproduction
             throw new MaskbenchException($"--arch {chosenArch}: unknown architecture; known: {string.Join(", ", Models.ModelFactory.Architectures)}");
         string manifestPath = Path.Combine(datasetFolder, DatasetStore.ManifestFile);
         if (!File.Exists(manifestPath))
-            throw new MaskbenchException($"{datasetFolder}: no {DatasetStore.ManifestFile} (build a dataset first, for example `maskbench build gtsrb`)");
+            throw new MaskbenchException($"{datasetFolder}: no {DatasetStore.ManifestFile} (build a dataset first, for example `maskbench build "
+                + "gtsrb`)");
         using var dataset = DatasetStore.Open(datasetFolder);
         var manifest = dataset.Manifest;
         var summary = new DatasetSummary
         {
             Name = manifest.Name, Sha256 = CellKey.FileSha256(manifestPath),
             // The folder name is the user's choice; the builder and source say which of the paper's datasets this is.
-            PaperName = PaperTable4.PaperNameOf($"{manifest.Name} {manifest.BuildParameters["builder"]} {manifest.Source}"), ClassNames = manifest.ClassNames.ToList(), ImageSize = manifest.ImageSize,
+            PaperName = PaperTable4.PaperNameOf($"{manifest.Name} {manifest.BuildParameters["builder"]} {manifest.Source}"),
+            ClassNames = manifest.ClassNames.ToList(), ImageSize = manifest.ImageSize,
             CountsPerSplit = manifest.Splits.OrderBy(s => s.Key == "train" ? 0 : s.Key == "test" ? 1 : 2).ThenBy(s => s.Key, StringComparer.Ordinal)
                 .ToDictionary(s => s.Key, s => s.Value.CountsPerClass.ToList()),
         };
@@ -44,7 +46,8 @@ public static class Reproduction
         if (!run.Exists) throw new MaskbenchException($"{masker}: no masker here (train one with `maskbench train-masker`)");
         var spec = run.ReadInfo().Spec;
         if (spec.InputSize != imageSize)
-            throw new MaskbenchException($"{masker}: the masker takes {spec.InputSize}x{spec.InputSize} images, the dataset has {imageSize}x{imageSize}");
+            throw new MaskbenchException($"{masker}: the masker takes {spec.InputSize}x{spec.InputSize} images, the dataset has "
+                + $"{imageSize}x{imageSize}");
     }
 
     /// <summary>

@@ -17,7 +17,9 @@ public abstract record ConvolutionRoute
     /// <summary>The weight and bias this route runs with (zero-padded or converted); differentiable in the originals.</summary>
     internal abstract (Tensor Weight, Tensor? Bias) PrepareWeights(Tensor weight, Tensor? bias);
 
-    /// <summary>The convolution of <paramref name="input"/> with prepared weights, cut back to <paramref name="outChannels"/>, in the input's dtype.</summary>
+    /// <summary>
+    /// The convolution of <paramref name="input"/> with prepared weights, cut back to <paramref name="outChannels"/>, in the input's dtype.
+    /// </summary>
     internal abstract Tensor Run(Tensor input, Tensor weight, Tensor? bias, long outChannels, ConvolutionGeometry geometry);
 
     public static ConvolutionRoute Parse(string name)
@@ -119,7 +121,8 @@ internal static class Layouts
 {
     public static Tensor To(Tensor t, TensorLayout layout) => layout switch
     {
-        TensorLayout.ChannelsLast => ConvolutionShape.LayoutOf(t) == TensorLayout.ChannelsLast ? t : t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2),
+        TensorLayout.ChannelsLast => ConvolutionShape.LayoutOf(t) == TensorLayout.ChannelsLast ? t : t.permute(0, 2, 3, 1).contiguous()
+            .permute(0, 3, 1, 2),
         TensorLayout.Contiguous => t.contiguous(),
         _ => t,
     };

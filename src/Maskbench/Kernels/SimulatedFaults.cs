@@ -44,7 +44,8 @@ internal static class SimulatedFaults
     public static Tensor Apply(Tensor output, Tensor input, Tensor weight, ConvolutionGeometry geometry)
     {
         // float64 convolutions do not run in oneDNN, so the fault (like the one seen) never touches them.
-        if (KernelChecks.Fault != SimulatedKernelFault.BackwardInput || input.dtype == ScalarType.Float64 || input.shape[0] < 2 || weight.shape[0] % 16 == 0) return output;
+        if (KernelChecks.Fault != SimulatedKernelFault.BackwardInput || input.dtype == ScalarType.Float64 || input.shape[0] < 2
+            || weight.shape[0] % 16 == 0) return output;
         using var scope = NewDisposeScope();
         using var other = weight.detach().roll(1, 0).mul(0.75);
         var z = nn.functional.conv2d(input, other, null, geometry.Strides, geometry.Paddings, geometry.Dilations, geometry.Groups);

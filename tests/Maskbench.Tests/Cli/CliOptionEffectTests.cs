@@ -19,9 +19,11 @@ public class CliOptionEffectTests
         Reproduce = ["reproduce", "--data", "ds"], Mnist = ["reproduce", "mnist"], Merge = ["merge", "dir", "--out", "o"],
         Demo = ["demo"], Report = ["report", "--results", "r.json"], BuildGtsrb = ["build", "gtsrb", "--src", "s", "--out", "o"],
         BuildCoco = ["build", "coco", "--annotations", "a.json", "--images", "i", "--split", "train", "--out", "o"],
-        MasksEvaluate = ["masks", "evaluate", "--src", "s"], MasksEvaluateDataset = ["masks", "evaluate", "--dataset", "ds", "--truth", "t"], SynthGtsrb = ["synth", "gtsrb", "--out", "o"], SynthCoco = ["synth", "coco", "--out", "o"],
+        MasksEvaluate = ["masks", "evaluate", "--src", "s"], MasksEvaluateDataset = ["masks", "evaluate", "--dataset", "ds", "--truth", "t"],
+        SynthGtsrb = ["synth", "gtsrb", "--out", "o"], SynthCoco = ["synth", "coco", "--out", "o"],
         CocoMasks = ["coco", "masks", "--annotations", "a.json", "--out", "o.txt"], Attack = ["attack", "--model", "m", "--data", "d"],
-        TrainMasker = ["train-masker", "--data", "d", "--out", "o"], AttackPipeline = ["attack-pipeline", "--model", "m", "--masker", "k", "--data", "d"],
+        TrainMasker = ["train-masker", "--data", "d", "--out", "o"],
+        AttackPipeline = ["attack-pipeline", "--model", "m", "--masker", "k", "--data", "d"],
         Train = ["train", "--data", "d", "--out", "o"], Export = ["export"], Import = ["import"];
 
     /// <summary>One invocation of every command of the registry, with the arguments it needs to bind.</summary>
@@ -84,7 +86,8 @@ public class CliOptionEffectTests
         foreach (var invocation in Invocations)
         {
             string[] Option(string name, string value) => equalsForm ? [$"{name}={value}"] : [name, value];
-            var (bound, _) = Bind([.. invocation, .. Option("--threads", "3"), .. Option("--kernel-route", "float64"), .. Option("--progress", "json"), "--verbose"]);
+            var (bound, _) = Bind([.. invocation, .. Option("--threads", "3"), .. Option("--kernel-route", "float64"),
+                .. Option("--progress", "json"), "--verbose"]);
             var settings = Assert.IsAssignableFrom<GlobalSettings>(bound);
             string what = string.Join(' ', invocation);
             Assert.True(settings.Threads == 3, what);
@@ -195,9 +198,12 @@ public class CliOptionEffectTests
         E<TrainSettings>(Train, "--val-steps", "2", s => s.Options().ValidationSteps, 2),
         E<TrainSettings>(Train, "--precision", "bf16", s => s.Options().Precision, Maskbench.Attacks.Precision.Bf16),
         E<TrainSettings>([.. Train, "--masked", "--masker", "k"], "--joint", null, s => s.Options().Joint?.Masker, "k"),
-        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--segmentation-weight", "0.5", s => s.Options().Joint!.SegmentationWeight, 0.5),
-        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--masker-lr", "0.001", s => s.Options().Joint!.MaskerLearningRate, 0.001),
-        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--joint-mask", "soft", s => s.Options().Joint!.Mask, Maskbench.Attacks.MaskMode.Soft),
+        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--segmentation-weight", "0.5", s =>
+            s.Options().Joint!.SegmentationWeight, 0.5),
+        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--masker-lr", "0.001", s =>
+            s.Options().Joint!.MaskerLearningRate, 0.001),
+        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--joint-mask", "soft", s => s.Options().Joint!.Mask,
+            Maskbench.Attacks.MaskMode.Soft),
         V(Train, "--data", "d2"), V(Train, "--out", "o2"), V(Train, "--split", "val"), V(Train, "--masker", "k"),
         V(Train, "--arch", "smallcnn"), V(Train, "--width", "0.5", 0.5), V(Train, "--resume", null),
         // build gtsrb: the builder's options.
@@ -248,7 +254,8 @@ public class CliOptionEffectTests
         E<AttackCommand.Settings>(Attack, "--no-early-stop", null, s => s.Request().EarlyStop, false),
         E<AttackCommand.Settings>(Attack, "--precision", "bf16", s => s.Request().Precision, Maskbench.Attacks.Precision.Bf16),
         E<AttackCommand.Settings>(Attack, "--eps", "4/255", s => Evaluation(s).Epsilons.Single(), 4 / 255.0),
-        E<AttackCommand.Settings>(Attack, "--eps-sweep", "0,2/255,4/255", s => string.Join('|', Evaluation(s).Epsilons.Select(e => Math.Round(e * 255, 9))), "0|2|4"),
+        E<AttackCommand.Settings>(Attack, "--eps-sweep", "0,2/255,4/255", s =>
+            string.Join('|', Evaluation(s).Epsilons.Select(e => Math.Round(e * 255, 9))), "0|2|4"),
         E<AttackCommand.Settings>(Attack, "--norm", "l2", s => Evaluation(s).Norm, Maskbench.Attacks.Norm.L2),
         E<AttackCommand.Settings>(Attack, "--threat", "true-foreground", s => Evaluation(s).Region, Maskbench.Attacks.ThreatRegion.TrueForeground),
         E<AttackCommand.Settings>(Attack, "--count", "9", s => Evaluation(s).Limit, 9),
@@ -266,14 +273,17 @@ public class CliOptionEffectTests
         E<AttackPipelineSettings>(AttackPipeline, "--attacks", "non-adaptive,bpda", s => Pipeline(s).Attacks is { } a ? string.Join('|', a) : null,
             "NonAdaptive|StraightThrough"),
         E<AttackPipelineSettings>(AttackPipeline, "--mask-mode", "soft", s => s.Mode(), Maskbench.Attacks.MaskMode.Soft),
-        V(AttackPipeline, "--model", "m2"), V(AttackPipeline, "--masker", "k2"), V(AttackPipeline, "--data", "d2"), V(AttackPipeline, "--split", "val"),
+        V(AttackPipeline, "--model", "m2"), V(AttackPipeline, "--masker", "k2"), V(AttackPipeline, "--data", "d2"),
+        V(AttackPipeline, "--split", "val"),
         V(AttackPipeline, "--out", "p.json"), V(AttackPipeline, "--examples", "g.png"),
         // Commands that pass their options on as given.
         V(Info, "--verify", null),
-        V(Preview, "--out", "p.png"), V(Preview, "--split", "test"), V(Preview, "--count", "7", 7), V(Preview, "--per-row", "3", 3), V(Preview, "--seed", "9", 9),
+        V(Preview, "--out", "p.png"), V(Preview, "--split", "test"), V(Preview, "--count", "7", 7), V(Preview, "--per-row", "3", 3),
+        V(Preview, "--seed", "9", 9),
         V(Bench, "--out", "b.json"), V(Bench, "--quick", null), V(Bench, "--list", null),
         V(Merge, "--out", "o2"), V(Demo, "--out", "o2"), V(Report, "--results", "q.json"), V(Report, "--out", "o2"),
-        V(MasksEvaluateDataset, "--dataset", "ds2"), V(MasksEvaluate, "--src", "s2"), V(MasksEvaluateDataset, "--truth", "t2"), V(MasksEvaluate, "--peer", "grabcut"),
+        V(MasksEvaluateDataset, "--dataset", "ds2"), V(MasksEvaluate, "--src", "s2"), V(MasksEvaluateDataset, "--truth", "t2"),
+        V(MasksEvaluate, "--peer", "grabcut"),
         V(MasksEvaluate, "--peer-iterations", "2", 2), V(MasksEvaluate, "--seed", "3", 3), V(MasksEvaluate, "--workers", "2", 2),
         V(MasksEvaluate, "--limit-per-class", "4", 4),
         V(SynthCoco, "--out", "o2"), V(SynthCoco, "--images", "5", 5), V(SynthCoco, "--seed", "6", 6),
@@ -323,8 +333,10 @@ public class CliOptionEffectTests
         foreach (var region in Enum.GetValues<Maskbench.Attacks.ThreatRegion>())
         {
             string spelling = Maskbench.Attacks.ThreatRegions.Spelling(region);
-            Assert.Equal(region, ((AttackCommand.Settings)Bind([.. Attack, $"--threat={spelling}"]).Settings).Evaluation(false, TorchSharp.torch.CPU).Region);
-            Assert.Equal(region, Pipeline((AttackPipelineSettings)Bind([.. AttackPipeline, "--threat", spelling.ToUpperInvariant()]).Settings).Region);
+            Assert.Equal(region, ((AttackCommand.Settings)Bind([.. Attack, $"--threat={spelling}"]).Settings)
+                .Evaluation(false, TorchSharp.torch.CPU).Region);
+            Assert.Equal(region, Pipeline((AttackPipelineSettings)Bind(
+                [.. AttackPipeline, "--threat", spelling.ToUpperInvariant()]).Settings).Region);
         }
         var badAttack = (AttackCommand.Settings)Bind([.. Attack, "--threat", "predicted"]).Settings;
         var e = Assert.Throws<MaskbenchException>(() => badAttack.Evaluation(false, TorchSharp.torch.CPU));
@@ -342,7 +354,9 @@ public class CliOptionEffectTests
             var settings = typeof(ReproduceMnistSettings);
             var property = OptionProperty(settings, option)!;
             string[] args = property.PropertyType == typeof(bool) || property.PropertyType == typeof(bool?)
-                ? ["reproduce", "mnist", option] : ["reproduce", "mnist", option, option == "--profile" ? "cpu" : option is "--schedule" ? "cosine" : option is "--precision" ? "fp32" : option == "--arch" ? "smallcnn" : option is "--data" or "--cells" or "--masker" ? "x" : "2"];
+                ? ["reproduce", "mnist", option] : ["reproduce", "mnist", option,
+                option == "--profile" ? "cpu" : option is "--schedule" ? "cosine" : option is "--precision" ? "fp32" : option == "--arch"
+                ? "smallcnn" : option is "--data" or "--cells" or "--masker" ? "x" : "2"];
             var e = Assert.Throws<CommandRuntimeException>(() => CommandRegistry.App(new CaptureInterceptor()).Run(args));
             Assert.Contains($"does not take {option}", e.Message);
         }

@@ -92,7 +92,8 @@ public class RobustnessEvaluatorTests
             var options = new EvaluationOptions { Epsilons = [0.3], Region = region, BatchSize = 64, Limit = 64 };
             double leaked = 0;
             double[]? perPixel = null;
-            RobustnessEvaluator.Evaluate(split, "test", attacked, new PgdAttack { Steps = 3, Seed = 1, EarlyStop = false }, options, NullProgress.Instance,
+            RobustnessEvaluator.Evaluate(split, "test", attacked, new PgdAttack { Steps = 3, Seed = 1, EarlyStop = false }, options,
+                NullProgress.Instance,
                 observe: b =>
                 {
                     var own = twin.ForEvaluation(b.Batch)!;

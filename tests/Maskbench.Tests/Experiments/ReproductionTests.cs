@@ -39,7 +39,8 @@ public class ReproductionTests
 
     public static readonly ExperimentProfile Tiny = ExperimentProfile.Cpu with
     {
-        Name = "tiny", Arch = "smallcnn", Width = 0.25, Epochs = 3, BatchSize = 16, LearningRate = 0.05, ValidationCount = 16, ValidationSteps = 1, TrainLimit = 0, TestLimit = 0,
+        Name = "tiny", Arch = "smallcnn", Width = 0.25, Epochs = 3, BatchSize = 16, LearningRate = 0.05, ValidationCount = 16, ValidationSteps = 1,
+        TrainLimit = 0, TestLimit = 0,
         TrainSteps = 1, PgdSteps = 3, Restarts = 2, ApgdSteps = 3, SquareQueries = 10,
     };
 
@@ -93,12 +94,14 @@ public class ReproductionTests
 
         var without = Reproduction.PlanFor(tmp["data"], Tiny);
         var plan = Reproduction.PlanFor(tmp["data"], Tiny, masker: tmp["masker"]);
-        Assert.Equal(without.Cells.Select(c => (c.Id, string.Join('\n', c.Parameters()))), plan.Cells.Where(c => c.Model.Mask is not MaskSource.Predicted).Select(c => (c.Id, string.Join('\n', c.Parameters()))));
+        Assert.Equal(without.Cells.Select(c => (c.Id, string.Join('\n', c.Parameters()))),
+            plan.Cells.Where(c => c.Model.Mask is not MaskSource.Predicted).Select(c => (c.Id, string.Join('\n', c.Parameters()))));
         var predicted = plan.Cells.Where(c => c.Model.Mask is MaskSource.Predicted).Select(c => c.Id).Order().ToArray();
         Assert.Equal(["eval/adversarial-predicted-mask/natural", "eval/adversarial-predicted-mask/pgd", "eval/natural-predicted-mask/natural",
             "eval/natural-predicted-mask/pgd", "train/adversarial-predicted-mask", "train/natural-predicted-mask"], predicted);
         string weightsSha = CellKey.FileSha256(new Maskbench.Masks.Learned.MaskerRun(tmp["masker"]).WeightsPath);
-        Assert.All(plan.Cells.Where(c => c.Model.Mask is MaskSource.Predicted), c => Assert.Equal(weightsSha, c.Parameters()["mask.maskerWeightsSha256"]));
+        Assert.All(plan.Cells.Where(c => c.Model.Mask is MaskSource.Predicted), c =>
+            Assert.Equal(weightsSha, c.Parameters()["mask.maskerWeightsSha256"]));
 
         var outcome = Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.Parse("*predicted-mask*"), CPU, NullProgress.Instance,
             masker: tmp["masker"]);
@@ -148,7 +151,8 @@ public class ReproductionTests
         using var tmp = new TempFolder();
         WriteDataset(tmp["data"]);
         var named = ExperimentProfile.Named(name);
-        var profile = named with { Arch = "smallcnn", Width = 0.25, Epochs = 2, TrainLimit = 32, TestLimit = 10, ValidationCount = 8, ValidationSteps = 1 };
+        var profile = named with { Arch = "smallcnn", Width = 0.25, Epochs = 2, TrainLimit = 32, TestLimit = 10, ValidationCount = 8,
+            ValidationSteps = 1 };
         var outcome = Reproduction.Run(tmp["data"], tmp["out"], profile, null,
             CellSelection.Parse("train/adversarial-plain,eval/adversarial-plain/natural,eval/adversarial-plain/pgd"), CPU, NullProgress.Instance);
 
@@ -163,7 +167,8 @@ public class ReproductionTests
         Assert.Equal(named.TrainEpsilonWarmup, o.EpsilonWarmupEpochs);
         Assert.Equal(named.Seed, o.Seed);
         Assert.Equal((2, 32), (o.Epochs, o.LimitTrain));
-        Assert.Equal(2, File.ReadAllLines(Path.Combine(Path.GetDirectoryName(Directory.GetFiles(tmp["out/runs"], "run.json", SearchOption.AllDirectories).Single())!, "metrics.jsonl")).Count(l => l.Length > 0));
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(Path.GetDirectoryName(
+            Directory.GetFiles(tmp["out/runs"], "run.json", SearchOption.AllDirectories).Single())!, "metrics.jsonl")).Count(l => l.Length > 0));
 
         var pgd = new CellStore(tmp["out"]).All().Single(c => c.Id == "eval/adversarial-plain/pgd");
         Assert.Equal(named.PgdSteps.ToString(), pgd.Parameters["attack.steps"]);
@@ -184,7 +189,8 @@ public class ReproductionTests
         using var tmp = new TempFolder();
         WriteDataset(tmp["data"]);
         // An unknown architecture: nothing is written, not even plan.json.
-        var arch = Assert.Throws<MaskbenchException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, "foo", CellSelection.All, CPU, NullProgress.Instance));
+        var arch = Assert.Throws<MaskbenchException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, "foo", CellSelection.All, CPU,
+            NullProgress.Instance));
         Assert.Contains("--arch foo", arch.Message);
         Assert.False(Directory.Exists(tmp["out"]));
 
@@ -192,7 +198,8 @@ public class ReproductionTests
         byte[] images = File.ReadAllBytes(tmp["data/test/images.npy"]);
         images[^1] ^= 0xff;
         File.WriteAllBytes(tmp["data/test/images.npy"], images);
-        var changed = Assert.Throws<DataFormatException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.All, CPU, NullProgress.Instance));
+        var changed = Assert.Throws<DataFormatException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.All, CPU,
+            NullProgress.Instance));
         Assert.Contains("images.npy", changed.Message);
         Assert.False(Directory.Exists(tmp["out"]));
 
@@ -203,7 +210,8 @@ public class ReproductionTests
         Directory.CreateDirectory(tmp["out"]);
         other.Save(tmp["out/plan.json"]);
         string before = File.ReadAllText(tmp["out/plan.json"]);
-        var replaced = Assert.Throws<MaskbenchException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.Parse("train/natural-plain"), CPU, NullProgress.Instance));
+        var replaced = Assert.Throws<MaskbenchException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, null,
+            CellSelection.Parse("train/natural-plain"), CPU, NullProgress.Instance));
         Assert.Contains("another grid", replaced.Message);
         Assert.Equal(before, File.ReadAllText(tmp["out/plan.json"]));
         Assert.False(Directory.Exists(tmp["out/cells"]));

@@ -146,7 +146,8 @@ public abstract record MaskSource
         [JsonIgnore] public override MaskKind Kind => MaskKind.Predicted;
 
         public override IEnumerable<KeyValuePair<string, string>> Parameters() =>
-            [new("mask.masker", Path.GetFullPath(MaskerFolder)), new("mask.maskerWeightsSha256", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(new MaskerRun(MaskerFolder).WeightsPath))))];
+            [new("mask.masker", Path.GetFullPath(MaskerFolder)), new("mask.maskerWeightsSha256",
+                Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(new MaskerRun(MaskerFolder).WeightsPath))))];
 
         public override SplitArrays ForTraining(SplitArrays arrays, Device device) =>
             MaskerEvaluation.WithPredictedMasks(Masker(device), arrays, device);
