@@ -10,7 +10,8 @@ namespace Maskbench.Bench;
 /// <summary>Runs entries in order and collects their figures with the machine facts that make them comparable.</summary>
 public static class BenchmarkRunner
 {
-    public static JsonObject Run(IReadOnlyList<IBenchmark> entries, IProgressSink progress, bool quick, Action<IBenchmark, BenchmarkResult>? onResult = null)
+    public static JsonObject Run(IReadOnlyList<IBenchmark> entries, IProgressSink progress, bool quick, Action<IBenchmark,
+        BenchmarkResult>? onResult = null)
     {
         TorchRuntime.EnsureLoaded();
         string work = Path.Combine(Path.GetTempPath(), "maskbench-bench-" + Guid.NewGuid().ToString("N")[..8]);

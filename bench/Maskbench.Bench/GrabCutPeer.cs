@@ -4,7 +4,8 @@ using Maskbench.Data.Gtsrb;
 namespace Maskbench.Bench;
 
 /// <summary>Figures of OpenCV's grabCut (reference/grabcut_peer.py) on a list of images, with the same definitions as ours.</summary>
-public sealed record GrabCutPeerResult(int Count, double MasksPerSecond, double EmptyShare, double InsideShare, double CoveredShare, IReadOnlyList<double?> IoU, string Version);
+public sealed record GrabCutPeerResult(int Count, double MasksPerSecond, double EmptyShare, double InsideShare, double CoveredShare,
+    IReadOnlyList<double?> IoU, string Version);
 
 /// <summary>
 /// Runs OpenCV's grabCut (Debian's python3-opencv) with the ROI rectangle on the same images we segment, for a
@@ -20,7 +21,8 @@ public static class GrabCutPeer
         {
             File.WriteAllLines(list, items.Select(i => string.Create(CultureInfo.InvariantCulture,
                 $"{i.ImagePath};{i.Roi.X1};{i.Roi.Y1};{i.Roi.X2};{i.Roi.Y2};{i.TruthPath}")));
-            var json = PythonReference.Run("grabcut_peer.py", [list, iterations.ToString(CultureInfo.InvariantCulture), .. size is int s ? new[] { s.ToString(CultureInfo.InvariantCulture) } : []], out note);
+            var json = PythonReference.Run("grabcut_peer.py", [list, iterations.ToString(CultureInfo.InvariantCulture),
+                .. size is int s ? new[] { s.ToString(CultureInfo.InvariantCulture) } : []], out note);
             if (json is null) return null;
             double Get(string key) => json[key] is { } v ? v.GetValue<double>() : double.NaN;
             var iou = json["iou"]!.AsArray().Select(v => v is null ? (double?)null : v.GetValue<double>()).ToList();

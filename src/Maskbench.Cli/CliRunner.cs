@@ -36,7 +36,8 @@ static class CliRunner
         }
         catch (Exception e)
         {
-            return Fail($"{e.GetType().Name}: {e.Message}" + (verbose ? "" : " (run with --verbose for the stack trace)"), e, verbose, InternalError, "internal error");
+            return Fail($"{e.GetType().Name}: {e.Message}" + (verbose ? "" : " (run with --verbose for the stack trace)"), e, verbose, InternalError,
+                "internal error");
         }
     }
 

@@ -9,7 +9,9 @@ namespace Maskbench.Cli;
 /// </summary>
 static class CommandRegistry
 {
-    /// <summary>The application: this tree, the runtime settings applied once before any command, failures propagated to <see cref="CliRunner"/>.</summary>
+    /// <summary>
+    /// The application: this tree, the runtime settings applied once before any command, failures propagated to <see cref="CliRunner"/>.
+    /// </summary>
     public static CommandApp App(ICommandInterceptor? interceptor = null)
     {
         var app = new CommandApp();

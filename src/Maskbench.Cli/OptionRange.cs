@@ -51,7 +51,8 @@ static class OptionRange
         max == int.MaxValue ? $"of at least {min}" : $"in [{min}, {max}]";
 
     static string Interval(double min, double max, bool minExclusive, bool maxExclusive) =>
-        $"{(minExclusive ? "(" : "[")}{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}{(maxExclusive ? ")" : "]")}";
+        $"{(minExclusive ? "(" : "[")}{min.ToString(CultureInfo.InvariantCulture)}, "
+            + $"{max.ToString(CultureInfo.InvariantCulture)}{(maxExclusive ? ")" : "]")}";
 }
 
 /// <summary>

@@ -51,7 +51,8 @@ public sealed class CocoBenchmark : IBenchmark
         double ours = megabytes / best, oursCpu = megabytes / bestCpu;
         result.Add("parse and index instances JSON", ours, "MB/s", $"wall; {megabytes:F0} MB, {annotations} annotations (target 50)");
         result.Add("parse and index instances JSON, per CPU second", oursCpu, "MB/s", "process CPU time");
-        result.Add("memory held per MB of JSON", retained / 1e6 / megabytes, "MB/MB", "managed heap kept by the parsed file (train2017: 450 MB of JSON)");
+        result.Add("memory held per MB of JSON", retained / 1e6 / megabytes, "MB/MB",
+            "managed heap kept by the parsed file (train2017: 450 MB of JSON)");
 
         // Decoding: compressed strings of real-sized objects to column-major masks, all cores.
         var strings = pool.Select(r => System.Text.Encoding.ASCII.GetBytes(r.ToCompressedString())).ToArray();
@@ -63,11 +64,13 @@ public sealed class CocoBenchmark : IBenchmark
         var polygons = Enumerable.Range(0, 512).Select(i => Blob(new Random(i), 20 + i % 40)).ToArray();
         var sw2 = Stopwatch.StartNew();
         int rasterized = 0;
-        while (sw2.Elapsed.TotalSeconds < (context.Quick ? 0.5 : 2)) { PolygonRasterizer.FromPolygon(polygons[rasterized % polygons.Length], Height, Width); rasterized++; }
+        while (sw2.Elapsed.TotalSeconds < (context.Quick ? 0.5 : 2)) { PolygonRasterizer.FromPolygon(polygons[rasterized % polygons.Length], Height,
+            Width); rasterized++; }
         result.Add("polygon to RLE (rleFrPoly), 1 thread", rasterized / sw2.Elapsed.TotalSeconds, "polygons/s");
 
         string countsFile = Path.Combine(context.WorkDirectory, "rle_counts.json");
-        File.WriteAllText(countsFile, JsonSerializer.Serialize(new { height = Height, width = Width, counts = pool.Select(r => r.Counts).ToArray() }));
+        File.WriteAllText(countsFile, JsonSerializer.Serialize(new { height = Height, width = Width, counts = pool.Select(r => r.Counts)
+            .ToArray() }));
         var reference = PythonReference.Run("coco_reference.py", [path, countsFile, masks.ToString()], out string? note);
         if (reference is null) result.Notes.Add(note ?? "no reference");
         else
@@ -105,7 +108,8 @@ public sealed class CocoBenchmark : IBenchmark
             var buffer = new byte[Height * Width];
             for (int i = t; i < masks; i += threads)
             {
-                var rle = strings is not null ? Rle.FromCompressedString(Height, Width, strings[i % strings.Length]) : fromCounts![i % fromCounts.Length];
+                var rle = strings is not null ? Rle.FromCompressedString(Height, Width, strings[i % strings.Length])
+                    : fromCounts![i % fromCounts.Length];
                 rle.DecodeColumnMajor(buffer);
             }
         });
@@ -182,14 +186,16 @@ public sealed class CocoBenchmark : IBenchmark
             for (int i = 1; i <= images; i++)
             {
                 json.WriteStartObject();
-                json.WriteNumber("id", i); json.WriteString("file_name", $"{i:D12}.jpg"); json.WriteNumber("width", Width); json.WriteNumber("height", Height);
+                json.WriteNumber("id", i); json.WriteString("file_name", $"{i:D12}.jpg"); json.WriteNumber("width",
+                    Width); json.WriteNumber("height", Height);
                 json.WriteEndObject();
             }
             json.WriteEndArray();
             json.WriteStartArray("categories");
             for (int c = 1; c <= 80; c++)
             {
-                json.WriteStartObject(); json.WriteNumber("id", c); json.WriteString("name", $"category_{c}"); json.WriteString("supercategory", "s"); json.WriteEndObject();
+                json.WriteStartObject(); json.WriteNumber("id", c); json.WriteString("name", $"category_{c}"); json.WriteString("supercategory",
+                    "s"); json.WriteEndObject();
             }
             json.WriteEndArray();
             json.WriteEndObject();

@@ -34,7 +34,8 @@ public sealed class KernelRouteBenchmark : IBenchmark
                 var (target, x, y) = Fixture(width, batch);
                 var threat = ThreatModel.Linf(8.0 / 255);
                 var (seconds, shapes, _, probing) = FirstAttackOnAFreshCache(target, x, y, threat);
-                result.Add($"w{width}: first attack on a fresh cache", seconds, "s", $"{shapes} shapes probed in {probing:F2} s, once per machine (cached after)");
+                result.Add($"w{width}: first attack on a fresh cache", seconds, "s",
+                    $"{shapes} shapes probed in {probing:F2} s, once per machine (cached after)");
                 double right = 0, routed = 0;
                 for (int round = 0; round < 2; round++)
                 {
@@ -45,7 +46,8 @@ public sealed class KernelRouteBenchmark : IBenchmark
                 }
                 KernelChecks.Fault = SimulatedKernelFault.None;
                 result.Add($"w{width}: PGD step, kernels right", right / steps * 1000, "ms", $"VGG-19 frozen form, batch {batch}, best of 2");
-                result.Add($"w{width}: PGD step, kernels wrong and rerouted", routed / steps * 1000, "ms", "simulated fault; affected layers padded to 16 output channels");
+                result.Add($"w{width}: PGD step, kernels wrong and rerouted", routed / steps * 1000, "ms",
+                    "simulated fault; affected layers padded to 16 output channels");
                 result.Add($"w{width}: route cost", routed / right, "x", "1.00 where no layer is affected");
             }
             DispatchCost(result);
@@ -64,14 +66,16 @@ public sealed class KernelRouteBenchmark : IBenchmark
     /// A one-step attack right after the verdicts are forgotten, so that every shape it meets is checked (probed where the
     /// cache folder has no result yet): its wall time, the shapes, and the seconds the probes took.
     /// </summary>
-    public static (double Seconds, int Shapes, int Rerouted, double ProbeSeconds) FirstAttackOnAFreshCache(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Precision precision = Precision.Fp32)
+    public static (double Seconds, int Shapes, int Rerouted, double ProbeSeconds) FirstAttackOnAFreshCache(IAttackTarget target, Tensor x, Tensor y,
+        ThreatModel threat, Precision precision = Precision.Fp32)
     {
         KernelChecks.Reset();
         var clock = Stopwatch.StartNew();
         using var record = KernelChecks.Record();
         new PgdAttack { Steps = 1, EarlyStop = false, Precision = precision }.Run(target, x, y, threat).Dispose();
         var verdicts = record.Verdicts;
-        return (clock.Elapsed.TotalSeconds, verdicts.Count, verdicts.Count(v => v.Rerouted), verdicts.Sum(v => v.Direct.Milliseconds + (v.Rerouted ? v.Chosen.Milliseconds : 0)) / 1000);
+        return (clock.Elapsed.TotalSeconds, verdicts.Count, verdicts.Count(v => v.Rerouted),
+            verdicts.Sum(v => v.Direct.Milliseconds + (v.Rerouted ? v.Chosen.Milliseconds : 0)) / 1000);
     }
 
     static double Best(double previous, double now) => previous == 0 ? now : Math.Min(previous, now);
@@ -116,6 +120,7 @@ public sealed class KernelRouteBenchmark : IBenchmark
             for (int i = 0; i < calls; i++) CheckedConvolution.Apply(x, w, null, g).Dispose();
             checkedCalls = Math.Min(checkedCalls, clock.Elapsed.TotalSeconds);
         }
-        result.Add("dispatch cost per checked call", (checkedCalls - plain) / calls * 1e6, "µs", $"tiny 8→16 convolution: {plain / calls * 1e6:F1} µs plain, {checkedCalls / calls * 1e6:F1} µs checked");
+        result.Add("dispatch cost per checked call", (checkedCalls - plain) / calls * 1e6, "µs",
+            $"tiny 8→16 convolution: {plain / calls * 1e6:F1} µs plain, {checkedCalls / calls * 1e6:F1} µs checked");
     }
 }

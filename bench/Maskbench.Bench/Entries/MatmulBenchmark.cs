@@ -25,7 +25,8 @@ public sealed class MatmulBenchmark : IBenchmark
             ours[label] = gflops;
             result.Add($"{label} {n}x{n}", gflops, "GFLOP/s");
         }
-        var reference = PythonReference.Run("matmul_reference.py", [n.ToString(), reps.ToString(), torch.get_num_threads().ToString()], out string? note);
+        var reference = PythonReference.Run("matmul_reference.py", [n.ToString(), reps.ToString(), torch.get_num_threads().ToString()],
+            out string? note);
         if (reference is null) result.Notes.Add(note ?? "no reference");
         else
         {
@@ -58,7 +59,10 @@ public sealed class MatmulBenchmark : IBenchmark
     }
 }
 
-/// <summary>The matmul peaks (GFLOP/s, float32 and bfloat16, 1024² best of 3) measured in the entry's own run, so achieved GFLOP/s is read against the machine as it is now.</summary>
+/// <summary>
+/// The matmul peaks (GFLOP/s, float32 and bfloat16, 1024² best of 3) measured in the entry's own run, so achieved GFLOP/s is read against the machine
+/// as it is now.
+/// </summary>
 sealed record MatmulPeaks(double Fp32, double Bf16)
 {
     public static MatmulPeaks Measure() =>
@@ -68,5 +72,6 @@ sealed record MatmulPeaks(double Fp32, double Bf16)
 
     /// <summary>"x% of the bf16 matmul peak (y GFLOP/s)".</summary>
     public string Share(double gflops, Attacks.Precision precision) =>
-        $"{100 * gflops / Of(precision):F0}% of the {(precision == Attacks.Precision.Bf16 ? "bf16" : "fp32")} matmul peak ({Of(precision):F0} GFLOP/s, this run)";
+        $"{100 * gflops / Of(precision):F0}% of the {(precision == Attacks.Precision.Bf16 ? "bf16" : "fp32")} matmul peak ({Of(precision):F0} "
+            + "GFLOP/s, this run)";
 }

@@ -49,7 +49,8 @@ public sealed class NpyReadBenchmark : IBenchmark
                 bestWall = Math.Min(bestWall, sw.Elapsed.TotalSeconds);
                 if (cpu is { } start && ThreadClock.Seconds() is { } end) bestCpu = Math.Min(bestCpu, end - start);
             }
-            var reference = PythonReference.Run("npy_read_reference.py", [Path.Combine(folder, "train", "images.npy"), "128", $"{passes}"], out string? note);
+            var reference = PythonReference.Run("npy_read_reference.py", [Path.Combine(folder, "train", "images.npy"), "128", $"{passes}"],
+                out string? note);
             if (reference is null)
             {
                 result.Notes.Add(note ?? "no reference");
@@ -67,7 +68,8 @@ public sealed class NpyReadBenchmark : IBenchmark
         using (DatasetStore.Open(folder, verifyHashes: true).Split("train")) { }
         result.Add("open with SHA-256 verification", megabytes / hashClock.Elapsed.TotalSeconds, "MB/s");
         if (numpy is null) return result;
-        result.Add("NumPy mmap shuffled batches to float32", theirs, "MB/s", $"numpy {numpy}; images, masks and labels; {theirsCpu:F0} per CPU second");
+        result.Add("NumPy mmap shuffled batches to float32", theirs, "MB/s",
+            $"numpy {numpy}; images, masks and labels; {theirsCpu:F0} per CPU second");
         result.Add("NumPy, images only", imagesOnly, "MB/s", $"{imagesOnlyCpu:F0} per CPU second");
         result.Add("ours / NumPy", ours / theirs, "x", "the same job, wall clock");
         if (oursCpu > 0) result.Add("ours / NumPy, CPU time", oursCpu / theirsCpu, "x", "the same job, the thread's CPU time");

@@ -53,7 +53,8 @@ public sealed class SegmenterBenchmark : IBenchmark
         if (peer is null) result.Notes.Add(note ?? "grabCut peer unavailable");
         else
         {
-            result.Add("OpenCV grabCut masks per second, 1 thread", peer.MasksPerSecond, "masks/s", $"OpenCV {peer.Version}, ROI rectangle, 5 iterations");
+            result.Add("OpenCV grabCut masks per second, 1 thread", peer.MasksPerSecond, "masks/s",
+                $"OpenCV {peer.Version}, ROI rectangle, 5 iterations");
             result.Add("ours / grabCut, 1 thread each", one.MasksPerSecond / peer.MasksPerSecond, "x");
             result.Add("grabCut empty masks", peer.EmptyShare, "share");
             result.Add("grabCut ROI covered", peer.CoveredShare, "share");
@@ -62,7 +63,8 @@ public sealed class SegmenterBenchmark : IBenchmark
         if (small is null) result.Notes.Add(smallNote ?? "grabCut peer at 32x32 unavailable");
         else
         {
-            result.Add("OpenCV grabCut at 32x32, 1 thread", small.MasksPerSecond, "masks/s", "the issue's reference setting (571 masks/s measured unloaded)");
+            result.Add("OpenCV grabCut at 32x32, 1 thread", small.MasksPerSecond, "masks/s",
+                "the issue's reference setting (571 masks/s measured unloaded)");
             result.Add("ours at original size / grabCut at 32x32, 1 thread each", one.MasksPerSecond / small.MasksPerSecond, "x");
             result.Add("grabCut at 32x32 empty masks", small.EmptyShare, "share");
             result.Add("grabCut at 32x32 ROI covered", small.CoveredShare, "share");

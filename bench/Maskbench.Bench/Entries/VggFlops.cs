@@ -23,6 +23,8 @@ static class VggFlops
         return flops + 2.0 * channels * classes;
     }
 
-    /// <summary>One training image: forward, backward to the activations and to the weights (3 forwards), plus K PGD steps of 2 forwards each.</summary>
+    /// <summary>
+    /// One training image: forward, backward to the activations and to the weights (3 forwards), plus K PGD steps of 2 forwards each.
+    /// </summary>
     public static double TrainingImage(int depth, double width, int pgdSteps) => Forward(depth, width) * (3 + 2 * pgdSteps);
 }

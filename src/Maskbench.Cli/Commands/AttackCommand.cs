@@ -15,7 +15,8 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
     public sealed class Settings : DeviceSettings
     {
         [CommandOption("--model <RUN>")]
-        [Description("The model: a training run folder (or a .ckpt file in one), a folder of exported weights (model.json, model.safetensors), or a TorchScript .pt file taking N x 3 x S x S inputs in [[0,1]].")]
+        [Description("The model: a training run folder (or a .ckpt file in one), a folder of exported weights (model.json, model.safetensors), or a "
+            + "TorchScript .pt file taking N x 3 x S x S inputs in [[0,1]].")]
         public string Model { get; init; } = "";
 
         [CommandOption("--data <DATASET>")]
@@ -68,7 +69,7 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         public string Norm { get; init; } = "linf";
 
         [CommandOption("--threat <REGION>")]
-        [Description("foreground (δ only on the foreground: the mask the model sees, or the dataset's masks for a plain model) or full. Default: foreground for masked models, full otherwise.")]
+        [Description(ThreatRegions.Help + " Default: foreground for masked models, full otherwise.")]
         public string? Threat { get; init; }
 
         [CommandOption("--masked-input")]
@@ -99,7 +100,8 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         public string? Out { get; init; }
 
         [CommandOption("--save-adversarial <FILE.npy>")]
-        [Description("Write each example's final adversarial image as FILE.npy (N x S x S x 3, the dataset store's layout) and its record (index, label, prediction, fooled, step, margin, ε) as FILE.records.json.")]
+        [Description("Write each example's final adversarial image as FILE.npy (N x S x S x 3, the dataset store's layout) and its record (index, "
+            + "label, prediction, fooled, step, margin, ε) as FILE.records.json.")]
         public string? SaveAdversarial { get; init; }
 
         [CommandOption("--adversarial-dtype <TYPE>")]
@@ -121,6 +123,36 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
                 OptionRange.Integer(BatchSize, "--batch-size", 1, 65536),
                 Sweep is null ? OptionRange.Fraction(Epsilon, "--eps", 0, 1) : OptionRange.FractionList(Sweep, "--eps-sweep", 0, 1));
         }
+
+        /// <summary>The attack the registry builds (<see cref="AttackRegistry.Create"/>), from the options.</summary>
+        public AttackRequest Request() => new()
+        {
+            Name = Attack,
+            Steps = Steps,
+            StepSize = StepSize is null ? null : Fraction.Parse(StepSize),
+            Restarts = Restarts,
+            RandomStart = !NoRandomStart,
+            Seed = Seed,
+            EarlyStop = !NoEarlyStop,
+            Precision = OptionChoice.Parse<Attacks.Precision>(Precision, "--precision"),
+        };
+
+        /// <summary>
+        /// The evaluation's options; without --threat the region is the foreground for a model that masks its input
+        /// (<paramref name="modelMasksInput"/>) and the full image otherwise.
+        /// </summary>
+        public EvaluationOptions Evaluation(bool modelMasksInput, TorchSharp.torch.Device device) => new()
+        {
+            Epsilons = Sweep is null ? [Fraction.Parse(Epsilon)] : Fraction.ParseList(Sweep),
+            Norm = OptionChoice.Parse<Attacks.Norm>(Norm, "--norm"),
+            Region = Threat is null ? (modelMasksInput ? ThreatRegion.Foreground : ThreatRegion.Full) : OptionChoice.Threat(Threat, "--threat"),
+            Limit = Count,
+            BatchSize = BatchSize,
+            Device = device,
+        };
+
+        /// <summary>How --save-adversarial writes pixels.</summary>
+        public AdversarialPixels Pixels() => OptionChoice.Parse<AdversarialPixels>(AdversarialDtype, "--adversarial-dtype");
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -128,13 +160,10 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         if (settings.Model.Length == 0) throw new MaskbenchException("--model is required");
         if (settings.Data.Length == 0) throw new MaskbenchException("--data is required");
         var device = TorchRuntime.SelectDevice(settings.Device);
-        var precision = OptionChoice.Parse<Attacks.Precision>(settings.Precision, "--precision");
-        var norm = settings.Norm.ToLowerInvariant() switch
-        {
-            "linf" => Attacks.Norm.Linf,
-            "l2" => Attacks.Norm.L2,
-            _ => throw new MaskbenchException($"--norm {settings.Norm}: expected linf or l2"),
-        };
+        // Every option is parsed (and a bad value refused) before the dataset and the model load.
+        var request = settings.Request();
+        var pixels = settings.Pixels();
+        _ = settings.Evaluation(false, device);
         // Opening the split checks its arrays against the manifest's SHA-256 (a changed dataset is refused), before the model loads.
         using var dataset = DatasetStore.Open(settings.Data);
         if (!dataset.SplitNames.Contains(settings.Split))
@@ -143,28 +172,11 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         // Refuse an unwritable --out before the attack, not after it.
         if (settings.Out is not null) Maskbench.Files.OutputLocation.EnsureWritableFile(settings.Out);
         var model = AttackedModel.Load(settings.Model, device, settings.MaskedInput);
-        var region = settings.Threat is null ? (model.Input.MasksInput ? ThreatRegion.Foreground : ThreatRegion.Full) : ParseThreat(settings.Threat);
-        var attack = AttackRegistry.Create(new AttackRequest
-        {
-            Name = settings.Attack,
-            Steps = settings.Steps,
-            StepSize = settings.StepSize is null ? null : Fraction.Parse(settings.StepSize),
-            Restarts = settings.Restarts,
-            RandomStart = !settings.NoRandomStart,
-            Seed = settings.Seed,
-            EarlyStop = !settings.NoEarlyStop,
-            Precision = precision,
-        });
-        var epsilons = settings.Sweep is null ? [Fraction.Parse(settings.Epsilon)] : Fraction.ParseList(settings.Sweep);
-        var options = new EvaluationOptions { Epsilons = epsilons, Norm = norm, Region = region, Limit = settings.Count, BatchSize = settings.BatchSize, Device = device };
-        var pixels = settings.AdversarialDtype.ToLowerInvariant() switch
-        {
-            "uint8" => AdversarialPixels.UInt8,
-            "float32" => AdversarialPixels.Float32,
-            _ => throw new MaskbenchException($"--adversarial-dtype {settings.AdversarialDtype}: expected uint8 or float32"),
-        };
+        var attack = AttackRegistry.Create(request);
+        var options = settings.Evaluation(model.Input.MasksInput, device);
         using var adversarial = settings.SaveAdversarial is null ? null : new AdversarialExampleWriter(settings.SaveAdversarial, pixels);
-        var report = ConsoleProgress.Run(settings, sink => RobustnessEvaluator.Evaluate(split, settings.Split, model, attack, options, sink, precision, settings.Seed, adversarial));
+        var report = ConsoleProgress.Run(settings, sink => RobustnessEvaluator.Evaluate(split, settings.Split, model, attack, options, sink,
+            request.Precision, request.Seed, adversarial));
         report.Settings["data"] = settings.Data;
         report.Settings["model"] = settings.Model;
         report.Settings["steps"] = settings.Steps?.ToString() ?? "default";
@@ -173,12 +185,14 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
         report.Settings["randomStart"] = (!settings.NoRandomStart).ToString();
         report.Settings["earlyStop"] = (!settings.NoEarlyStop).ToString();
 
-        var table = new Table().Title($"[bold]{Markup.Escape(report.Attack)}[/] on {Markup.Escape(report.Split)} ({report.Count} images, {report.Threat} threat, {report.Norm})")
+        var table = new Table().Title($"[bold]{Markup.Escape(report.Attack)}[/] on {Markup.Escape(report.Split)} ({report.Count} images, "
+            + $"{report.Threat} threat, {report.Norm})")
             .AddColumn("ε").AddColumn(new TableColumn("robust accuracy").RightAligned())
             .AddColumn(new TableColumn("gradients").RightAligned()).AddColumn(new TableColumn("seconds").RightAligned());
         table.AddRow("natural", report.NaturalAccuracy.ToString("P2"), "", "");
         foreach (var s in report.Sweep)
-            table.AddRow($"{s.Epsilon:0.#####} ({s.Epsilon * 255:0.##}/255)", s.RobustAccuracy.ToString("P2"), s.GradientEvaluations.ToString("N0"), s.Seconds.ToString("0.0"));
+            table.AddRow($"{s.Epsilon:0.#####} ({s.Epsilon * 255:0.##}/255)", s.RobustAccuracy.ToString("P2"), s.GradientEvaluations.ToString("N0"),
+                s.Seconds.ToString("0.0"));
         AnsiConsole.Write(table);
         if (report.Kernels is { } kernels) AnsiConsole.MarkupLine($"kernels: {Markup.Escape(kernels.Summary)}");
         if (adversarial is not null)
@@ -189,11 +203,5 @@ sealed class AttackCommand : Command<AttackCommand.Settings>
             AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(settings.Out)}[/]");
         }
         return 0;
-    }
-
-    static ThreatRegion ParseThreat(string text)
-    {
-        try { return ThreatRegions.Parse(text); }
-        catch (MaskbenchException) { throw new MaskbenchException($"--threat {text}: expected foreground or full"); }
     }
 }

@@ -35,10 +35,11 @@ sealed class AttackPipelineSettings : DeviceSettings
     [DefaultValue("threshold")]
     public string MaskMode { get; init; } = "threshold";
 
-    [CommandOption("--region <REGION>")]
-    [Description("Base threat region: predicted (the clean image's predicted foreground), true (the dataset's mask) or full.")]
-    [DefaultValue("predicted")]
-    public string Region { get; init; } = "predicted";
+    [CommandOption("--threat <REGION>")]
+    [Description("Base threat region of the non-adaptive, end-to-end and BPDA attacks: " + ThreatRegions.Help
+        + " The pipeline's own mask is the masker's thresholded prediction on the clean image.")]
+    [DefaultValue("foreground")]
+    public string Threat { get; init; } = "foreground";
 
     [CommandOption("--attacks <LIST>")]
     [Description("Comma-separated subset of non-adaptive, end-to-end, straight-through, mask-growth, full-image (default: all that apply).")]
@@ -79,51 +80,24 @@ sealed class AttackPipelineSettings : DeviceSettings
             if (string.IsNullOrWhiteSpace(value)) return Spectre.Console.ValidationResult.Error($"{name} is required");
         return base.Validate();
     }
-}
 
-/// <summary>`maskbench attack-pipeline`: parses, loads, then <see cref="PipelineEvaluator.Evaluate"/> does the work.</summary>
-sealed class AttackPipelineCommand : Command<AttackPipelineSettings>
-{
-    public override int Execute(CommandContext context, AttackPipelineSettings settings, CancellationToken cancellationToken)
+    /// <summary>The evaluation's settings, from the options (--steps sets the mask-growth stage's steps too).</summary>
+    public PipelineAttackOptions Options(TorchSharp.torch.Device device) => new()
     {
-        var device = TorchRuntime.SelectDevice(settings.Device);
-        var options = new PipelineAttackOptions
-        {
-            Epsilon = Fraction.TryParse(settings.Eps, out double eps) ? eps : throw new MaskbenchException($"--eps {settings.Eps}: expected a number such as 0.031 or a fraction such as 8/255"),
-            Steps = settings.Steps, GrowthSteps = settings.Steps, Seed = settings.Seed, Limit = settings.Limit, BatchSize = settings.Batch, Device = device,
-            Region = settings.Region.ToLowerInvariant() switch
-            {
-                "predicted" => PipelineThreatRegion.PredictedForeground,
-                "true" => PipelineThreatRegion.TrueForeground,
-                "full" => PipelineThreatRegion.FullImage,
-                _ => throw new MaskbenchException($"--region {settings.Region}: expected predicted, true or full"),
-            },
-            Attacks = settings.Attacks?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseAttack).ToArray(),
-        };
-        var mode = OptionChoice.Parse<MaskMode>(settings.MaskMode, "--mask-mode");
-        using var masker = new MaskerRun(settings.Masker).Load(device);
-        var (classifier, _) = AttackedModel.LoadClassifier(settings.Model, device);
-        using var _classifier = classifier;
-        if (classifier.Spec.Channels != masker.Spec.Channels)
-            throw new MaskbenchException($"{settings.Model}: the classifier takes {classifier.Spec.Channels}-channel images, the masker {masker.Spec.Channels}-channel ones; the pipeline feeds both the same image");
-        using var dataset = DatasetStore.Open(settings.Data);
-        if (!dataset.HasSplit(settings.Split))
-            throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}'; it has {string.Join(", ", dataset.SplitNames)}");
-        var data = dataset.Split(settings.Split).Load();
-        if (data.ImageSize != masker.Spec.InputSize)
-            throw new MaskbenchException($"{settings.Masker}: the masker takes {masker.Spec.InputSize}x{masker.Spec.InputSize} images, {settings.Data} has {data.ImageSize}x{data.ImageSize}");
-        var report = ConsoleProgress.Run(settings, sink => PipelineEvaluator.Evaluate(masker, new ModuleTarget(classifier), mode, data, options, sink));
-        Console.WriteLine($"pipeline: {settings.Masker} ({mode.ToString().ToLowerInvariant()} mask) -> {settings.Model}; "
-            + $"{report.Natural.Count} examples of {settings.Split}, L∞ ε = {options.Epsilon:G4}, {options.Steps} steps, region {options.Region}");
-        Console.WriteLine($"clean mask IoU against the dataset's masks: {report.CleanMaskIoU}");
-        Console.WriteLine($"natural accuracy: {report.Natural}");
-        foreach (var a in report.Attacks)
-            Console.WriteLine($"  {PredictedMaskStage.AttackName(a.Attack),-52} {a.Robust}   mask IoU {a.MaskIoU.Mean:F3}");
-        Console.WriteLine($"robust accuracy (worst case per example): {report.WorstCase}");
-        if (settings.Out is not null) AtomicFile.WriteAllText(settings.Out, JsonSerializer.Serialize(report, JsonFormat.Options));
-        if (settings.Examples is not null && report.Examples.Count > 0) AtomicFile.WriteAllBytes(settings.Examples, PredictedMaskStage.ExampleGrid(report));
-        return 0;
-    }
+        Epsilon = Fraction.TryParse(Eps, out double eps) ? eps
+            : throw new MaskbenchException($"--eps {Eps}: expected a number such as 0.031 or a fraction such as 8/255"),
+        Steps = Steps,
+        GrowthSteps = Steps,
+        Seed = Seed,
+        Limit = Limit,
+        BatchSize = Batch,
+        Device = device,
+        Region = OptionChoice.Threat(Threat, "--threat"),
+        Attacks = Attacks?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseAttack).ToArray(),
+    };
+
+    /// <summary>The mask the classifier sees: thresholded or soft.</summary>
+    public Attacks.MaskMode Mode() => OptionChoice.Parse<Attacks.MaskMode>(MaskMode, "--mask-mode");
 
     static PipelineAttack ParseAttack(string name) => name.ToLowerInvariant() switch
     {
@@ -132,6 +106,45 @@ sealed class AttackPipelineCommand : Command<AttackPipelineSettings>
         "straight-through" or "bpda" => PipelineAttack.StraightThrough,
         "mask-growth" => PipelineAttack.MaskGrowth,
         "full-image" => PipelineAttack.FullImage,
-        _ => throw new MaskbenchException($"--attacks: unknown attack '{name}' (expected non-adaptive, end-to-end, straight-through, mask-growth, full-image)"),
+        _ => throw new MaskbenchException(
+            $"--attacks: unknown attack '{name}' (expected non-adaptive, end-to-end, straight-through, mask-growth, full-image)"),
     };
+}
+
+/// <summary>`maskbench attack-pipeline`: parses, loads, then <see cref="PipelineEvaluator.Evaluate"/> does the work.</summary>
+sealed class AttackPipelineCommand : Command<AttackPipelineSettings>
+{
+    public override int Execute(CommandContext context, AttackPipelineSettings settings, CancellationToken cancellationToken)
+    {
+        var device = TorchRuntime.SelectDevice(settings.Device);
+        var options = settings.Options(device);
+        var mode = settings.Mode();
+        using var masker = new MaskerRun(settings.Masker).Load(device);
+        var (classifier, _) = AttackedModel.LoadClassifier(settings.Model, device);
+        using var _classifier = classifier;
+        if (classifier.Spec.Channels != masker.Spec.Channels)
+            throw new MaskbenchException($"{settings.Model}: the classifier takes {classifier.Spec.Channels}-channel images, the masker "
+                + $"{masker.Spec.Channels}-channel ones; the pipeline feeds both the same image");
+        using var dataset = DatasetStore.Open(settings.Data);
+        if (!dataset.HasSplit(settings.Split))
+            throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}'; it has {string.Join(", ", dataset.SplitNames)}");
+        var data = dataset.Split(settings.Split).Load();
+        if (data.ImageSize != masker.Spec.InputSize)
+            throw new MaskbenchException($"{settings.Masker}: the masker takes {masker.Spec.InputSize}x{masker.Spec.InputSize} images, "
+                + $"{settings.Data} has {data.ImageSize}x{data.ImageSize}");
+        var report = ConsoleProgress.Run(settings, sink => PipelineEvaluator.Evaluate(masker, new ModuleTarget(classifier), mode, data,
+            options, sink));
+        Console.WriteLine($"pipeline: {settings.Masker} ({mode.ToString().ToLowerInvariant()} mask) -> {settings.Model}; "
+            + $"{report.Natural.Count} examples of {settings.Split}, L∞ ε = {options.Epsilon:G4}, {options.Steps} steps, threat region "
+            + $"{options.Region.Spelling()}");
+        Console.WriteLine($"clean mask IoU against the dataset's masks: {report.CleanMaskIoU}");
+        Console.WriteLine($"natural accuracy: {report.Natural}");
+        foreach (var a in report.Attacks)
+            Console.WriteLine($"  {PredictedMaskStage.AttackName(a.Attack),-52} {a.Robust}   mask IoU {a.MaskIoU.Mean:F3}");
+        Console.WriteLine($"robust accuracy (worst case per example): {report.WorstCase}");
+        if (settings.Out is not null) AtomicFile.WriteAllText(settings.Out, JsonSerializer.Serialize(report, JsonFormat.Options));
+        if (settings.Examples is not null && report.Examples.Count > 0) AtomicFile.WriteAllBytes(settings.Examples,
+            PredictedMaskStage.ExampleGrid(report));
+        return 0;
+    }
 }

@@ -37,7 +37,8 @@ sealed class BenchCommand : Command<BenchCommand.Settings>
             return 0;
         }
         var entries = settings.Names.Length == 0 ? BenchmarkCatalog.All : settings.Names.Select(BenchmarkCatalog.Find).ToList();
-        var table = new Table().AddColumn("benchmark").AddColumn("figure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("unit").AddColumn("note");
+        var table = new Table().AddColumn("benchmark").AddColumn("figure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("unit")
+            .AddColumn("note");
         var report = ConsoleProgress.Run(settings, sink => BenchmarkRunner.Run(entries, sink, settings.Quick, (entry, result) =>
         {
             foreach (var f in result.Figures)

@@ -34,7 +34,8 @@ sealed class BuildCocoSettings : GlobalSettings
     public string? Classes { get; init; }
 
     [CommandOption("--exclude <NAME>")]
-    [Description("Category never sampled (its pixels are still blacked out in other crops); repeat or use commas; none excludes nothing. Default: person, as in the paper (unless --classes names it).")]
+    [Description("Category never sampled (its pixels are still blacked out in other crops); repeat or use commas; none excludes nothing. Default: "
+        + "person, as in the paper (unless --classes names it).")]
     public string[] Exclude { get; init; } = [];
 
     [CommandOption("--min-size <PIXELS>")]
@@ -61,7 +62,8 @@ sealed class BuildCocoSettings : GlobalSettings
     /// <summary>What <see cref="CocoCropDataset.Build"/> receives besides --out and --force.</summary>
     public CocoCropOptions CropOptions()
     {
-        static string[] Split(string[] values) => values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+        static string[] Split(string[] values) => values.SelectMany(v =>
+            v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
         return new CocoCropOptions
         {
             AnnotationFiles = Split(Annotations),

@@ -37,7 +37,8 @@ sealed class BuildGtsrbSettings : GlobalSettings
     public int Workers { get; init; }
 
     [CommandOption("--on-error <POLICY>")]
-    [Description("stop (default): fail on the first bad record; skip: leave bad records out, listed in the manifest; rescale-roi: scale the ROI of files whose size disagrees with the CSV.")]
+    [Description("stop (default): fail on the first bad record; skip: leave bad records out, listed in the manifest; rescale-roi: scale the ROI of "
+        + "files whose size disagrees with the CSV.")]
     [DefaultValue("stop")]
     public string OnError { get; init; } = "stop";
 
@@ -62,7 +63,8 @@ sealed class BuildGtsrbSettings : GlobalSettings
         if (string.IsNullOrWhiteSpace(Src)) return ValidationResult.Error("--src is required");
         if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
         if (Crop is not ("roi" or "full")) return ValidationResult.Error($"--crop must be roi or full, got {Crop}");
-        if (OnError is not ("stop" or "skip" or "rescale-roi")) return ValidationResult.Error($"--on-error must be stop, skip or rescale-roi, got {OnError}");
+        if (OnError is not ("stop" or "skip" or "rescale-roi")) return ValidationResult.Error(
+            $"--on-error must be stop, skip or rescale-roi, got {OnError}");
         var common = base.Validate();
         if (!common.Successful) return common;
         return OptionRange.First(

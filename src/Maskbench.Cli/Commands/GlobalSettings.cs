@@ -19,11 +19,13 @@ public class GlobalSettings : CommandSettings
     public int Threads { get; init; }
 
     [CommandOption("--kernel-route <POLICY>")]
-    [Description("Convolution kernels: auto (libtorch's own where it agrees with float64, else a route that does), reroute (never libtorch's own), float64. Default: MASKBENCH_KERNEL_ROUTE or auto.")]
+    [Description("Convolution kernels: auto (libtorch's own where it agrees with float64, else a route that does), reroute (never libtorch's own), "
+        + "float64. Default: MASKBENCH_KERNEL_ROUTE or auto.")]
     public string? KernelRoute { get; init; }
 
     [CommandOption("--progress <STYLE>")]
-    [Description("How long work shows progress: auto (bars on a terminal, plain lines otherwise; the default), bars, plain, or json (JSON lines on stderr: start, progress, end, info events).")]
+    [Description("How long work shows progress: auto (bars on a terminal, plain lines otherwise; the default), bars, plain, or json (JSON lines on "
+        + "stderr: start, progress, end, info events).")]
     public string Progress { get; init; } = "auto";
 
     /// <summary>--progress as a style; an unknown name is a usage error.</summary>

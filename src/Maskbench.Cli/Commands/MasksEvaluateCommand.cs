@@ -16,7 +16,8 @@ sealed class MasksEvaluateSettings : GlobalSettings
     public string? Dataset { get; init; }
 
     [CommandOption("--src <GTSRB_ROOT>")]
-    [Description("A GTSRB root (real or synthetic): every image is segmented at its original resolution with its ROI; reports empty masks, share inside the ROI, share of the ROI covered, and IoU when --truth is given.")]
+    [Description("A GTSRB root (real or synthetic): every image is segmented at its original resolution with its ROI; reports empty masks, share "
+        + "inside the ROI, share of the ROI covered, and IoU when --truth is given.")]
     public string? Src { get; init; }
 
     [CommandOption("--truth <DIR>")]
@@ -76,20 +77,25 @@ sealed class MasksEvaluateCommand : Command<MasksEvaluateSettings>
         }
 
         var items = GtsrbMaskEvaluation.Items(settings.Src!, settings.Truth, settings.LimitPerClass);
-        var report = ConsoleProgress.Run(settings, sink => GtsrbMaskEvaluation.Segment(items, SegmenterOptions.Default, settings.Seed, settings.Workers, sink));
+        var report = ConsoleProgress.Run(settings, sink => GtsrbMaskEvaluation.Segment(items, SegmenterOptions.Default, settings.Seed,
+            settings.Workers, sink));
         GrabCutPeerResult? peer = null;
         string? note = null;
         if (settings.Peer == "grabcut") peer = GrabCutPeer.Run(items, settings.PeerIterations, out note);
 
         var table = new Table().AddColumn("segmenter").AddColumn("images").AddColumn("empty masks").AddColumn("mask inside ROI")
             .AddColumn("ROI covered").AddColumn("mean IoU").AddColumn("masks/s");
-        table.AddRow("graph cut (ours)", report.Count.ToString(CultureInfo.InvariantCulture), F(report.Roi.EmptyShare, "P1"), F(report.Roi.MeanInsideShare, "P1"),
-            F(report.Roi.MeanCoveredShare, "P1"), report.IoU is null ? "-" : F(report.IoU.Mean), $"{F(report.MasksPerSecond, "F0")} on {report.Workers} threads");
+        table.AddRow("graph cut (ours)", report.Count.ToString(CultureInfo.InvariantCulture), F(report.Roi.EmptyShare, "P1"),
+            F(report.Roi.MeanInsideShare, "P1"),
+            F(report.Roi.MeanCoveredShare, "P1"), report.IoU is null ? "-" : F(report.IoU.Mean),
+            $"{F(report.MasksPerSecond, "F0")} on {report.Workers} threads");
         if (peer is not null)
         {
             var ious = peer.IoU.Where(v => v.HasValue).Select(v => v!.Value).ToList();
-            table.AddRow($"grabCut x{settings.PeerIterations} (OpenCV {Markup.Escape(peer.Version)})", peer.Count.ToString(CultureInfo.InvariantCulture),
-                F(peer.EmptyShare, "P1"), F(peer.InsideShare, "P1"), F(peer.CoveredShare, "P1"), ious.Count == 0 ? "-" : F(ious.Average()), $"{F(peer.MasksPerSecond, "F0")} on 1 thread");
+            table.AddRow($"grabCut x{settings.PeerIterations} (OpenCV {Markup.Escape(peer.Version)})",
+                peer.Count.ToString(CultureInfo.InvariantCulture),
+                F(peer.EmptyShare, "P1"), F(peer.InsideShare, "P1"), F(peer.CoveredShare, "P1"), ious.Count == 0 ? "-" : F(ious.Average()),
+                $"{F(peer.MasksPerSecond, "F0")} on 1 thread");
         }
         AnsiConsole.Write(table);
         if (note is not null) AnsiConsole.MarkupLine($"[yellow]grabCut peer unavailable:[/] {Markup.Escape(note)}");

@@ -27,7 +27,8 @@ sealed class MergeCommand : Command<MergeSettings>
         var merged = ResultsMerge.Merge(settings.Sources, settings.Out);
         string report = ExperimentReport.Write(merged.Plan, settings.Out);
         var results = Maskbench.Reports.ExperimentResults.Load(Path.Combine(settings.Out, "results.json"));
-        AnsiConsole.WriteLine($"merged {settings.Sources.Length} folders: {merged.Copied} cell files copied, {merged.AlreadyPresent} already present");
+        AnsiConsole.WriteLine(
+            $"merged {settings.Sources.Length} folders: {merged.Copied} cell files copied, {merged.AlreadyPresent} already present");
         ReportSummary.Print(results, 0, 0, report);
         return 0;
     }

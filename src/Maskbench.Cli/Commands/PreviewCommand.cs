@@ -51,7 +51,8 @@ sealed class PreviewCommand : Command<PreviewCommand.Settings>
         string split = settings.Split ?? (ds.HasSplit("train") ? "train" : ds.SplitNames[0]);
         var sheet = DatasetPreview.Render(ds.Split(split), settings.Count, settings.PerRow, settings.Seed);
         ImageFile.Save(sheet, settings.Out);
-        AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(settings.Out)}[/] ({sheet.Width}x{sheet.Height}; each example: image, mask, masked image)");
+        AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(settings.Out)}[/] ({sheet.Width}x{sheet.Height}; each example: image, mask, masked "
+            + "image)");
         return 0;
     }
 }

@@ -8,7 +8,8 @@ static class ReportSummary
 {
     public static void Print(ExperimentResults results, int executed, int reused, string reportPath)
     {
-        var table = new Table().AddColumns("model", "natural % [[95% CI]]", "PGD % [[95% CI]]", "paper natural", "paper PGD", "worst case %", "vs paper");
+        var table = new Table().AddColumns("model", "natural % [[95% CI]]", "PGD % [[95% CI]]", "paper natural", "paper PGD", "worst case %",
+            "vs paper");
         foreach (var row in results.Table4)
         {
             var model = results.Models.FirstOrDefault(m => m.Training == row.Training && m.Input == row.Input && !m.Replica);

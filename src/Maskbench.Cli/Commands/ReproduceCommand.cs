@@ -21,11 +21,13 @@ public class ReproduceSettings : DeviceSettings
     // No [DefaultValue] on the options of this branch's default command: Spectre applies such defaults after binding
     // and overwrote the value given (--profile paper ran the cpu profile). Defaults are resolved in ResolveProfile.
     [CommandOption("--profile <NAME>")]
-    [Description("paper (the paper's settings, full scale, needs a GPU), workstation (the full real GTSRB-IC on 2 CPU cores within an hour) or cpu (scaled down; the default). --print-plan shows what a profile resolves to.")]
+    [Description("paper (the paper's settings, full scale, needs a GPU), workstation (the full real GTSRB-IC on 2 CPU cores within an hour) or cpu "
+        + "(scaled down; the default). --print-plan shows what a profile resolves to.")]
     public string? Profile { get; init; }
 
     [CommandOption("--arch <ARCH>")]
-    [Description("Override the profile's architecture: vgg11, vgg13, vgg16, vgg19, preactresnet18, smallcnn (every override is part of the cells' keys).")]
+    [Description("Override the profile's architecture: vgg11, vgg13, vgg16, vgg19, preactresnet18, smallcnn (every override is part of the cells' "
+        + "keys).")]
     public string? Arch { get; init; }
 
     [CommandOption("--epochs <N>")]
@@ -73,7 +75,8 @@ public class ReproduceSettings : DeviceSettings
     public int? Restarts { get; init; }
 
     [CommandOption("--precision <P>")]
-    [Description("Override the precision of training (bf16: bfloat16 passes, float32 master weights) and of the attacks' search: fp32 or bf16 (the final right/wrong decision is always float32).")]
+    [Description("Override the precision of training (bf16: bfloat16 passes, float32 master weights) and of the attacks' search: fp32 or bf16 (the "
+        + "final right/wrong decision is always float32).")]
     public string? Precision { get; init; }
 
     [CommandOption("--seeds <K>")]
@@ -92,7 +95,8 @@ public class ReproduceSettings : DeviceSettings
     {
         var common = base.Validate();
         if (!common.Successful) return common;
-        var ranges = OptionRange.First(OptionRange.Integer(Epochs, "--epochs", 1, 100_000), OptionRange.Real(Width, "--width", 0, 16, minExclusive: true));
+        var ranges = OptionRange.First(OptionRange.Integer(Epochs, "--epochs", 1, 100_000),
+            OptionRange.Real(Width, "--width", 0, 16, minExclusive: true));
         if (!ranges.Successful) return ranges;
         try { ResolveProfile(); }
         catch (MaskbenchException e) { return ValidationResult.Error(e.Message); }
@@ -120,12 +124,19 @@ public class ReproduceSettings : DeviceSettings
         return p.Validated();
     }
 
+    [CommandOption("--masker <DIR>")]
+    [Description("A trained masker (train-masker): adds the predicted-mask models, trained naturally and adversarially on its predictions "
+        + "and attacked as the deployed pipeline (natural accuracy and PGD through the clean image's mask; the masker's SHA-256 is part of their "
+        + "keys).")]
+    public string? Masker { get; init; }
+
     [CommandOption("--force")]
     [Description("Run in an --out folder that holds another grid's plan.json, replacing its plan, results.json and report (cached cells are kept).")]
     public bool? Force { get; init; }   // bool?: a plain bool flag is not bound on a branch's default command
 
     [CommandOption("--cells <SELECTION>")]
-    [Description("Run only these cells: indices and ranges (0,3-5; e.g. $SLURM_ARRAY_TASK_ID) or id patterns (train/*, eval/*masked*/pgd); --cells list prints the cells with their indices.")]
+    [Description("Run only these cells: indices and ranges (0,3-5; e.g. $SLURM_ARRAY_TASK_ID) or id patterns (train/*, eval/*masked*/pgd); --cells "
+        + "list prints the cells with their indices.")]
     public string? Cells { get; init; }
 
     /// <summary><c>--cells list</c> prints the plan instead of running it (a bool flag is not bound on a branch's default command).</summary>
@@ -138,27 +149,29 @@ sealed class ReproduceCommand : Command<ReproduceSettings>
     public override int Execute(CommandContext context, ReproduceSettings settings, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(settings.Data)) throw new MaskbenchException("--data is required (a dataset folder with dataset.json)");
-        if (string.IsNullOrWhiteSpace(settings.Out) && !settings.List && settings.PrintPlan != true) throw new MaskbenchException("--out is required");
+        if (string.IsNullOrWhiteSpace(settings.Out) && !settings.List
+            && settings.PrintPlan != true) throw new MaskbenchException("--out is required");
         var profile = settings.ResolveProfile();
         if (settings.PrintPlan == true)
         {
-            var plan = Reproduction.PlanFor(settings.Data, profile);
+            var plan = Reproduction.PlanFor(settings.Data, profile, masker: settings.Masker);
             // Plain lines (no wrapping, no markup), one setting each, for people and scripts alike.
             foreach (var (name, value) in plan.Profile.Describe()) Console.Out.WriteLine($"{name,-22} {value}");
             Console.Out.WriteLine($"{"dataset",-22} {plan.DatasetName} ({plan.DatasetPath}, manifest {plan.DatasetSha256[..12]})");
             int training = plan.Cells.Count(c => c.Kind == CellSpec.Train);
-            Console.Out.WriteLine($"{"cells",-22} {plan.Cells.Count} ({training} training, {plan.Cells.Count - training} evaluation); --cells list names them");
+            Console.Out.WriteLine($"{"cells",-22} {plan.Cells.Count} ({training} training, {plan.Cells.Count - training} evaluation); --cells list "
+                + "names them");
             return 0;
         }
         if (settings.List)
         {
-            var plan = Reproduction.PlanFor(settings.Data, profile);
+            var plan = Reproduction.PlanFor(settings.Data, profile, masker: settings.Masker);
             for (int i = 0; i < plan.Cells.Count; i++) AnsiConsole.WriteLine($"{i,4}  {plan.Cells[i].Id}");
             return 0;
         }
         var device = TorchRuntime.SelectDevice(settings.Device);
         var outcome = ConsoleProgress.Run(settings, sink => Reproduction.Run(settings.Data, settings.Out, profile, null,
-            CellSelection.Parse(settings.Cells), device, sink, settings.Force == true));
+            CellSelection.Parse(settings.Cells), device, sink, settings.Force == true, settings.Masker));
         ReportSummary.Print(outcome.Results, outcome.Executed, outcome.Reused, outcome.ReportPath);
         return 0;
     }

@@ -35,7 +35,7 @@ public sealed class ReproduceMnistSettings : ReproduceSettings
             (TestLimit is not null, "--test-limit"), (Schedule is not null, "--schedule"), (TrainSteps is not null, "--train-steps"),
             (EpsWarmup is not null, "--eps-warmup"), (PgdSteps is not null, "--pgd-steps"), (Restarts is not null, "--restarts"),
             (Precision is not null, "--precision"), (Seeds is not null, "--seeds"), (PrintPlan is not null, "--print-plan"),
-            (Force is not null, "--force"), (Cells is not null, "--cells"),
+            (Force is not null, "--force"), (Cells is not null, "--cells"), (Masker is not null, "--masker"),
         }.FirstOrDefault(o => o.Given).Name;
         if (unused is not null) return Spectre.Console.ValidationResult.Error($"reproduce mnist does not take {unused} (an option of `reproduce`)");
         return OptionRange.First(OptionRange.Integer(EvaluationLimit, "--eval-limit", 0), OptionRange.Integer(Steps, "--steps", 1, 1_000_000));
@@ -66,9 +66,11 @@ sealed class ReproduceMnistCommand : Command<ReproduceMnistSettings>
         if (string.IsNullOrWhiteSpace(settings.Out)) throw new MaskbenchException("--out is required");
         var device = TorchRuntime.SelectDevice(settings.Device);
         var options = settings.Options();
-        var results = ConsoleProgress.Run(settings, sink => MnistBaseline.Run(settings.Idx, options, Path.Combine(settings.Out, "run"), device, sink));
+        var results = ConsoleProgress.Run(settings, sink => MnistBaseline.Run(settings.Idx, options, Path.Combine(settings.Out, "run"),
+            device, sink));
         string report = results.WriteReport(settings.Out);
-        var table = new Table().AddColumns(["model and attack", "natural %", .. results.Epsilons.Select(e => $"ε={e.ToString(CultureInfo.InvariantCulture)} %")]);
+        var table = new Table().AddColumns(["model and attack", "natural %",
+            .. results.Epsilons.Select(e => $"ε={e.ToString(CultureInfo.InvariantCulture)} %")]);
         foreach (var row in results.Rows)
             table.AddRow([row.Model, F(row.Natural), .. row.Robust.Select(p => F(p.Accuracy))]);
         AnsiConsole.Write(table);

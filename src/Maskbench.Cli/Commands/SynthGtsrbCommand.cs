@@ -58,7 +58,8 @@ sealed class SynthGtsrbCommand : Command<SynthGtsrbSettings>
     {
         var options = settings.Options();
         ConsoleProgress.Run(settings, sink => SyntheticGtsrb.Write(settings.Out, options, sink));
-        AnsiConsole.MarkupLine($"wrote {settings.Classes * (settings.TrainPerClass + settings.TestPerClass)} images to [bold]{Markup.Escape(settings.Out)}[/] (true masks in {GtsrbGroundTruth.TrueMasksFolder}/)");
+        AnsiConsole.MarkupLine($"wrote {settings.Classes * (settings.TrainPerClass + settings.TestPerClass)} images to "
+            + $"[bold]{Markup.Escape(settings.Out)}[/] (true masks in {GtsrbGroundTruth.TrueMasksFolder}/)");
         return 0;
     }
 }

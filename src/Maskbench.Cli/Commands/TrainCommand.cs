@@ -1,3 +1,4 @@
+using Maskbench.Masks.Sources;
 using System.ComponentModel;
 using System.Security.Cryptography;
 using Maskbench.Attacks;
@@ -27,7 +28,8 @@ sealed class TrainSettings : DeviceSettings
     public bool Masked { get; init; }
 
     [CommandOption("--masker <DIR>")]
-    [Description("With --masked: train on the masks this masker (train-masker) predicts from the clean images, not the dataset's (the masker stays frozen; see --joint).")]
+    [Description("With --masked: train on the masks this masker (train-masker) predicts from the clean images, not the dataset's (the masker stays "
+        + "frozen; see --joint).")]
     public string? Masker { get; init; }
 
     [CommandOption("--joint")]
@@ -37,15 +39,18 @@ sealed class TrainSettings : DeviceSettings
     public bool Joint { get; init; }
 
     [CommandOption("--segmentation-weight <W>")]
-    [Description("With --joint: weight of the masker's segmentation loss (BCE + Dice against the dataset's masks) beside the classifier's cross-entropy (default 1).")]
+    [Description("With --joint: weight of the masker's segmentation loss (BCE + Dice against the dataset's masks) beside the classifier's "
+        + "cross-entropy (default 1).")]
     public double? SegmentationWeight { get; init; }
 
     [CommandOption("--masker-lr <LR>")]
-    [Description("With --joint: Adam step size of the masker at the classifier's initial learning rate (it follows the classifier's schedule; default 0.0002).")]
+    [Description("With --joint: Adam step size of the masker at the classifier's initial learning rate (it follows the classifier's schedule; "
+        + "default 0.0002).")]
     public double? MaskerLr { get; init; }
 
     [CommandOption("--joint-mask <MODE>")]
-    [Description("With --joint: the mask the classifier trains on: threshold (the deployed 0/1 mask, straight-through gradient; default) or soft (sigmoid(logit); then attack-pipeline --mask-mode soft).")]
+    [Description("With --joint: the mask the classifier trains on: threshold (the deployed 0/1 mask, straight-through gradient; default) or soft "
+        + "(sigmoid(logit); then attack-pipeline --mask-mode soft).")]
     public string? JointMask { get; init; }
 
     [CommandOption("--arch <ARCH>")]
@@ -136,7 +141,8 @@ sealed class TrainSettings : DeviceSettings
     public bool Resume { get; init; }
 
     [CommandOption("--precision <P>")]
-    [Description("fp32, or bf16: bfloat16 forward and backward passes (and adversary search) with float32 master weights, optimizer state and loss; validation stays float32.")]
+    [Description("fp32, or bf16: bfloat16 forward and backward passes (and adversary search) with float32 master weights, optimizer state and loss; "
+        + "validation stays float32.")]
     [DefaultValue("fp32")]
     public string Precision { get; init; } = "fp32";
 
@@ -218,16 +224,17 @@ sealed class TrainCommand : Command<TrainSettings>
         if (options.Joint is null && settings.Masker is not null)
         {
             if (!settings.Masked) throw new MaskbenchException("--masker replaces the dataset's masks, so it needs --masked");
-            using var masker = new MaskerRun(settings.Masker).Load(device);
-            data = MaskerEvaluation.WithPredictedMasks(masker, data, device);
+            data = new MaskSource.Predicted(settings.Masker).ForTraining(data, device);
         }
         string manifestPath = Path.Combine(settings.Data, DatasetStore.ManifestFile);
         var identity = new DatasetIdentity(Path.GetFullPath(settings.Data),
             Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(manifestPath))), dataset.Manifest.Name);
         int channels = settings.Arch.Equals("smallcnn", StringComparison.OrdinalIgnoreCase) ? 1 : 3;
-        var spec = ModelFactory.Spec(settings.Arch, dataset.Manifest.ClassNames.Count, dataset.Manifest.ImageSize, channels, settings.Width, settings.Masked);
+        var spec = ModelFactory.Spec(settings.Arch, dataset.Manifest.ClassNames.Count, dataset.Manifest.ImageSize, channels, settings.Width,
+            settings.Masked);
         var result = ConsoleProgress.Run(settings, sink =>
-            new Trainer(options, sink).Train(data, spec, identity, dataset.Manifest.ClassNames, settings.Out, settings.Resume, device, cancellationToken));
+            new Trainer(options, sink).Train(data, spec, identity, dataset.Manifest.ClassNames, settings.Out, settings.Resume, device,
+                cancellationToken));
         var best = result.Epochs.FirstOrDefault(e => e.Epoch == result.BestEpoch);
         Console.WriteLine($"trained {spec.Description} into {result.RunFolder}; best epoch {result.BestEpoch}" +
             (best is null ? "" : $" (validation natural {best.ValidationNaturalAccuracy:P1}, PGD {best.ValidationPgdAccuracy:P1})"));

@@ -103,7 +103,8 @@ sealed class TrainMaskerCommand : Command<TrainMaskerSettings>
         Console.WriteLine($"trained {info.Spec.Description}, {info.Parameters:N0} parameters, into {settings.Out}");
         Console.WriteLine($"{test.Split} IoU (against the dataset's masks): {test.Clean}");
         foreach (var (label, iou) in test.CleanPerClass) Console.WriteLine($"  class {label}: {iou}");
-        if (test.UnderAttack is { } attacked) Console.WriteLine($"{test.Split} IoU under L∞ PGD (ε = {test.AttackEpsilon:G4}, {settings.Steps} steps, whole image): {attacked}");
+        if (test.UnderAttack is { } attacked) Console.WriteLine($"{test.Split} IoU under L∞ PGD (ε = {test.AttackEpsilon:G4}, {settings.Steps} "
+            + $"steps, whole image): {attacked}");
         return 0;
     }
 }

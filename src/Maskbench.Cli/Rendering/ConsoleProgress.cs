@@ -118,7 +118,8 @@ static class ConsoleProgress
             double secs = _clock.Elapsed.TotalSeconds;
             double rate = secs > 0 ? _done / secs : 0;
             string eta = rate > 0 && _done < total ? $", ETA {TimeSpan.FromSeconds((total - _done) / rate):hh\\:mm\\:ss}" : "";
-            Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {_description}: {_done}/{total} {unit} ({100.0 * _done / total:0}%), {rate:0.0} {unit}/s{eta}");
+            Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {_description}: {_done}/{total} {unit} ({100.0 * _done / total:0}%), {rate:0.0} "
+                + $"{unit}/s{eta}");
         }
 
         public void Dispose()

@@ -34,8 +34,10 @@ public abstract class Attack : IAttack
     {
         if (x.dim() != 4) throw new ArgumentException($"inputs must be N x C x H x W, got [{string.Join(", ", x.shape)}]", nameof(x));
         if (y.dim() != 1 || y.shape[0] != x.shape[0]) throw new ArgumentException("labels must be a vector with one entry per input", nameof(y));
-        if (threat.Mask is not null && (threat.Mask.shape[0] != x.shape[0] || threat.Mask.shape[2] != x.shape[2] || threat.Mask.shape[3] != x.shape[3]))
-            throw new ArgumentException($"threat mask [{string.Join(", ", threat.Mask.shape)}] does not fit inputs [{string.Join(", ", x.shape)}]", nameof(threat));
+        if (threat.Mask is not null && (threat.Mask.shape[0] != x.shape[0] || threat.Mask.shape[2] != x.shape[2]
+            || threat.Mask.shape[3] != x.shape[3]))
+            throw new ArgumentException($"threat mask [{string.Join(", ", threat.Mask.shape)}] does not fit inputs [{string.Join(", ", x.shape)}]",
+                nameof(threat));
         if (cleanLogits is not null && (cleanLogits.dim() != 2 || cleanLogits.shape[0] != x.shape[0]))
             throw new ArgumentException($"clean logits [{string.Join(", ", cleanLogits.shape)}] do not fit {x.shape[0]} inputs", nameof(cleanLogits));
         // The attack's native calls pass TorchSharp scalars a collection could free mid-call: the zone is entered here,
@@ -49,7 +51,8 @@ public abstract class Attack : IAttack
         using (target.Prepare(Precision.Fp32))
         {
             using (no_grad())
-                ledger.Observe(ledger.All, inputs, cleanLogits?.detach().to_type(ScalarType.Float32) ?? target.Logits(inputs), step: 0, countForward: cleanLogits is null, exact: true);
+                ledger.Observe(ledger.All, inputs, cleanLogits?.detach().to_type(ScalarType.Float32) ?? target.Logits(inputs), step: 0,
+                    countForward: cleanLogits is null, exact: true);
             AttackContext? context = null;
             using (target.Prepare(Precision))
                 if (threat.Epsilon > 0) Search(context = new AttackContext(target, inputs, labels, threat, ledger, this, Precision));
@@ -64,7 +67,8 @@ public abstract class Attack : IAttack
                 logits = ledger.Float32LogitsAtBest(target);
             }
             var problems = threat.Check(inputs, ledger.Best);
-            if (problems.Count > 0) throw new InvalidOperationException($"{Name} produced inputs outside the threat model: {string.Join("; ", problems)}");
+            if (problems.Count > 0) throw new InvalidOperationException(
+                $"{Name} produced inputs outside the threat model: {string.Join("; ", problems)}");
             var records = Records(ledger, logits, labels);
             return new AttackResult
             {
@@ -84,7 +88,8 @@ public abstract class Attack : IAttack
     /// again in float32 (usually a handful), so that bf16 changes the speed, not the robust accuracy.
     /// </summary>
     /// <returns>Whether any row was searched again.</returns>
-    bool SearchAgainWhereFloat32Disagrees(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger, Tensor float32Logits)
+    bool SearchAgainWhereFloat32Disagrees(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger,
+        Tensor float32Logits)
     {
         using var scope = NewDisposeScope();
         var disagree = ledger.Fooled.logical_and(AttackObjectives.Misclassified(float32Logits, labels).logical_not());
@@ -105,7 +110,8 @@ public abstract class Attack : IAttack
         var steps = ledger.Steps.cpu().data<long>().ToArray();
         var records = new ExampleRecord[fooled.Length];
         for (int i = 0; i < records.Length; i++)
-            records[i] = new ExampleRecord(fooled[i], fooled[i] ? (int)steps[i] : -1, loss[i], margin[i], fooled[i] ? (steps[i] == 0 ? "clean" : Name) : null);
+            records[i] = new ExampleRecord(fooled[i], fooled[i] ? (int)steps[i] : -1, loss[i], margin[i],
+                fooled[i] ? (steps[i] == 0 ? "clean" : Name) : null);
         return records;
     }
 

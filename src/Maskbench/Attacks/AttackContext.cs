@@ -21,7 +21,8 @@ public sealed class AttackContext
     /// <summary>The precision the model runs in during this search.</summary>
     public Precision Precision { get; }
 
-    internal AttackContext(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger, Attack attack, Precision precision, bool? earlyStop = null)
+    internal AttackContext(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger, Attack attack,
+        Precision precision, bool? earlyStop = null)
     {
         Precision = precision;
         Target = target;
@@ -77,11 +78,14 @@ public sealed class AttackContext
         Tensor exact;
         if (set.Target.GradientLogitsAreExact) exact = logits.detach();
         else using (no_grad()) exact = set.Target.Logits(iterate);
-        var newly = Ledger.Observe(set.Rows, iterate, exact, step, countForward: !set.Target.GradientLogitsAreExact, exact: Precision == Precision.Fp32);
+        var newly = Ledger.Observe(set.Rows, iterate, exact, step, countForward: !set.Target.GradientLogitsAreExact,
+            exact: Precision == Precision.Fp32);
         return (gradient.detach().MoveToOuterDisposeScope(), values.detach().MoveToOuterDisposeScope(), newly.MoveToOuterDisposeScope());
     }
 
-    /// <summary>A forward pass at <paramref name="iterate"/> (no gradient), recorded as step <paramref name="step"/>. Returns logits and newly fooled rows.</summary>
+    /// <summary>
+    /// A forward pass at <paramref name="iterate"/> (no gradient), recorded as step <paramref name="step"/>. Returns logits and newly fooled rows.
+    /// </summary>
     public (Tensor Logits, Tensor NewlyFooled) Evaluate(ActiveSet set, Tensor iterate, int step)
     {
         Runtime.NoCollectionZone.SafePoint();

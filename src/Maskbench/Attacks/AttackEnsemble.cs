@@ -54,14 +54,16 @@ public sealed class AttackEnsemble(string name, IReadOnlyList<IAttack> members) 
         using (target.Prepare(Precision.Fp32))
         {
             var problems = threat.Check(x.to_type(ScalarType.Float32), best);
-            if (problems.Count > 0) throw new InvalidOperationException($"{Name}: a member produced inputs outside the threat model: {string.Join("; ", problems)}");
+            if (problems.Count > 0) throw new InvalidOperationException(
+                $"{Name}: a member produced inputs outside the threat model: {string.Join("; ", problems)}");
             Tensor logits;
             using (no_grad()) logits = target.Logits(best);
             forwards += n;
             var labels = y.to_type(ScalarType.Int64);
             var fooled = AttackObjectives.Misclassified(logits, labels).cpu().data<bool>().ToArray();
             var margin = AttackObjectives.Margin(logits, labels).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
-            var loss = nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.None).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+            var loss = nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.None).to_type(ScalarType.Float64).cpu().data<double>()
+                .ToArray();
             var final = new ExampleRecord[n];
             for (int i = 0; i < n; i++)
             {

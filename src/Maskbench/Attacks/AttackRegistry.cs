@@ -35,15 +35,18 @@ public static class AttackRegistry
     public const string NameList = Pgd + ", " + Fgsm + ", " + ApgdCe + ", " + ApgdDlr + ", " + ApgdT + ", " + Square + " or " + Suite;
 
     /// <summary>The defaults as help text states them (a test checks every number against <see cref="All"/>).</summary>
-    public const string DefaultsText = "Default: 20 for pgd, 100 for apgd-ce, apgd-dlr and apgd-t, 5000 queries for square; the suite passes it to every member.";
+    public const string DefaultsText = "Default: 20 for pgd, 100 for apgd-ce, apgd-dlr and apgd-t, 5000 queries for square; the suite passes it to "
+        + "every member.";
 
     public static IReadOnlyList<AttackEntry> All { get; } =
     [
         new(Pgd, "PGD", "Madry et al. 2018", PgdAttack.DefaultSteps, AttackBudget.Steps, false, (r, steps) => new PgdAttack
         {
-            Steps = steps, StepSize = r.StepSize, Restarts = r.Restarts, RandomStart = r.RandomStart, Seed = r.Seed, EarlyStop = r.EarlyStop, Precision = r.Precision,
+            Steps = steps, StepSize = r.StepSize, Restarts = r.Restarts, RandomStart = r.RandomStart, Seed = r.Seed, EarlyStop = r.EarlyStop,
+            Precision = r.Precision,
         }),
-        new(Fgsm, "FGSM", "Goodfellow et al. 2015", null, AttackBudget.Single, false, (r, _) => new FgsmAttack { Seed = r.Seed, Precision = r.Precision }),
+        new(Fgsm, "FGSM", "Goodfellow et al. 2015", null, AttackBudget.Single, false, (r, _) =>
+            new FgsmAttack { Seed = r.Seed, Precision = r.Precision }),
         new(ApgdCe, "APGD-CE", "Croce and Hein 2020", ApgdAttack.DefaultSteps, AttackBudget.Steps, true, (r, steps) => new ApgdAttack
         {
             Steps = steps, Restarts = r.Restarts, Loss = AttackLoss.CrossEntropy, Seed = r.Seed, EarlyStop = r.EarlyStop, Precision = r.Precision,
@@ -54,7 +57,8 @@ public static class AttackRegistry
         }),
         new(ApgdT, "APGD-T", "Croce and Hein 2020", ApgdAttack.DefaultSteps, AttackBudget.Steps, false, (r, steps) => new ApgdAttack
         {
-            Steps = steps, Restarts = r.Restarts, TargetClasses = ApgdAttack.DefaultTargetClasses, Seed = r.Seed, EarlyStop = r.EarlyStop, Precision = r.Precision,
+            Steps = steps, Restarts = r.Restarts, TargetClasses = ApgdAttack.DefaultTargetClasses, Seed = r.Seed, EarlyStop = r.EarlyStop,
+            Precision = r.Precision,
         }),
         new(Square, "Square", "Andriushchenko et al. 2020", SquareAttack.DefaultQueries, AttackBudget.Queries, true, (r, queries) => new SquareAttack
         {

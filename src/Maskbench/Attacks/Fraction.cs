@@ -23,7 +23,8 @@ public static class Fraction
         if (parts.Length > 2) return false;
         if (!double.TryParse(parts[0].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double numerator)) return false;
         double denominator = 1;
-        if (parts.Length == 2 && (!double.TryParse(parts[1].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out denominator) || denominator == 0)) return false;
+        if (parts.Length == 2 && (!double.TryParse(parts[1].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out denominator)
+            || denominator == 0)) return false;
         value = numerator / denominator;
         return double.IsFinite(value);
     }

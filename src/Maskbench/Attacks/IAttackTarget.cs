@@ -15,10 +15,14 @@ public interface IAttackTarget
     /// <summary>A differentiable stand-in with the same forward values where possible; the default is the model itself.</summary>
     Tensor LogitsForGradient(Tensor inputs) => Logits(inputs);
 
-    /// <summary>True when <see cref="LogitsForGradient"/> returns exactly <see cref="Logits"/>, so attacks may reuse its values to decide fooled/not.</summary>
+    /// <summary>
+    /// True when <see cref="LogitsForGradient"/> returns exactly <see cref="Logits"/>, so attacks may reuse its values to decide fooled/not.
+    /// </summary>
     bool GradientLogitsAreExact => true;
 
-    /// <summary>The same model restricted to rows <paramref name="indices"/> (int64) of the batch: per-example state such as input masks follows.</summary>
+    /// <summary>
+    /// The same model restricted to rows <paramref name="indices"/> (int64) of the batch: per-example state such as input masks follows.
+    /// </summary>
     IAttackTarget Select(Tensor indices);
 
     /// <summary>

@@ -66,11 +66,13 @@ public sealed class ModuleTarget : IAttackTarget
         if (!_state.Verdicts.TryGetValue((subject, policy), out var verdict))
         {
             var dtype = _state.Current;
-            var direct = WholeModelProbe.Run(x => _model.call(x.to_type(dtype)).to_type(ScalarType.Float32), x => InFloat64(x), batch, input.shape[1], input.shape[2], input.shape[3],
+            var direct = WholeModelProbe.Run(x => _model.call(x.to_type(dtype)).to_type(ScalarType.Float32), x => InFloat64(x), batch,
+                input.shape[1], input.shape[2], input.shape[3],
                 dtype == ScalarType.Float32 ? WholeModelProbe.Tolerance : WholeModelProbe.LowPrecisionTolerance);
             verdict = policy == KernelPolicy.Auto && direct.Passed
                 ? new KernelVerdict(subject, direct, ConvolutionRoute.Direct.Instance, direct)
-                : new KernelVerdict(subject, direct, ConvolutionRoute.Float64.Instance, direct with { Route = "float64", Forward = 0, InputGradient = 0 });
+                : new KernelVerdict(subject, direct, ConvolutionRoute.Float64.Instance,
+                direct with { Route = "float64", Forward = 0, InputGradient = 0 });
             _state.Verdicts[(subject, policy)] = verdict;
         }
         KernelChecks.NoteUse(verdict);

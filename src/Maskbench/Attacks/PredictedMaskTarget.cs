@@ -20,7 +20,9 @@ public enum GradientPath
     /// fixed, so the masker is ignored (how the oracle-mask models are attacked).
     /// </summary>
     FixedCleanMask,
-    /// <summary>End to end through the soft mask σ(logit): exact for <see cref="MaskMode.Soft"/>, the soft pipeline as a surrogate for a thresholded one.</summary>
+    /// <summary>
+    /// End to end through the soft mask σ(logit): exact for <see cref="MaskMode.Soft"/>, the soft pipeline as a surrogate for a thresholded one.
+    /// </summary>
     ThroughSoftMask,
     /// <summary>
     /// BPDA (Athalye, Carlini and Wagner 2018) with the straight-through estimator: the forward pass uses the
@@ -49,7 +51,8 @@ public sealed class PredictedMaskTarget : IAttackTarget
     /// <param name="masker">Mask logits of an input in [0,1].</param>
     /// <param name="classifier">The classifier of masked images (a target without an input mask of its own).</param>
     /// <param name="cleanInputs">The clean batch, required for <see cref="GradientPath.FixedCleanMask"/>.</param>
-    public PredictedMaskTarget(nn.Module<Tensor, Tensor> masker, IAttackTarget classifier, MaskMode mode, GradientPath path, Tensor? cleanInputs = null)
+    public PredictedMaskTarget(nn.Module<Tensor, Tensor> masker, IAttackTarget classifier, MaskMode mode, GradientPath path,
+        Tensor? cleanInputs = null)
     {
         if (mode == MaskMode.Soft && path == GradientPath.StraightThrough)
             throw new ArgumentException("the straight-through estimator replaces a threshold; a soft-mask pipeline has none", nameof(path));

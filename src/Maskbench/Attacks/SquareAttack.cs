@@ -28,7 +28,8 @@ public sealed class SquareAttack : Attack
     public static double WindowFraction(double initial, int iteration, int steps)
     {
         int i = (int)(iteration / (double)steps * 10000);
-        int halvings = i <= 10 ? 0 : i <= 50 ? 1 : i <= 200 ? 2 : i <= 500 ? 3 : i <= 1000 ? 4 : i <= 2000 ? 5 : i <= 4000 ? 6 : i <= 6000 ? 7 : i <= 8000 ? 8 : 9;
+        int halvings = i <= 10 ? 0 : i <= 50 ? 1 : i <= 200 ? 2 : i <= 500 ? 3 : i <= 1000 ? 4 : i <= 2000 ? 5 : i <= 4000 ? 6 : i <= 6000 ? 7
+            : i <= 8000 ? 8 : 9;
         return initial / (1 << halvings);
     }
 
@@ -139,7 +140,9 @@ public sealed class SquareAttack : Attack
             return set.Threat.Project(set.Inputs + delta * (1 - window) + sign * window * eps, set.Inputs);
         }
 
-        /// <summary>L2 start: a centred grid of tiles of side min(H, W)/5, each the pattern with one random sign per channel, on the ε-sphere.</summary>
+        /// <summary>
+        /// L2 start: a centred grid of tiles of side min(H, W)/5, each the pattern with one random sign per channel, on the ε-sphere.
+        /// </summary>
         public Tensor L2Start(ActiveSet set, long[] rows)
         {
             int tile = Math.Max(1, Math.Min(height, width) / 5);
@@ -157,7 +160,8 @@ public sealed class SquareAttack : Attack
                             float sign = rng.Next(2) == 0 ? -1f : 1f;
                             for (int y = 0; y < tile; y++)
                                 for (int x = 0; x < tile; x++)
-                                    start[((r * channels + c) * height + top0 + ty * tile + y) * width + left0 + tx * tile + x] = sign * pattern[y * tile + x];
+                                    start[((r * channels + c) * height + top0 + ty * tile + y) * width + left0 + tx * tile + x] = sign
+                                        * pattern[y * tile + x];
                         }
             }
             var delta = tensor(start).reshape(rows.Length, channels, height, width).to(set.Inputs.device);

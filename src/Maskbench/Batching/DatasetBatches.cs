@@ -58,7 +58,8 @@ public static class DatasetBatches
         for (int i = 0; i < n; i++)
         {
             int row = indices[i];
-            if (row < 0 || row >= split.Count) throw new ArgumentOutOfRangeException(nameof(indices), $"row {row} is outside the split's {split.Count} rows");
+            if (row < 0 || row >= split.Count) throw new ArgumentOutOfRangeException(nameof(indices),
+                $"row {row} is outside the split's {split.Count} rows");
             PixelPlanes.RgbToPlanes(split.ImageBytes(row), imageFloats.Slice(i * 3 * px, 3 * px), px);
             PixelPlanes.BytesToFloats(split.MaskBytes(row), maskFloats.Slice(i * px, px));
             labels[i] = split.Labels[row];

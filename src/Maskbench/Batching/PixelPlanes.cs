@@ -85,6 +85,7 @@ internal static class PixelPlanes
     static unsafe void Store(Vector128<byte> channel, float* destination, Vector256<float> scale)
     {
         Avx.Store(destination, Avx.Multiply(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(channel)), scale));
-        Avx.Store(destination + 8, Avx.Multiply(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(channel, 8))), scale));
+        Avx.Store(destination + 8, Avx.Multiply(Avx.ConvertToVector256Single(
+            Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(channel, 8))), scale));
     }
 }

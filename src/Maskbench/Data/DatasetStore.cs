@@ -23,7 +23,8 @@ public static class DatasetStore
 
     /// <summary>The builder named in a manifest's build parameters ("maskbench build gtsrb", "coco"), if any.</summary>
     public static string? BuilderOf(DatasetManifest manifest) =>
-        manifest.BuildParameters.TryGetPropertyValue("builder", out var b) && b is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? s) ? s : null;
+        manifest.BuildParameters.TryGetPropertyValue("builder", out var b) && b is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? s)
+            ? s : null;
 
     /// <summary>
     /// Checks, before any work, that a dataset of <paramref name="builder"/> may be written to <paramref name="folder"/>:
@@ -46,7 +47,8 @@ public static class DatasetStore
             : $"is not empty and holds no dataset ("
                 + string.Join(", ", Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).Order(StringComparer.Ordinal).Take(3))
                 + $"{(Directory.EnumerateFileSystemEntries(full).Skip(3).Any() ? ", ..." : "")})";
-        throw new MaskbenchException($"--out {folder} {holds}; choose a new or empty folder, or pass --force to write the dataset's files there (other files are kept)");
+        throw new MaskbenchException($"--out {folder} {holds}; choose a new or empty folder, or pass --force to write the dataset's files there "
+            + "(other files are kept)");
     }
 
     /// <summary>The manifest of a dataset folder, or null when there is none or it is not a readable manifest.</summary>

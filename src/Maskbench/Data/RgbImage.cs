@@ -13,7 +13,8 @@ public sealed class RgbImage
     public RgbImage(int width, int height, byte[]? pixels = null)
     {
         if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"image size {width}x{height} must be positive");
-        if ((long)width * height > MaxPixels) throw new ArgumentOutOfRangeException(nameof(width), $"image size {width}x{height} exceeds {MaxPixels} pixels");
+        if ((long)width * height > MaxPixels) throw new ArgumentOutOfRangeException(nameof(width),
+            $"image size {width}x{height} exceeds {MaxPixels} pixels");
         Width = width;
         Height = height;
         Pixels = pixels ?? new byte[checked(width * height * 3)];

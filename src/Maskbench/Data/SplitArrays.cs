@@ -41,7 +41,8 @@ public sealed class SplitArrays
     public void Set(int index, RgbImage image, BinaryMask mask, long label)
     {
         if (image.Width != ImageSize || image.Height != ImageSize || mask.Width != ImageSize || mask.Height != ImageSize)
-            throw new ArgumentException($"sample {index}: image {image.Width}x{image.Height} and mask {mask.Width}x{mask.Height} must both be {ImageSize}x{ImageSize}");
+            throw new ArgumentException($"sample {index}: image {image.Width}x{image.Height} and mask {mask.Width}x{mask.Height} must both be "
+                + $"{ImageSize}x{ImageSize}");
         image.Pixels.CopyTo(Images, (long)index * PixelsPerImage * 3);
         for (int i = 0; i < mask.Values.Length; i++) Masks[(long)index * PixelsPerImage + i] = mask.Values[i] != 0 ? (byte)1 : (byte)0;
         Labels[index] = label;

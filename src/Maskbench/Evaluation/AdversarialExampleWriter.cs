@@ -68,7 +68,8 @@ public sealed class AdversarialExampleWriter : IDisposable
 
     public AdversarialExampleWriter(string path, AdversarialPixels pixels = AdversarialPixels.UInt8)
     {
-        if (!path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)) throw new MaskbenchException($"{path}: adversarial examples are written as .npy");
+        if (!path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)) throw new MaskbenchException(
+            $"{path}: adversarial examples are written as .npy");
         _path = Path.GetFullPath(path);
         _temporary = AtomicFile.TemporaryName(_path);
         Pixels = pixels;
@@ -144,7 +145,8 @@ public sealed class AdversarialExampleWriter : IDisposable
         NpyHeader header;
         using (var stream = File.OpenRead(path)) header = NpyHeader.Read(stream, path);
         if (header.Shape.Length != 4 || header.Shape[3] != 3 || header.Descr is not ("|u1" or "<f4"))
-            throw new DataFormatException(path, $"expected N x H x W x 3 uint8 or float32, found {header.Descr} ({string.Join(", ", header.Shape)})", "header");
+            throw new DataFormatException(path, $"expected N x H x W x 3 uint8 or float32, found {header.Descr} ({string.Join(", ", header.Shape)})",
+                "header");
         using var view = NpyFile.Open(path, header.Descr, -1, -1, -1, 3);
         int n = (int)header.Shape[0], h = (int)header.Shape[1], w = (int)header.Shape[2], size = h * w * 3;
         var images = new List<Data.RgbImage>(n);
@@ -155,7 +157,8 @@ public sealed class AdversarialExampleWriter : IDisposable
             else
             {
                 var floats = view.Elements<float>((long)i * size, size);
-                for (int k = 0; k < size; k++) image.Pixels[k] = (byte)Math.Clamp(MathF.Round(floats[k] * 255, MidpointRounding.AwayFromZero), 0, 255);
+                for (int k = 0; k < size; k++) image.Pixels[k] = (byte)Math.Clamp(
+                    MathF.Round(floats[k] * 255, MidpointRounding.AwayFromZero), 0, 255);
             }
             images.Add(image);
         }

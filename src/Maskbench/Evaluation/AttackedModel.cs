@@ -32,9 +32,18 @@ public sealed class AttackedModel(string description, Func<TensorBatch, Tensor?,
     /// <summary>The target for <paramref name="batch"/>.</summary>
     public IAttackTarget TargetFor(TensorBatch batch) => targetFor(batch, Input.ForEvaluation(batch));
 
-    /// <summary>A TorchSharp module that sees x ⊙ the masks of <paramref name="input"/>.</summary>
-    public static AttackedModel FromModule(nn.Module<Tensor, Tensor> model, MaskSource input, string description) =>
-        new(description, (_, masks) => new ModuleTarget(model, masks), input);
+    /// <summary>
+    /// A TorchSharp module that sees x ⊙ the masks of <paramref name="input"/>. Behind a masker
+    /// (<see cref="MaskSource.Predicted"/>) the model is the deployed pipeline: its mask is recomputed from each input it
+    /// judges, attacked (the non-adaptive attack of <see cref="Pipeline.PipelineAttack.NonAdaptive"/>) through the
+    /// clean image's thresholded mask held fixed.
+    /// </summary>
+    public static AttackedModel FromModule(nn.Module<Tensor, Tensor> model, MaskSource input, string description) => input switch
+    {
+        MaskSource.Predicted predicted => new(description, (batch, _) => new PredictedMaskTarget(predicted.Masker(batch.Images.device),
+            new ModuleTarget(model), MaskMode.Threshold, GradientPath.FixedCleanMask, batch.Images), input),
+        _ => new(description, (_, masks) => new ModuleTarget(model, masks), input),
+    };
 
     /// <summary>A TorchSharp module; with <paramref name="maskedInput"/> it sees x ⊙ the dataset's foreground mask.</summary>
     public static AttackedModel FromModule(nn.Module<Tensor, Tensor> model, bool maskedInput, string description) =>
@@ -168,13 +177,15 @@ internal sealed class ScriptedClassifier : nn.Module<Tensor, Tensor>, IChecksOwn
         {
             if (_verdicts.TryGetValue((subject, policy), out var known)) return known;
             var dtype = input.dtype;
-            var direct = WholeModelProbe.Run(x => _script.call(x.to_type(dtype)).to_type(ScalarType.Float32), x => Float64Copy().call(x), batch, input.shape[1], input.shape[2], input.shape[3],
+            var direct = WholeModelProbe.Run(x => _script.call(x.to_type(dtype)).to_type(ScalarType.Float32), x => Float64Copy().call(x), batch,
+                input.shape[1], input.shape[2], input.shape[3],
                 dtype == ScalarType.Float32 ? WholeModelProbe.Tolerance : WholeModelProbe.LowPrecisionTolerance);
             KernelVerdict verdict;
             if (policy == KernelPolicy.Auto && direct.Passed) verdict = new(subject, direct, ConvolutionRoute.Direct.Instance, direct);
             else
             {
-                var float64 = WholeModelProbe.Run(x => Float64Copy().call(x.to_type(ScalarType.Float64)).to_type(ScalarType.Float32), x => Float64Copy().call(x), batch, input.shape[1], input.shape[2], input.shape[3]);
+                var float64 = WholeModelProbe.Run(x => Float64Copy().call(x.to_type(ScalarType.Float64)).to_type(ScalarType.Float32), x =>
+                    Float64Copy().call(x), batch, input.shape[1], input.shape[2], input.shape[3]);
                 verdict = new(subject, direct with { Route = "direct" }, ConvolutionRoute.Float64.Instance, float64 with { Route = "float64" });
             }
             _verdicts[(subject, policy)] = verdict;

@@ -39,7 +39,8 @@ public static class RobustnessEvaluator
     /// input that fooled the model at the smallest ε that did, or the attack's input at the largest ε.</param>
     /// <param name="observe">Called for each batch and ε after the attack (for example to draw a few adversarial examples).</param>
     public static RobustnessReport Evaluate(DatasetSplit split, string splitName, AttackedModel model, IAttack attack, EvaluationOptions options,
-        IProgressSink progress, Precision precision = Precision.Fp32, int seed = 0, AdversarialExampleWriter? adversarial = null, Action<EvaluatedBatch>? observe = null)
+        IProgressSink progress, Precision precision = Precision.Fp32, int seed = 0, AdversarialExampleWriter? adversarial = null,
+        Action<EvaluatedBatch>? observe = null)
     {
         var rows = (options.Rows ?? Enumerable.Range(0, split.Count).ToArray()).ToArray();
         if (options.Limit is int limit && limit >= 1) rows = rows[..Math.Min(limit, rows.Length)];
@@ -51,8 +52,10 @@ public static class RobustnessEvaluator
     /// The same over batches already in memory (<paramref name="rowCount"/> rows of <paramref name="imageSize"/>² pixels in
     /// all); the evaluator disposes each batch.
     /// </summary>
-    public static RobustnessReport Evaluate(IEnumerable<TensorBatch> batches, int rowCount, int imageSize, string splitName, AttackedModel model, IAttack attack,
-        EvaluationOptions options, IProgressSink progress, Precision precision = Precision.Fp32, int seed = 0, AdversarialExampleWriter? adversarial = null,
+    public static RobustnessReport Evaluate(IEnumerable<TensorBatch> batches, int rowCount, int imageSize, string splitName, AttackedModel model,
+        IAttack attack,
+        EvaluationOptions options, IProgressSink progress, Precision precision = Precision.Fp32, int seed = 0,
+        AdversarialExampleWriter? adversarial = null,
         Action<EvaluatedBatch>? observe = null)
     {
         var clock = Stopwatch.StartNew();
@@ -79,8 +82,8 @@ public static class RobustnessEvaluator
             using var _ = batch;
             var inputMasks = model.Input.ForEvaluation(batch);
             var target = model.TargetFor(batch, inputMasks);
-            // The foreground is said explicitly: the mask the model sees, or the dataset's for a model that sees none.
-            var mask = options.Region == ThreatRegion.Foreground ? (model.Input.MasksInput ? inputMasks : model.Foreground.ForEvaluation(batch)) : null;
+            // The model's foreground is said explicitly: the mask the model sees, or the dataset's for a model that sees none.
+            var mask = options.Region.Mask(inputMasks ?? model.Foreground.ForEvaluation(batch)!, batch.Masks);
             // One clean pass per batch, shared by every ε's attack.
             Tensor cleanLogits;
             using (target.Prepare(Precision.Fp32))
@@ -133,7 +136,8 @@ public static class RobustnessEvaluator
                     kept = where(rows, result.Adversarial.to_type(kept.dtype), kept);
                 }
             }
-            if (kept is not null) Save(adversarial!, target, kept, batch, labels, predictions, epsilons, keptEpsilon, firstFooling, steps, fooledBy, margins);
+            if (kept is not null) Save(adversarial!, target, kept, batch, labels, predictions, epsilons, keptEpsilon, firstFooling, steps, fooledBy,
+                margins);
             for (int i = 0; i < count; i++)
             {
                 if (predictions[i] == labels[i]) cleanCorrect++;
@@ -152,7 +156,8 @@ public static class RobustnessEvaluator
             Seed = seed,
             Count = n,
             NaturalAccuracy = n == 0 ? double.NaN : (double)cleanCorrect / n,
-            Sweep = epsilons.Select((eps, e) => new EpsilonOutcome(eps, n == 0 ? double.NaN : (double)robust[e] / n, robust[e], gradients[e], forwards[e], seconds[e])).ToArray(),
+            Sweep = epsilons.Select((eps, e) => new EpsilonOutcome(eps, n == 0 ? double.NaN : (double)robust[e] / n, robust[e], gradients[e],
+                forwards[e], seconds[e])).ToArray(),
             Examples = examples,
             Seconds = clock.Elapsed.TotalSeconds,
             Kernels = kernels.Provenance(),

@@ -5,7 +5,8 @@ using Maskbench.Files;
 namespace Maskbench.Evaluation;
 
 /// <summary>Robust accuracy at one ε of a sweep, with what it cost.</summary>
-public sealed record EpsilonOutcome(double Epsilon, double RobustAccuracy, int Robust, long GradientEvaluations, long ForwardEvaluations, double Seconds);
+public sealed record EpsilonOutcome(double Epsilon, double RobustAccuracy, int Robust, long GradientEvaluations, long ForwardEvaluations,
+    double Seconds);
 
 /// <summary>
 /// One example of the evaluated split. <see cref="FirstFoolingEpsilon"/> is the smallest ε of the sweep at which an
@@ -13,7 +14,8 @@ public sealed record EpsilonOutcome(double Epsilon, double RobustAccuracy, int R
 /// misclassified clean). <see cref="Margins"/> holds, per ε, z_y − max_{j≠y} z_j at the kept input (at ε beyond the
 /// first fooling one, the fooling input found there, which is allowed at every larger ε).
 /// </summary>
-public sealed record ExampleOutcome(int Row, long Label, long CleanPrediction, double? FirstFoolingEpsilon, int Step, string? FooledBy, double[] Margins);
+public sealed record ExampleOutcome(int Row, long Label, long CleanPrediction, double? FirstFoolingEpsilon, int Step, string? FooledBy,
+    double[] Margins);
 
 /// <summary>Everything `maskbench attack` measures, serializable to JSON.</summary>
 public sealed class RobustnessReport

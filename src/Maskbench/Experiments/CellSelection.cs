@@ -43,7 +43,8 @@ public sealed class CellSelection
     {
         var chosen = cells.Select((c, i) => (i, c)).Where(x => Includes(x.i, x.c)).ToList();
         if (chosen.Count == 0)
-            throw new MaskbenchException($"--cells matches none of the plan's {cells.Count} cells (indices 0-{cells.Count - 1}; ids such as {cells[0].Id})");
+            throw new MaskbenchException($"--cells matches none of the plan's {cells.Count} cells (indices 0-{cells.Count - 1}; ids such as "
+                + $"{cells[0].Id})");
         return chosen;
     }
 }

@@ -50,7 +50,8 @@ public sealed class CellStore
             throw new DataFormatException(path, $"not a cell result: {e.Message} (delete the file to rerun the cell)",
                 e.LineNumber is long l ? $"line {l + 1}" : null, e);
         }
-        if (Problem(result) is string problem) throw new DataFormatException(path, $"not a valid cell result: {problem} (delete the file to rerun the cell)");
+        if (Problem(result) is string problem) throw new DataFormatException(path,
+            $"not a valid cell result: {problem} (delete the file to rerun the cell)");
         return result;
     }
 
@@ -70,7 +71,8 @@ public sealed class CellStore
         int n = e.Correct.Length;
         if (e.Indices is null || e.Labels is null || e.ForegroundFractions is null) return "missing per-example arrays";
         if (e.Indices.Length != n || e.Labels.Length != n || e.ForegroundFractions.Length != n)
-            return $"per-example arrays disagree in length ({e.Indices.Length} indices, {e.Labels.Length} labels, {e.ForegroundFractions.Length} fractions, {n} outcomes)";
+            return $"per-example arrays disagree in length ({e.Indices.Length} indices, {e.Labels.Length} labels, {e.ForegroundFractions.Length} "
+                + $"fractions, {n} outcomes)";
         if (e.Correct.Any(c => c is not ('0' or '1'))) return "outcomes must be a string of 0 and 1";
         if (e.Indices.Any(i => i < 0) || e.Labels.Any(l => l < 0)) return "negative index or label";
         if (e.ForegroundFractions.Any(f => !(f >= 0 && f <= 1))) return "a foreground fraction outside [0, 1]";

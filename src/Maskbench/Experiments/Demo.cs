@@ -8,8 +8,8 @@ namespace Maskbench.Experiments;
 
 /// <summary>
 /// <c>maskbench demo</c>: synthetic GTSRB-format images → <c>build gtsrb</c> (graph-cut masks) → the <c>cpu</c> grid →
-/// predicted-mask rows (<see cref="PredictedMaskStage"/>) → the report, end to end on a laptop. Each stage is cached by its output (a rerun reuses the images, the dataset
-/// and every finished cell), so an interrupted demo continues where it stopped.
+/// predicted-mask rows (<see cref="PredictedMaskStage"/>) → the report, end to end on a laptop. Each stage is cached by its output (a rerun reuses
+/// the images, the dataset and every finished cell), so an interrupted demo continues where it stopped.
 /// </summary>
 public static class Demo
 {
@@ -19,8 +19,8 @@ public static class Demo
 
     /// <summary>
     /// The demo's grid: the cpu profile with 1,600 training images (fewer leave the natural models near chance on
-    /// the eight look-alike speed-limit designs), 15 epochs and 2-step PGD training with ε ramped up over the first 8, so that data, segmentation, six
-    /// models and all evaluations fit in two to three minutes on 2 cores.
+    /// the eight look-alike speed-limit designs), 15 epochs and 2-step PGD training with ε ramped up over the first 8, so that data, segmentation,
+    /// six models and all evaluations fit in two to three minutes on 2 cores.
     /// </summary>
     public static ExperimentProfile Profile { get; } = ExperimentProfile.Cpu with
     {
@@ -41,9 +41,11 @@ public static class Demo
         string grid = Path.Combine(outFolder, "grid");
         if (!File.Exists(Path.Combine(source, GtsrbGroundTruth.MarkerFileName)))
         {
-            progress.Info($"1/4 synthetic GTSRB: {settings.Classes} classes, {settings.TrainPerClass} training and {settings.TestPerClass} test images each -> {source}");
+            progress.Info($"1/4 synthetic GTSRB: {settings.Classes} classes, {settings.TrainPerClass} training and {settings.TestPerClass} test "
+                + $"images each -> {source}");
             if (Directory.Exists(source)) Directory.Delete(source, recursive: true);
-            SyntheticGtsrb.Write(source, new SyntheticGtsrbOptions(settings.Classes, settings.TrainPerClass, settings.TestPerClass, settings.Seed), progress);
+            SyntheticGtsrb.Write(source, new SyntheticGtsrbOptions(settings.Classes, settings.TrainPerClass, settings.TestPerClass, settings.Seed),
+                progress);
         }
         else progress.Info($"1/4 synthetic GTSRB: reusing {source}");
         if (!File.Exists(Path.Combine(dataset, Data.DatasetStore.ManifestFile)))
@@ -55,7 +57,8 @@ public static class Demo
         progress.Info($"3/4 grid ({Profile.Name} profile: {Profile.Arch} x{Profile.Width}, {Profile.Epochs} epochs) -> {grid}");
         // The grid folder is the demo's own: a plan from another version of the demo is replaced (its cells stay cached).
         var outcome = Reproduction.Run(dataset, grid, Profile, null, CellSelection.All, device, progress, replaceOtherPlan: true);
-        progress.Info($"4/4 predicted masks: a learned masker in front of the oracle-mask models, under adaptive attacks -> {Path.Combine(grid, PredictedMaskStage.Folder)}");
+        progress.Info($"4/4 predicted masks: a learned masker in front of the oracle-mask models, under adaptive attacks -> "
+            + $"{Path.Combine(grid, PredictedMaskStage.Folder)}");
         var results = outcome.Results;
         results.PredictedMasks = PredictedMaskStage.Run(dataset, grid, results, PredictedMasks, device, progress);
         string report = Reports.ReportWriter.Write(results, grid, Path.GetFullPath(grid));

@@ -9,8 +9,8 @@ namespace Maskbench.Experiments;
 
 /// <summary>
 /// The grid for one dataset: the four models of the paper's Table 4 ({natural, adversarial} × {plain, masked}),
-/// the random-mask control models, and their evaluations: natural accuracy, the paper's PGD, the strong suite
-/// (PGD with restarts, APGD-CE, APGD-DLR, Square; combined per example as the worst case by the report), the ε
+/// the random-mask control models, the predicted-mask models when a masker is given, and their evaluations: natural accuracy, the paper's PGD, the
+/// strong suite (PGD with restarts, APGD-CE, APGD-DLR, Square; combined per example as the worst case by the report), the ε
 /// sweep, and for masked models the full-image threat. Cells are listed in a fixed order (training first), which
 /// <c>--cells i,j-k</c> indexes.
 /// </summary>
@@ -27,8 +27,12 @@ public sealed class ExperimentPlan
     /// <summary>Class names and Table 1 counts from the manifest, so that results can be built without the dataset.</summary>
     public Reports.DatasetSummary? Dataset { get; init; }
 
+    /// <param name="masker">
+    /// A trained masker folder (`maskbench train-masker`): adds the predicted-mask models, trained naturally and
+    /// adversarially on its predictions and evaluated as the deployed pipeline (natural accuracy and the non-adaptive PGD).
+    /// </param>
     public static ExperimentPlan Create(ExperimentProfile profile, string datasetPath, string datasetName, string datasetSha256,
-        string? arch = null, Reports.DatasetSummary? dataset = null)
+        string? arch = null, Reports.DatasetSummary? dataset = null, string? masker = null)
     {
         var p = (arch is null ? profile : profile with { Arch = arch }).Validated();
         var models = new List<GridModel>();
@@ -38,6 +42,9 @@ public sealed class ExperimentPlan
         if (p.RandomMaskControl)
             foreach (string training in new[] { GridModel.Natural, GridModel.Adversarial })
                 models.Add(Model(p, training, new MaskSource.RandomTwin(p.Seed), 0));
+        if (masker is not null)
+            foreach (string training in new[] { GridModel.Natural, GridModel.Adversarial })
+                models.Add(Model(p, training, new MaskSource.Predicted(masker), 0));
         // Further seeds of the four Table 4 models (--seeds K): trained and evaluated (natural, PGD) for mean ± sd.
         var replicas = new List<GridModel>();
         for (int s = 1; s < p.Seeds; s++)
@@ -52,17 +59,21 @@ public sealed class ExperimentPlan
             var threat = model.Mask.MasksInput ? ThreatRegion.Foreground : ThreatRegion.Full;
             var pgd = new GridAttack(AttackRegistry.Pgd, ExperimentProfile.PaperEpsilon, p.StepFor(ExperimentProfile.PaperEpsilon, p.PgdSteps),
                 p.PgdSteps, 1, threat, p.TestLimit, p.Seed, p.Precision);
-            cells.Add(CellSpec.ForEvaluation(model, "natural", pgd with { Attack = GridAttack.None, Epsilon = 0, StepSize = 0, Steps = 0, Restarts = 0, Precision = Attacks.Precision.Fp32 }, "natural"));
-            cells.Add(CellSpec.ForEvaluation(model, "pgd", pgd, "pgd"));
-            // The control and the seed replicas need only natural and PGD.
-            if (model.Mask is MaskSource.RandomTwin || model.IsReplica) continue;
+            cells.Add(CellSpec.ForEvaluation(model, "natural", pgd with { Attack = GridAttack.None, Epsilon = 0, StepSize = 0, Steps = 0,
+                Restarts = 0, Precision = Attacks.Precision.Fp32 }, "natural"));
+            // The predicted-mask pipeline runs in float32 only (PredictedMaskTarget).
+            cells.Add(CellSpec.ForEvaluation(model, "pgd", model.Mask is MaskSource.Predicted ? pgd with { Precision = Attacks.Precision.Fp32 }
+                : pgd, "pgd"));
+            // The controls, the predicted-mask models and the seed replicas need only natural and PGD.
+            if (model.Mask is MaskSource.RandomTwin or MaskSource.Predicted || model.IsReplica) continue;
             if (model.Mask is MaskSource.GroundTruth)
                 cells.Add(CellSpec.ForEvaluation(model, "pgd-full-image", pgd with { Threat = ThreatRegion.Full }, "full-image"));
             if (p.StrongSuite)
             {
                 cells.Add(CellSpec.ForEvaluation(model, "pgd-restarts", pgd with { Restarts = p.Restarts, Seed = p.Seed + 1 }, "strong"));
                 foreach (var entry in AttackRegistry.GridSuite)
-                    cells.Add(CellSpec.ForEvaluation(model, entry.Name, pgd with { Attack = entry.Name, StepSize = 0, Steps = p.BudgetOf(entry) }, "strong"));
+                    cells.Add(CellSpec.ForEvaluation(model, entry.Name, pgd with { Attack = entry.Name, StepSize = 0, Steps = p.BudgetOf(entry) },
+                        "strong"));
             }
             if (p.Sweep)
                 foreach (int e in ExperimentProfile.SweepEpsilons255)
@@ -73,7 +84,8 @@ public sealed class ExperimentPlan
                     cells.Add(CellSpec.ForEvaluation(model, $"pgd-eps{e}", attack, "sweep"));
                 }
         }
-        return new ExperimentPlan { Profile = p, DatasetPath = datasetPath, DatasetName = datasetName, DatasetSha256 = datasetSha256, Cells = cells, Dataset = dataset };
+        return new ExperimentPlan { Profile = p, DatasetPath = datasetPath, DatasetName = datasetName, DatasetSha256 = datasetSha256, Cells = cells,
+            Dataset = dataset };
     }
 
     /// <summary>The inputs of the paper's Table 4: the plain image and the image masked by the dataset's foreground masks.</summary>

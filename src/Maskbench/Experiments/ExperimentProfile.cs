@@ -87,7 +87,9 @@ public sealed record ExperimentProfile(
     public double StepFor(double epsilon, int steps) =>
         epsilon * Math.Max(PaperStepSize / PaperEpsilon, 2.5 / Math.Max(1, steps));
 
-    /// <summary>The budget of a strong-suite attack in this profile: <see cref="SquareQueries"/> for a score-based attack, else <see cref="ApgdSteps"/>.</summary>
+    /// <summary>
+    /// The budget of a strong-suite attack in this profile: <see cref="SquareQueries"/> for a score-based attack, else <see cref="ApgdSteps"/>.
+    /// </summary>
     public int BudgetOf(Attacks.AttackEntry attack) => attack.Budget == Attacks.AttackBudget.Queries ? SquareQueries : ApgdSteps;
 
     /// <summary>Refuses settings no run could use, naming the option that sets each.</summary>

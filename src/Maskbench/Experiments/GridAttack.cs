@@ -47,7 +47,8 @@ public sealed record GridAttack(
         if (!AttackRegistry.Names.Contains(Attack)) throw new CellUnavailableException($"attack '{Attack}' is not available in this build");
         return AttackRegistry.Create(new AttackRequest
         {
-            Name = Attack, Steps = Steps, StepSize = StepSize > 0 ? StepSize : null, Restarts = Math.Max(1, Restarts), Seed = Seed, Precision = Precision,
+            Name = Attack, Steps = Steps, StepSize = StepSize > 0 ? StepSize : null, Restarts = Math.Max(1, Restarts), Seed = Seed,
+            Precision = Precision,
         });
     }
 }

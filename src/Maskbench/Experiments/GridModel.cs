@@ -26,7 +26,8 @@ public sealed record GridModel(
     int TrainSteps,
     int Seed,
     int TrainEpsilonWarmup = 0,
-    [property: JsonConverter(typeof(JsonStringEnumConverter<Training.LearningRateSchedule>))] Training.LearningRateSchedule Schedule = Training.LearningRateSchedule.Multistep,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<Training.LearningRateSchedule>))] Training.LearningRateSchedule Schedule =
+        Training.LearningRateSchedule.Multistep,
     [property: JsonConverter(typeof(JsonStringEnumConverter<Attacks.Precision>))] Attacks.Precision Precision = Attacks.Precision.Fp32)
 {
     public const string Natural = "natural";

@@ -95,7 +95,8 @@ public sealed class GridRunner
         string Describe(ExperimentPlan p) => $"dataset {p.DatasetName} ({p.DatasetSha256[..Math.Min(12, p.DatasetSha256.Length)]}), "
             + $"profile {p.Profile.Name}, {p.Profile.Arch} x{p.Profile.Width}, {p.Profile.Epochs} epochs, {p.Cells.Count} cells";
         string? firstDifference = plan.Cells.Select(c => c.Id).Zip(existing.Cells.Select(c => c.Id)).Select((ids, i) => (ids, i))
-            .Where(x => x.ids.First != x.ids.Second || Fingerprint(plan.Cells[x.i]) != Fingerprint(existing.Cells[x.i])).Select(x => x.ids.First).FirstOrDefault();
+            .Where(x => x.ids.First != x.ids.Second || Fingerprint(plan.Cells[x.i]) != Fingerprint(existing.Cells[x.i])).Select(x => x.ids.First)
+            .FirstOrDefault();
         throw new MaskbenchException($"{planPath}: this folder holds another grid ({Describe(existing)}; this run: {Describe(plan)}" +
             (firstDifference is null ? "" : $"; first differing cell: {firstDifference}") + "); " +
             "its plan, results.json and report would be replaced. Choose another --out, or pass --force to replace them (cached cells are kept)");
@@ -144,7 +145,8 @@ public sealed class GridRunner
         }
         var result = new CellResult
         {
-            Key = key, Id = cell.Id, Kind = cell.Kind, Parameters = parameters, Inputs = inputs, Seconds = clock.Elapsed.TotalSeconds, Kernels = kernels,
+            Key = key, Id = cell.Id, Kind = cell.Kind, Parameters = parameters, Inputs = inputs, Seconds = clock.Elapsed.TotalSeconds,
+            Kernels = kernels,
             Training = new TrainingRecord
             {
                 Checkpoint = Path.GetRelativePath(_store.OutFolder, trained.CheckpointPath),
@@ -209,7 +211,8 @@ public sealed class GridRunner
         }
         var result = new CellResult
         {
-            Key = key, Id = cell.Id, Kind = cell.Kind, Parameters = parameters, Inputs = inputs, Seconds = clock.Elapsed.TotalSeconds, Kernels = kernels,
+            Key = key, Id = cell.Id, Kind = cell.Kind, Parameters = parameters, Inputs = inputs, Seconds = clock.Elapsed.TotalSeconds,
+            Kernels = kernels,
             Evaluation = new EvaluationRecord
             {
                 Indices = outcome.Indices, Labels = outcome.Labels, ForegroundFractions = outcome.ForegroundFractions,

@@ -36,12 +36,13 @@ public static class PredictedMaskStage
         public double Epsilon { get; init; } = ExperimentProfile.PaperEpsilon;
         public int TestLimit { get; init; }
         public int Seed { get; init; }
-        public PipelineThreatRegion Region { get; init; } = PipelineThreatRegion.PredictedForeground;
+        public ThreatRegion Region { get; init; } = ThreatRegion.Foreground;
     }
 
     public const string Folder = "predicted-masks";
 
-    public static PredictedMaskResults Run(string datasetFolder, string gridFolder, ExperimentResults results, Settings settings, Device device, IProgressSink progress)
+    public static PredictedMaskResults Run(string datasetFolder, string gridFolder, ExperimentResults results, Settings settings, Device device,
+        IProgressSink progress)
     {
         string stageFolder = Path.Combine(gridFolder, Folder);
         var maskerRun = new MaskerRun(Path.Combine(stageFolder, "masker"));
@@ -50,7 +51,8 @@ public static class PredictedMaskStage
             throw new MaskbenchException($"{maskerRun.Folder} was trained on another dataset; delete that folder to retrain it");
         if (!maskerRun.Exists)
         {
-            progress.Info($"predicted masks: training a U-Net masker (base width {settings.BaseWidth}, {settings.Epochs} epochs) -> {maskerRun.Folder}");
+            progress.Info($"predicted masks: training a U-Net masker (base width {settings.BaseWidth}, {settings.Epochs} epochs) -> "
+                + $"{maskerRun.Folder}");
             MaskerTraining.Run(datasetFolder, maskerRun.Folder, new MaskerTrainingOptions { Epochs = settings.Epochs, Seed = settings.Seed },
                 settings.BaseWidth, settings.Depth, null, 0, device, progress);
         }
@@ -63,10 +65,12 @@ public static class PredictedMaskStage
         var cells = new CellStore(gridFolder).All().Where(c => c.Kind == CellSpec.Train && c.Training is not null).ToList();
         var section = new PredictedMaskResults
         {
-            Masker = $"{info.Spec.Description}, {info.Parameters:N0} parameters, {info.Options.Epochs} epochs ({info.Options.Mode.ToString().ToLowerInvariant()})",
+            Masker = $"{info.Spec.Description}, {info.Parameters:N0} parameters, {info.Options.Epochs} epochs "
+                + $"({info.Options.Mode.ToString().ToLowerInvariant()})",
             MaskerIoU = [info.Test!.Clean.Mean, info.Test.Clean.Low, info.Test.Clean.High],
             Threat = string.Create(CultureInfo.InvariantCulture,
-                $"Threat: L∞ ε = {settings.Epsilon * 255:0.##}/255, PGD with {settings.Steps} steps per attack; base region {settings.Region} ")
+                $"Threat: L∞ ε = {settings.Epsilon * 255:0.##}/255, PGD with {settings.Steps} steps per attack; base region "
+                    + $"{settings.Region.Spelling()} ")
                 + "(the non-adaptive, end-to-end and BPDA attacks), extended by the mask-growth attack, the whole image for the full-image attack.",
         };
         foreach (var (training, letter) in new[] { (GridModel.Natural, "N"), (GridModel.Adversarial, "A") })
@@ -120,7 +124,8 @@ public static class PredictedMaskStage
 
     static AccuracyInterval FromPercent(double percent, int count) => AccuracyInterval.Of((int)Math.Round(percent / 100 * count), count);
 
-    static PercentInterval Percent(AccuracyInterval w) => new(Math.Round(100 * w.Accuracy, 2), Math.Round(100 * w.Low, 2), Math.Round(100 * w.High, 2));
+    static PercentInterval Percent(AccuracyInterval w) => new(Math.Round(100 * w.Accuracy, 2), Math.Round(100 * w.Low, 2),
+        Math.Round(100 * w.High, 2));
 
     /// <summary>Runs the pipeline evaluation unless a result with the same key (masker, checkpoint, settings, rows) is on disk.</summary>
     static PipelineReport EvaluateCached(string stageFolder, string letter, MaskerRun maskerRun, string checkpoint, MaskUNet masker, SplitArrays test,
@@ -144,7 +149,8 @@ public static class PredictedMaskStage
         progress.Info($"predicted masks: adaptive attacks on the {letter} pipeline ({test.Count} test images)");
         var report = PipelineEvaluator.Evaluate(masker, new ModuleTarget(classifier), MaskMode.Threshold, test, new PipelineAttackOptions
         {
-            Epsilon = settings.Epsilon, Steps = settings.Steps, GrowthSteps = settings.Steps, Seed = settings.Seed, Region = settings.Region, Device = device,
+            Epsilon = settings.Epsilon, Steps = settings.Steps, GrowthSteps = settings.Steps, Seed = settings.Seed, Region = settings.Region,
+            Device = device,
         }, progress);
         Directory.CreateDirectory(stageFolder);
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, JsonFormat.Options));
@@ -159,7 +165,8 @@ public static class PredictedMaskStage
         {
             var clean = new RgbImage(s, s, e.Clean);
             var attacked = new RgbImage(s, s, e.Attacked);
-            return (IReadOnlyList<RgbImage>)[clean, TileSheet.MaskTile(new BinaryMask(s, s, e.CleanMask)), TileSheet.MaskTile(new BinaryMask(s, s, e.AttackedMask)),
+            return (IReadOnlyList<RgbImage>)[clean, TileSheet.MaskTile(new BinaryMask(s, s, e.CleanMask)),
+                TileSheet.MaskTile(new BinaryMask(s, s, e.AttackedMask)),
                 ImageGrid.Perturbation(clean, attacked)];
         }).ToList();
         using var png = new MemoryStream();

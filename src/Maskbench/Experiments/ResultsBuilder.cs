@@ -86,8 +86,10 @@ public static class ResultsBuilder
             };
             (row.NaturalMean, row.NaturalSd) = MeanSd(seeds.Select(x => x.Natural));
             (row.PgdMean, row.PgdSd) = MeanSd(seeds.Select(x => x.Pgd));
-            (row.NaturalDifference, row.NaturalNoise, row.NaturalVerdict) = Compare(row.NaturalMean ?? m.Natural, m.NaturalInterval, row.NaturalSd, paper?.Natural, row.TrainingFailed);
-            (row.PgdDifference, row.PgdNoise, row.PgdVerdict) = Compare(row.PgdMean ?? m.Pgd, m.PgdInterval, row.PgdSd, paper?.Pgd, row.TrainingFailed);
+            (row.NaturalDifference, row.NaturalNoise, row.NaturalVerdict) =
+                Compare(row.NaturalMean ?? m.Natural, m.NaturalInterval, row.NaturalSd, paper?.Natural, row.TrainingFailed);
+            (row.PgdDifference, row.PgdNoise, row.PgdVerdict) = Compare(row.PgdMean ?? m.Pgd, m.PgdInterval, row.PgdSd, paper?.Pgd,
+                row.TrainingFailed);
             results.Table4.Add(row);
         }
         var primary = results.Models.Where(m => !m.Replica).ToList();
@@ -122,7 +124,8 @@ public static class ResultsBuilder
         : $"Measured with the '{p.Name}' profile{(p.Name == ExperimentProfile.Paper.Name ? " with overrides" : "")}, NOT the paper's scale: "
           + $"{p.Arch} at width x{p.Width.ToString(System.Globalization.CultureInfo.InvariantCulture)}, {p.Epochs} epochs, "
           + $"{(p.TrainLimit > 0 ? $"at most {p.TrainLimit}" : "all")} training and {(p.TestLimit > 0 ? $"{p.TestLimit}" : "all")} test images, "
-          + $"PGD with {p.PgdSteps} steps (the paper: 20), adversarial training with {p.TrainSteps}-step PGD" + (p.TrainEpsilonWarmup > 0 ? $", ε ramped up over its first {p.TrainEpsilonWarmup} epochs" : "") + ". "
+          + $"PGD with {p.PgdSteps} steps (the paper: 20), adversarial training with {p.TrainSteps}-step PGD"
+          + (p.TrainEpsilonWarmup > 0 ? $", ε ramped up over its first {p.TrainEpsilonWarmup} epochs" : "") + ". "
           + "Compare the pattern across rows with the paper, not the absolute numbers.";
 
     /// <summary>Mean and sample standard deviation (percent, two decimals) over the seeds with a number; null below two seeds.</summary>
@@ -139,7 +142,8 @@ public static class ResultsBuilder
     /// Ours − paper, the noise it is compared with (the larger of the Wilson interval's half-width and twice the standard
     /// deviation across seeds), and the verdict: "beyond noise" when the difference is larger than the noise.
     /// </summary>
-    public static (double? Difference, double? Noise, string? Verdict) Compare(double? ours, Interval? interval, double? seedSd, double? paper, string? failed)
+    public static (double? Difference, double? Noise, string? Verdict) Compare(double? ours, Interval? interval, double? seedSd, double? paper,
+        string? failed)
     {
         if (ours is not double o || paper is not double q) return (null, null, null);
         double difference = Math.Round(o - q, 2, MidpointRounding.AwayFromZero);
@@ -161,9 +165,11 @@ public static class ResultsBuilder
         {
             double n = m.Natural!.Value;
             if (n < FailedChanceFactor * chance)
-                failed[m.Id] = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"natural accuracy {n:F2}% is below {FailedChanceFactor:0}× chance ({chance:F2}% for {classes} classes)");
+                failed[m.Id] = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"natural accuracy {n:F2}% is below {FailedChanceFactor:0}× chance ({chance:F2}% for {classes} classes)");
             else if (n < FailedPeerFactor * best)
-                failed[m.Id] = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"natural accuracy {n:F2}% is below half of the best model's {best:F2}%");
+                failed[m.Id] = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"natural accuracy {n:F2}% is below half of the best model's {best:F2}%");
         }
         return failed;
     }
@@ -242,7 +248,8 @@ public static class ResultsBuilder
         var classNames = results.Dataset.ClassNames;
         foreach (var m in results.Models.Where(m => !m.Replica))
         {
-            if (!evaluations.TryGetValue($"{CellSpec.Evaluate}/{m.Id}/natural", out var nat) || !evaluations.TryGetValue($"{CellSpec.Evaluate}/{m.Id}/pgd", out var pgd))
+            if (!evaluations.TryGetValue($"{CellSpec.Evaluate}/{m.Id}/natural", out var nat)
+                || !evaluations.TryGetValue($"{CellSpec.Evaluate}/{m.Id}/pgd", out var pgd))
                 continue;
             var natural = nat.Evaluation!;
             var attacked = pgd.Evaluation!.Indices.Select((idx, k) => (idx, k)).ToDictionary(x => x.idx, x => pgd.Evaluation.Correct[x.k] == '1');
@@ -274,7 +281,8 @@ public static class ResultsBuilder
                 if (natural.Correct[k] == '1') right++;
                 if (attacked.TryGetValue(natural.Indices[k], out bool ok) && ok) robust++;
             }
-            bins.Add(new BinAccuracy(low, high, count, count == 0 ? null : Percent(right / (double)count), count == 0 ? null : Percent(robust / (double)count),
+            bins.Add(new BinAccuracy(low, high, count, count == 0 ? null : Percent(right / (double)count),
+                count == 0 ? null : Percent(robust / (double)count),
                 IntervalOf(right, count), IntervalOf(robust, count)));
         }
         return bins;

@@ -23,11 +23,13 @@ public static class ResultsMerge
             var sourcePlan = ExperimentPlan.Load(Path.Combine(source, "plan.json"));
             if (plan is null) plan = sourcePlan;
             else if (sourcePlan.DatasetSha256 != plan.DatasetSha256 || sourcePlan.Profile != plan.Profile)
-                throw new MaskbenchException($"{source}: its plan differs from {sources[0]}'s (dataset {sourcePlan.DatasetSha256[..12]} profile {sourcePlan.Profile.Name} "
+                throw new MaskbenchException($"{source}: its plan differs from {sources[0]}'s (dataset {sourcePlan.DatasetSha256[..12]} profile "
+                    + $"{sourcePlan.Profile.Name} "
                     + $"against {plan.DatasetSha256[..12]} {plan.Profile.Name}); merge only folders of the same `reproduce` command");
             string cells = Path.Combine(source, "cells");
             if (!Directory.Exists(cells)) continue;
-            foreach (string file in Directory.EnumerateFiles(cells).Where(f => f.EndsWith(".json") || f.EndsWith(".png")).Order(StringComparer.Ordinal))
+            foreach (string file in Directory.EnumerateFiles(cells).Where(f => f.EndsWith(".json") || f.EndsWith(".png"))
+                .Order(StringComparer.Ordinal))
             {
                 if (file.EndsWith(".json")) CellStore.Read(file);   // refuse a corrupt cell before copying it
                 string target = Path.Combine(store.CellsFolder, Path.GetFileName(file));

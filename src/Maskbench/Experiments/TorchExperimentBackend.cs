@@ -29,14 +29,16 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
     /// <summary>How many examples of the paper's PGD go into the report's image grid.</summary>
     public int ExamplesToDraw { get; init; } = 4;
 
-    public TorchExperimentBackend(string datasetFolder, string datasetSha256, Device device, int validationCount, int validationSteps, int evalBatch = 100)
+    public TorchExperimentBackend(string datasetFolder, string datasetSha256, Device device, int validationCount, int validationSteps,
+        int evalBatch = 100)
     {
         _dataset = DatasetStore.Open(datasetFolder);
         // COCO-style datasets call their held-out split "val".
         _testSplit = _dataset.HasSplit("test") ? "test" : "val";
         foreach (string split in new[] { "train", _testSplit })
             if (!_dataset.HasSplit(split))
-                throw new MaskbenchException($"{datasetFolder}: the dataset has no '{split}' split (it has {string.Join(", ", _dataset.SplitNames)}; the grid needs train and test or val)");
+                throw new MaskbenchException($"{datasetFolder}: the dataset has no '{split}' split (it has {string.Join(", ", _dataset.SplitNames)}; "
+                    + "the grid needs train and test or val)");
         // Opening a split checks its arrays against the manifest's SHA-256: a changed dataset is refused before any cell runs.
         _dataset.Split("train");
         _dataset.Split(_testSplit);
@@ -65,7 +67,8 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
         {
             Mode = model.IsAdversarial ? TrainingMode.Pgd : TrainingMode.Natural,
             Epochs = model.Epochs, BatchSize = model.BatchSize, LearningRate = model.LearningRate, Schedule = model.Schedule,
-            Epsilon = model.TrainEpsilon, EpsilonWarmupEpochs = model.TrainEpsilonWarmup, Steps = Math.Max(1, model.TrainSteps), StepSize = model.IsAdversarial ? model.TrainStepSize : 1.0 / 255,
+            Epsilon = model.TrainEpsilon, EpsilonWarmupEpochs = model.TrainEpsilonWarmup, Steps = Math.Max(1, model.TrainSteps),
+            StepSize = model.IsAdversarial ? model.TrainStepSize : 1.0 / 255,
             Seed = model.Seed, Masked = model.Mask.MasksInput, LimitTrain = model.TrainLimit > 0 ? model.TrainLimit : null,
             ValidationCount = _validationCount, ValidationSteps = _validationSteps,
             HorizontalFlip = _dataset.Manifest.HorizontalFlipPreservesLabels, Precision = model.Precision,
@@ -95,11 +98,13 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
         try
         {
             return new Trainer(options, progress).Train(arrays, ArchitectureOf(model),
-                new DatasetIdentity(_dataset.Folder, _datasetSha256, _dataset.Manifest.Name), _dataset.Manifest.ClassNames, runFolder, resume, _device);
+                new DatasetIdentity(_dataset.Folder, _datasetSha256, _dataset.Manifest.Name), _dataset.Manifest.ClassNames, runFolder, resume,
+                _device);
         }
         catch (System.Runtime.InteropServices.ExternalException e) when (attempts > 1)
         {
-            progress.Info($"training {model.Id} failed in libtorch ({e.Message.Split('\n')[0].Split(" Exception raised")[0]}); resuming from its last checkpoint");
+            progress.Info($"training {model.Id} failed in libtorch ({e.Message.Split('\n')[0].Split(" Exception raised")[0]}); resuming from its "
+                + "last checkpoint");
             return TrainResuming(options, arrays, model, runFolder, progress, attempts - 1);
         }
     }
@@ -147,7 +152,8 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
         var (classifier, _) = AttackedModel.LoadClassifier(trained.CheckpointPath, _device, trained.CheckpointSha256);
         using var _ = classifier;
         var attacked = AttackedModel.FromModule(classifier, model.Mask, model.Id);
-        var options = new EvaluationOptions { Epsilons = [spec.Epsilon], Region = spec.Threat, Rows = rows, BatchSize = _evalBatch, Device = _device };
+        var options = new EvaluationOptions { Epsilons = [spec.Epsilon], Region = spec.Threat, Rows = rows, BatchSize = _evalBatch,
+            Device = _device };
 
         var fractions = new List<double>(rows.Length);
         AdversarialExamples? examples = null;
@@ -167,7 +173,8 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
             }).ThenBy(i => i).Take(ExamplesToDraw).ToArray();
             examples = Draw(batch.Images, seen.InputMasks ?? batch.Masks, result.Adversarial, chosen);
         }
-        var report = RobustnessEvaluator.Evaluate(split, $"{_testSplit} ({model.Id}, {spec.Attack} ε={spec.Epsilon * 255:0.#}/255)", attacked, attack, options,
+        var report = RobustnessEvaluator.Evaluate(split, $"{_testSplit} ({model.Id}, {spec.Attack} ε={spec.Epsilon * 255:0.#}/255)", attacked,
+            attack, options,
             progress, spec.Precision, spec.Seed, observe: Observe);
         var outcomes = report.Examples;
         return new EvaluationOutcome(outcomes.Select(o => o.Row).ToArray(), outcomes.Select(o => o.Label).ToArray(), fractions.ToArray(),

@@ -26,7 +26,9 @@ public static class AtomicFile
             write(stream);
         });
 
-    /// <summary>Lets <paramref name="writeTemp"/> create the file at the temporary path it is given, then renames it to <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Lets <paramref name="writeTemp"/> create the file at the temporary path it is given, then renames it to <paramref name="path"/>.
+    /// </summary>
     public static void Write(string path, Action<string> writeTemp)
     {
         string full = Path.GetFullPath(path);

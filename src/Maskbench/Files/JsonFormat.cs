@@ -23,10 +23,12 @@ public static class JsonFormat
     public static readonly JsonSerializerOptions Lines = Frozen(new JsonSerializerOptions(Options) { WriteIndented = false });
 
     /// <summary>Formats whose readers expect every property, null included (robustness reports, adversarial records).</summary>
-    public static readonly JsonSerializerOptions WithNulls = Frozen(new JsonSerializerOptions(Options) { DefaultIgnoreCondition = JsonIgnoreCondition.Never });
+    public static readonly JsonSerializerOptions WithNulls = Frozen(
+        new JsonSerializerOptions(Options) { DefaultIgnoreCondition = JsonIgnoreCondition.Never });
 
     /// <summary>dataset.json, whose published format uses snake_case names.</summary>
-    public static readonly JsonSerializerOptions SnakeCase = Frozen(new JsonSerializerOptions(Options) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+    public static readonly JsonSerializerOptions SnakeCase = Frozen(
+        new JsonSerializerOptions(Options) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 
     static JsonSerializerOptions Frozen(JsonSerializerOptions options)
     {

@@ -41,9 +41,11 @@ public static class CheckedConvolution
     public static ConvolutionGeometry GeometryOf(Conv2d conv)
     {
         if (conv.padding_mode != TorchSharp.PaddingModes.Zeros || conv.padding_type is not null || conv.transposed)
-            throw new MaskbenchException($"checked convolutions support zero padding given as numbers only (got {conv.padding_mode}, {conv.padding_type})");
+            throw new MaskbenchException($"checked convolutions support zero padding given as numbers only (got {conv.padding_mode}, "
+                + $"{conv.padding_type})");
         long[] stride = conv.stride ?? [1, 1], padding = conv.padding ?? [0, 0], dilation = conv.dilation ?? [1, 1];
-        return new ConvolutionGeometry((int)stride[0], (int)stride[^1], (int)padding[0], (int)padding[^1], (int)dilation[0], (int)dilation[^1], (int)conv.groups);
+        return new ConvolutionGeometry((int)stride[0], (int)stride[^1], (int)padding[0], (int)padding[^1], (int)dilation[0], (int)dilation[^1],
+            (int)conv.groups);
     }
 }
 
@@ -62,7 +64,8 @@ public sealed class RoutedWeights(Tensor weight, Tensor? bias) : IDisposable
             if (_byRoute.TryGetValue(route.Name, out var known)) return known;
             using var noGrad = no_grad();
             var (w, b) = route.PrepareWeights(Weight, Bias);
-            var kept = (ReferenceEquals(w, Weight) ? w : w.DetachFromDisposeScope(), b is null || ReferenceEquals(b, Bias) ? b : b.DetachFromDisposeScope());
+            var kept = (ReferenceEquals(w, Weight) ? w : w.DetachFromDisposeScope(),
+                b is null || ReferenceEquals(b, Bias) ? b : b.DetachFromDisposeScope());
             _byRoute[route.Name] = kept;
             return kept;
         }

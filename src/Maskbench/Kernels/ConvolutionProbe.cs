@@ -7,7 +7,8 @@ namespace Maskbench.Kernels;
 /// <summary>The largest error of each result of one route on one shape, relative to the float64 reference's largest magnitude.</summary>
 public sealed record ProbeResult(string Route, double Forward, double InputGradient, double WeightGradient, double Tolerance, double Milliseconds)
 {
-    public double Worst => double.IsNaN(Forward + InputGradient + WeightGradient) ? double.NaN : Math.Max(Forward, Math.Max(InputGradient, WeightGradient));
+    public double Worst => double.IsNaN(Forward + InputGradient + WeightGradient) ? double.NaN
+        : Math.Max(Forward, Math.Max(InputGradient, WeightGradient));
     public bool Passed => Worst <= Tolerance;   // false for NaN
 }
 
@@ -43,7 +44,8 @@ public static class ConvolutionProbe
         Tensor Random(long[] size, double scale) =>
             (rand(size, ScalarType.Float64, generator: generator) * 2 - 1).mul_(scale).to_type(dtype).to_type(ScalarType.Float64);
         var x64 = Random([n, cin, shape.Height, shape.Width], 1.0);
-        var w64 = Random([cout, cin / g.Groups, shape.KernelHeight, shape.KernelWidth], 1.0 / Math.Sqrt(cin / g.Groups * shape.KernelHeight * shape.KernelWidth));
+        var w64 = Random([cout, cin / g.Groups, shape.KernelHeight, shape.KernelWidth],
+            1.0 / Math.Sqrt(cin / g.Groups * shape.KernelHeight * shape.KernelWidth));
         var b64 = shape.Bias ? Random([cout], 0.1) : null;
         var upstream64 = Random([n, cout, ho, wo], 1.0);
 
@@ -51,14 +53,16 @@ public static class ConvolutionProbe
         var x = Layouts.To(x64.to_type(dtype), shape.InputLayout);
         var w = Layouts.To(w64.to_type(dtype), shape.WeightLayout);
         var b = b64?.to_type(dtype);
-        var upstream = Layouts.To(upstream64.to_type(dtype), shape.InputLayout == TensorLayout.ChannelsLast || shape.WeightLayout == TensorLayout.ChannelsLast ? TensorLayout.ChannelsLast : TensorLayout.Contiguous);
+        var upstream = Layouts.To(upstream64.to_type(dtype), shape.InputLayout == TensorLayout.ChannelsLast
+            || shape.WeightLayout == TensorLayout.ChannelsLast ? TensorLayout.ChannelsLast : TensorLayout.Contiguous);
         var tested = Gradients(route, x, w, b, upstream, g, cout);
         return new ProbeResult(route.Name,
             Relative(tested.Output, reference.Output), Relative(tested.Input, reference.Input), Relative(tested.Weight, reference.Weight),
             ToleranceFor(dtype), watch.Elapsed.TotalMilliseconds);
     }
 
-    static (Tensor Output, Tensor Input, Tensor Weight) Gradients(ConvolutionRoute route, Tensor x, Tensor w, Tensor? b, Tensor upstream, ConvolutionGeometry g, long cout)
+    static (Tensor Output, Tensor Input, Tensor Weight) Gradients(ConvolutionRoute route, Tensor x, Tensor w, Tensor? b, Tensor upstream,
+        ConvolutionGeometry g, long cout)
     {
         x = x.detach().requires_grad_(true);
         w = w.detach().requires_grad_(true);

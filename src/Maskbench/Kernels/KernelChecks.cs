@@ -8,14 +8,19 @@ public enum KernelPolicy
     /// <summary>libtorch's own kernel where it agrees with float64; otherwise the cheapest route that does.</summary>
     Auto,
 
-    /// <summary>Never libtorch's own kernel: every convolution takes the cheapest other route that agrees with float64 (to compare results with and without rerouting).</summary>
+    /// <summary>
+    /// Never libtorch's own kernel: every convolution takes the cheapest other route that agrees with float64 (to compare results with and without
+    /// rerouting).
+    /// </summary>
     Reroute,
 
     /// <summary>Every convolution in float64 (slow; the reference itself).</summary>
     Float64,
 }
 
-/// <summary>The outcome of checking one subject (a convolution shape, or a whole TorchScript model): libtorch's own result, and the route chosen.</summary>
+/// <summary>
+/// The outcome of checking one subject (a convolution shape, or a whole TorchScript model): libtorch's own result, and the route chosen.
+/// </summary>
 public sealed record KernelVerdict(string Subject, ProbeResult Direct, ConvolutionRoute Route, ProbeResult Chosen)
 {
     public bool Rerouted => Route is not ConvolutionRoute.Direct;
@@ -126,7 +131,8 @@ public static class KernelChecks
         var float64 = Probe(ConvolutionRoute.Float64.Instance);
         if (float64.Passed) return new(shape.ToString(), direct, ConvolutionRoute.Float64.Instance, float64);
         throw new MaskbenchException(
-            $"no convolution route agrees with float64 for {shape} (libtorch's own: worst relative error {direct.Worst:G3}; float64 route: {float64.Worst:G3}); refusing to compute with it (see docs/kernels.md)");
+            $"no convolution route agrees with float64 for {shape} (libtorch's own: worst relative error {direct.Worst:G3}; float64 route: "
+                + $"{float64.Worst:G3}); refusing to compute with it (see docs/kernels.md)");
     }
 
     /// <summary>
@@ -175,7 +181,8 @@ public static class KernelChecks
         string? configured = Environment.GetEnvironmentVariable(CacheVariable);
         if (!string.IsNullOrWhiteSpace(configured)) return configured;
         string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        string root = !string.IsNullOrWhiteSpace(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        string root = !string.IsNullOrWhiteSpace(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
+            ".cache");
         return Path.Combine(root, "maskbench", "kernels");
     }
 }

@@ -55,5 +55,6 @@ public sealed record KernelProvenance(string Machine, string Policy, int Checked
     public string Summary =>
         Checked == 0 ? "no convolution checked"
         : Rerouted == 0 ? $"{Checked} convolution shape{(Checked == 1 ? "" : "s")} checked against float64, all on libtorch's own kernels ({Policy})"
-        : $"{Checked} convolution shape{(Checked == 1 ? "" : "s")} checked against float64, {Rerouted} rerouted ({string.Join(", ", Uses.Where(u => u.Route != "direct").Select(u => u.Route).Distinct())}; policy {Policy})";
+        : $"{Checked} convolution shape{(Checked == 1 ? "" : "s")} checked against float64, {Rerouted} rerouted "
+        + $"({string.Join(", ", Uses.Where(u => u.Route != "direct").Select(u => u.Route).Distinct())}; policy {Policy})";
 }

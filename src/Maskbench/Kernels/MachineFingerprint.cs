@@ -23,7 +23,8 @@ public sealed record MachineFingerprint(string Processor, string Flags, string L
 
     /// <summary>A short stable hash of the whole fingerprint, naming the cache file.</summary>
     public string Hash =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Processor}\n{Flags}\n{LibTorch}\n{OneDnnSettings}\n{SimulatedFault}")))[..16];
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"{Processor}\n{Flags}\n{LibTorch}\n{OneDnnSettings}\n{SimulatedFault}")))[..16];
 
     public override string ToString() =>
         $"{Processor}; libtorch {LibTorch}" + (OneDnnSettings.Length > 0 ? $"; {OneDnnSettings}" : "") +
@@ -32,7 +33,8 @@ public sealed record MachineFingerprint(string Processor, string Flags, string L
     static (string Processor, string Flags) ReadCpuInfo()
     {
         const string path = "/proc/cpuinfo";
-        if (!File.Exists(path)) return ($"{Environment.GetEnvironmentVariable("PROCESSOR_IDENTIFIER") ?? "unknown"} ({System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture})", "");
+        if (!File.Exists(path)) return ($"{Environment.GetEnvironmentVariable("PROCESSOR_IDENTIFIER") ?? "unknown"} "
+            + $"({System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture})", "");
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var line in File.ReadLines(path))
         {

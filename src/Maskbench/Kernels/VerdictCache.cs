@@ -10,7 +10,8 @@ namespace Maskbench.Kernels;
 /// </summary>
 internal sealed class VerdictCache
 {
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, Converters = { new JsonStringEnumConverter() } };
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() } };
 
     readonly string _path;
     readonly MachineFingerprint _fingerprint;
@@ -55,7 +56,8 @@ internal sealed class VerdictCache
         {
             Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
             foreach (var entry in Read()) _results.TryAdd((entry.Shape, entry.Result.Route), entry.Result);
-            var probes = _results.Select(kv => new Entry(kv.Key.Item1, kv.Value)).OrderBy(e => e.Shape.ToString(), StringComparer.Ordinal).ThenBy(e => e.Result.Route, StringComparer.Ordinal).ToList();
+            var probes = _results.Select(kv => new Entry(kv.Key.Item1, kv.Value)).OrderBy(e => e.Shape.ToString(), StringComparer.Ordinal)
+                .ThenBy(e => e.Result.Route, StringComparer.Ordinal).ToList();
             temp = $"{_path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
             File.WriteAllText(temp, JsonSerializer.Serialize(new FileContent(_fingerprint, probes), Json));
             File.Move(temp, _path, overwrite: true);

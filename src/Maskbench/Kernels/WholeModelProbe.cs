@@ -18,13 +18,15 @@ public static class WholeModelProbe
 
     /// <param name="run">The model as it will run (float32 in, float32 logits out).</param>
     /// <param name="float64">The same model in float64.</param>
-    public static ProbeResult Run(Func<Tensor, Tensor> run, Func<Tensor, Tensor> float64, long batch, long channels, long height, long width, double tolerance = Tolerance)
+    public static ProbeResult Run(Func<Tensor, Tensor> run, Func<Tensor, Tensor> float64, long batch, long channels, long height, long width,
+        double tolerance = Tolerance)
     {
         var watch = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
         using var generator = new Generator(0x77686f6cUL ^ (ulong)(batch * 1_000_003 + channels * 10_007 + height * 101 + width));
-        var x64 = rand([batch, channels, height, width], ScalarType.Float64, generator: generator).to_type(ScalarType.Float32).to_type(ScalarType.Float64);
+        var x64 = rand([batch, channels, height, width], ScalarType.Float64, generator: generator).to_type(ScalarType.Float32)
+            .to_type(ScalarType.Float64);
         var (y64, g64) = LogitsAndGradient(float64, x64);
         var (y32, g32) = LogitsAndGradient(run, x64.to_type(ScalarType.Float32));
         return new ProbeResult("direct", Relative(y32, y64), Relative(g32, g64), 0, tolerance, watch.Elapsed.TotalMilliseconds);

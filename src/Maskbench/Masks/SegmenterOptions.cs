@@ -15,14 +15,18 @@ public sealed record SegmenterOptions
     /// <summary>Margin assumed around the sign when no ROI is given, as a fraction of width and height.</summary>
     public double MarginFraction { get; init; } = 0.1;
 
-    /// <summary>Foreground seeds (hard constraints) drawn at random in the central ellipse of this radius (fraction of the box's half-extents).</summary>
+    /// <summary>
+    /// Foreground seeds (hard constraints) drawn at random in the central ellipse of this radius (fraction of the box's half-extents).
+    /// </summary>
     public int ForegroundSeedCount { get; init; } = 40;
     public double ForegroundSeedRadius { get; init; } = 0.25;
 
     /// <summary>The first foreground colour model is fitted on pixels of the central ellipse of this radius.</summary>
     public double ForegroundModelRadius { get; init; } = 0.8;
 
-    /// <summary>Width of the image border taken as background seeds (hard constraints), as a fraction of the shorter side; at least one pixel.</summary>
+    /// <summary>
+    /// Width of the image border taken as background seeds (hard constraints), as a fraction of the shorter side; at least one pixel.
+    /// </summary>
     public double BorderFraction { get; init; } = 0.06;
 
     /// <summary>Gaussians per colour model, EM rounds per fit, and the variance added to covariance diagonals (in 0..255 units squared).</summary>
@@ -33,7 +37,9 @@ public sealed record SegmenterOptions
     /// <summary>At most this many pixels (drawn at random) fit each colour model.</summary>
     public int ColourSamples { get; init; } = 300;
 
-    /// <summary>Weight of the contrast-sensitive smoothness term (GrabCut's gamma is 50; GTSRB's small, blurred signs cut better with less).</summary>
+    /// <summary>
+    /// Weight of the contrast-sensitive smoothness term (GrabCut's gamma is 50; GTSRB's small, blurred signs cut better with less).
+    /// </summary>
     public double Smoothness { get; init; } = 15.0;
 
     /// <summary>

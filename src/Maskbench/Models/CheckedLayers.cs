@@ -23,7 +23,10 @@ internal static class CheckedLayers
         return x;
     }
 
-    /// <summary>A linear layer on <paramref name="input"/> in the input's dtype (weights cast inside the graph, see <see cref="ImageClassifier.ComputeType"/>).</summary>
+    /// <summary>
+    /// A linear layer on <paramref name="input"/> in the input's dtype (weights cast inside the graph, see <see
+    /// cref="ImageClassifier.ComputeType"/>).
+    /// </summary>
     public static Tensor Forward(Linear linear, Tensor input) =>
         input.dtype == linear.weight!.dtype ? linear.forward(input)
             : nn.functional.linear(input, linear.weight.to_type(input.dtype), linear.bias?.to_type(input.dtype));

@@ -119,7 +119,8 @@ public sealed class FrozenClassifier : IDisposable
                 for (int j = 0; j < s; j++)
                     for (int h = 0; h < s; h++)
                         for (int w = 0; w < s; w++)
-                            dense[i, j, TensorIndex.Colon, h, w, TensorIndex.Colon] = weight[TensorIndex.Colon, TensorIndex.Colon, h - i + padding, w - j + padding];
+                            dense[i, j, TensorIndex.Colon, h, w, TensorIndex.Colon] =
+                                weight[TensorIndex.Colon, TensorIndex.Colon, h - i + padding, w - j + padding];
             return dense.reshape(s * s * outputs, s * s * inputs);
         }
 
@@ -181,7 +182,8 @@ public sealed class FrozenClassifier : IDisposable
             public override Tensor Apply(Tensor x)
             {
                 if (x.shape[2] != side || x.shape[3] != side)
-                    throw new ArgumentException($"this frozen form was built for the model's input size; a layer built for {side}x{side} maps got {x.shape[2]}x{x.shape[3]}");
+                    throw new ArgumentException($"this frozen form was built for the model's input size; a layer built for {side}x{side} maps got "
+                        + $"{x.shape[2]}x{x.shape[3]}");
                 using var rows = x.permute(0, 2, 3, 1);
                 using var flat = rows.reshape(x.shape[0], -1);
                 using var y = nn.functional.linear(flat, weight, bias);

@@ -18,7 +18,8 @@ public abstract class ImageClassifier : nn.Module<Tensor, Tensor>
     {
         Spec = spec;
         if (spec.Mean.Length != spec.Channels || spec.Std.Length != spec.Channels)
-            throw new MaskbenchException($"normalization must have {spec.Channels} means and standard deviations, got {spec.Mean.Length} and {spec.Std.Length}");
+            throw new MaskbenchException($"normalization must have {spec.Channels} means and standard deviations, got {spec.Mean.Length} and "
+                + $"{spec.Std.Length}");
         if (spec.Std.Any(s => !(s > 0)))
             throw new MaskbenchException("normalization standard deviations must be positive");
         mean = tensor(spec.Mean).reshape(1, spec.Channels, 1, 1).DetachFromDisposeScope();

@@ -45,7 +45,8 @@ public sealed class PreActResNet18 : ImageClassifier
     {
         var first = new PreActBlock(inChannels, outChannels, stride);
         var second = new PreActBlock(outChannels, outChannels, 1);
-        layers.Add($"{name}.0: PreActBlock({inChannels}, {outChannels}, stride={stride}){(first.HasShortcut ? " with shortcut.0 = Conv2d 1x1, bias=False" : "")}");
+        layers.Add($"{name}.0: PreActBlock({inChannels}, {outChannels}, "
+            + $"stride={stride}){(first.HasShortcut ? " with shortcut.0 = Conv2d 1x1, bias=False" : "")}");
         layers.Add($"{name}.1: PreActBlock({outChannels}, {outChannels}, stride=1)");
         inChannels = outChannels;
         return nn.Sequential(first, second);

@@ -114,16 +114,19 @@ public static class SafeTensorsFile
                 if (dtype.Name is null) throw new DataFormatException(path, $"unsupported dtype '{dtypeName}'", $"tensor '{name}'");
                 long[] shape = entry["shape"]!.AsArray().Select(s => s!.GetValue<long>()).ToArray();
                 var offsets = entry["data_offsets"]!.AsArray().Select(s => s!.GetValue<long>()).ToArray();
-                if (shape.Any(d => d < 0)) throw new DataFormatException(path, $"shape [{string.Join(", ", shape)}] has a negative dimension", $"tensor '{name}'");
+                if (shape.Any(d => d < 0)) throw new DataFormatException(path, $"shape [{string.Join(", ", shape)}] has a negative dimension",
+                    $"tensor '{name}'");
                 long count = shape.Aggregate(1L, (a, b) => checked(a * b));
                 if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] > dataLength || offsets[1] - offsets[0] != checked(count * dtype.Size))
-                    throw new DataFormatException(path, $"data_offsets [{string.Join(", ", offsets)}] do not fit shape [{string.Join(", ", shape)}] of {dtypeName} in {dataLength} data bytes", $"tensor '{name}'");
+                    throw new DataFormatException(path, $"data_offsets [{string.Join(", ", offsets)}] do not fit shape [{string.Join(", ", shape)}] "
+                        + $"of {dtypeName} in {dataLength} data bytes", $"tensor '{name}'");
                 var t = empty(shape, dtype.Type);
                 bytes.AsSpan((int)(dataStart + offsets[0]), (int)(offsets[1] - offsets[0])).CopyTo(t.bytes);
                 tensors.Add((name, t));
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException or OverflowException or ArgumentException)
+        catch (Exception e) when (
+            e is InvalidOperationException or FormatException or NullReferenceException or OverflowException or ArgumentException)
         {
             foreach (var (_, t) in tensors) t.Dispose();
             throw new DataFormatException(path, "malformed header entry: " + e.Message, "header", e);
@@ -139,7 +142,8 @@ public static class SafeTensorsFile
             if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
             {
                 foreach (var (_, t) in tensors) t.Dispose();
-                throw new DataFormatException(path, $"the tensor data's SHA-256 is {actual}, the header records {expected} (file changed or corrupt)", "data");
+                throw new DataFormatException(path,
+                    $"the tensor data's SHA-256 is {actual}, the header records {expected} (file changed or corrupt)", "data");
             }
         }
         return (tensors, metadata);

@@ -29,7 +29,8 @@ public sealed class SmallCnn : ImageClassifier
         classifier = nn.Sequential(nn.Linear(flat, hidden), nn.ReLU(), nn.Linear(hidden, spec.Classes));
         layers =
         [
-            $"features.0: Conv2d({spec.Channels}, {c1}, kernel_size=5, padding=2)", "features.1: ReLU()", "features.2: MaxPool2d(kernel_size=2, stride=2)",
+            $"features.0: Conv2d({spec.Channels}, {c1}, kernel_size=5, padding=2)", "features.1: ReLU()",
+            "features.2: MaxPool2d(kernel_size=2, stride=2)",
             $"features.3: Conv2d({c1}, {c2}, kernel_size=5, padding=2)", "features.4: ReLU()", "features.5: MaxPool2d(kernel_size=2, stride=2)",
             "flatten(start_dim=1)",
             $"classifier.0: Linear({flat}, {hidden})", "classifier.1: ReLU()", $"classifier.2: Linear({hidden}, {spec.Classes})",
@@ -49,5 +50,6 @@ public sealed class SmallCnn : ImageClassifier
             .Flatten().Linear(linear[0]).Relu().Linear(linear[1]).Build();
     }
 
-    protected override Tensor Classify(Tensor normalized) => CheckedLayers.Forward(classifier, CheckedLayers.Forward(features, normalized).flatten(1));
+    protected override Tensor Classify(Tensor normalized) => CheckedLayers.Forward(classifier, CheckedLayers.Forward(features, normalized)
+        .flatten(1));
 }

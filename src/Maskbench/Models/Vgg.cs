@@ -94,5 +94,6 @@ public sealed class Vgg : ImageClassifier
         return frozen.Flatten().Linear(classifier).Build();
     }
 
-    protected override Tensor Classify(Tensor normalized) => CheckedLayers.Forward(classifier, CheckedLayers.Forward(features, normalized).flatten(1));
+    protected override Tensor Classify(Tensor normalized) => CheckedLayers.Forward(classifier, CheckedLayers.Forward(features, normalized)
+        .flatten(1));
 }

@@ -8,7 +8,8 @@ namespace Maskbench.Reports;
 static class ChartFonts
 {
     const string Family = "DejaVu Sans";
-    static readonly string[] Folders = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF", "/usr/local/share/fonts", "/Library/Fonts", "C:\\Windows\\Fonts"];
+    static readonly string[] Folders = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
+        "/usr/local/share/fonts", "/Library/Fonts", "C:\\Windows\\Fonts"];
     static readonly Lazy<bool> Registered = new(Register);
 
     /// <summary>True when the font was found; charts are still drawn (without legible text) when it was not.</summary>

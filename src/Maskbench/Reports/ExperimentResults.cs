@@ -201,6 +201,7 @@ public sealed class ClassForegroundRow
 }
 
 /// <summary>Examples whose foreground fraction lies in [Low, High) percent, and the accuracies on them.</summary>
-public sealed record BinAccuracy(int Low, int High, int Count, double? Natural, double? Pgd, Interval? NaturalInterval = null, Interval? PgdInterval = null);
+public sealed record BinAccuracy(int Low, int High, int Count, double? Natural, double? Pgd, Interval? NaturalInterval = null,
+    Interval? PgdInterval = null);
 
 public sealed record CellSummary(string Id, string? Key, double Seconds);

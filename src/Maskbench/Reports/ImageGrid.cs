@@ -15,7 +15,8 @@ public static class ImageGrid
     public static byte[] Png(IReadOnlyList<RgbImage> clean, IReadOnlyList<BinaryMask> masks, IReadOnlyList<RgbImage> adversarial)
     {
         int rows = clean.Count;
-        if (rows == 0 || masks.Count != rows || adversarial.Count != rows) throw new ArgumentException("need equally many clean, mask and adversarial images");
+        if (rows == 0 || masks.Count != rows || adversarial.Count != rows) throw new ArgumentException(
+            "need equally many clean, mask and adversarial images");
         var sheetRows = new List<IReadOnlyList<RgbImage>>();
         for (int r = 0; r < rows; r++)
             sheetRows.Add([clean[r], TileSheet.MaskTile(masks[r]), adversarial[r], Perturbation(clean[r], adversarial[r])]);

@@ -54,19 +54,23 @@ public static class PredictedMaskSection
     {
         if (r.PredictedMasks is not { } p) yield break;
         yield return new HeadingBlock(2, "Masks without an oracle: learned masks under adaptive attack");
-        yield return new ParagraphBlock($"Masker: {p.Masker}; test IoU against the dataset's masks {p.MaskerIoU[0]:F3} [{p.MaskerIoU[1]:F3}, {p.MaskerIoU[2]:F3}]. "
+        yield return new ParagraphBlock($"Masker: {p.Masker}; test IoU against the dataset's masks {p.MaskerIoU[0]:F3} [{p.MaskerIoU[1]:F3}, "
+            + $"{p.MaskerIoU[2]:F3}]. "
             + $"Pipeline: image → predicted mask (thresholded at 0.5) → masked image → the oracle-mask model's classifier. {p.Threat} "
             + "Accuracies in % with 95% Wilson intervals; robust accuracy of the pipeline is the worst case per example over every attack below.");
         yield return new TableBlock(["training", "mask", "natural", "robust", "mask IoU under attack", "n"],
             p.Rows.Select(row => (IReadOnlyList<string>)[row.Training, row.Mask, row.Natural?.ToString() ?? "–", row.Robust?.ToString() ?? "–",
-                row.MaskIoUUnderAttack is double iou ? iou.ToString("F3", CultureInfo.InvariantCulture) : "–", row.TestCount.ToString(CultureInfo.InvariantCulture)]).ToList());
+                row.MaskIoUUnderAttack is double iou ? iou.ToString("F3", CultureInfo.InvariantCulture) : "–",
+                row.TestCount.ToString(CultureInfo.InvariantCulture)]).ToList());
         yield return new TableBlock(["pipeline", "attack", "accuracy", "mask IoU (attacked vs clean)"],
-            p.Attacks.Select(a => (IReadOnlyList<string>)[a.Training, a.Attack, a.Robust.ToString(), a.MaskIoU.ToString("F3", CultureInfo.InvariantCulture)]).ToList());
+            p.Attacks.Select(a => (IReadOnlyList<string>)[a.Training, a.Attack, a.Robust.ToString(),
+                a.MaskIoU.ToString("F3", CultureInfo.InvariantCulture)]).ToList());
         foreach (var (training, image) in p.ExampleImages.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             string path = Path.Combine(imagesRoot, image);
             if (File.Exists(path))
-                yield return new FigureBlock($"{training} pipeline: clean image, clean predicted mask, attacked predicted mask, perturbation magnified",
+                yield return new FigureBlock($"{training} pipeline: clean image, clean predicted mask, attacked predicted mask, perturbation "
+                    + "magnified",
                     $"predicted-masks-{training}.png", File.ReadAllBytes(path));
         }
     }

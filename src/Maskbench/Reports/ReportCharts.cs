@@ -20,7 +20,8 @@ public static class ReportCharts
     public static byte[]? Training(ExperimentResults results, string field, string title) =>
         Lines(results.Models.Where(m => m.Curve.Any(e => e.ContainsKey(field))).Select(m =>
             {
-                var points = m.Curve.Select((e, i) => (X: e.TryGetValue("epoch", out double x) ? x : i + 1, Y: e.GetValueOrDefault(field, double.NaN)))
+                var points = m.Curve.Select((e, i) => (X: e.TryGetValue("epoch", out double x) ? x : i + 1,
+                    Y: e.GetValueOrDefault(field, double.NaN)))
                     .Where(p => !double.IsNaN(p.Y)).ToList();
                 return new Series(m.Id, points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
             }),

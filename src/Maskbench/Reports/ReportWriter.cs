@@ -56,7 +56,8 @@ public static class ReportWriter
 
     const string Css = "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1000px;margin:2em auto;color:#222;line-height:1.45}"
         + "table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px}td{text-align:right}"
-        + "td:first-child{text-align:left}th{background:#f3f3f3}figure{margin:1em 0}img{max-width:100%;height:auto}figcaption{color:#555;font-size:90%}"
+        + "td:first-child{text-align:left}th{background:#f3f3f3}figure{margin:1em "
+        + "0}img{max-width:100%;height:auto}figcaption{color:#555;font-size:90%}"
         + "@media screen{body{padding:0 1em}table{display:block;max-width:100%;overflow-x:auto}}"
         // Print (and print to PDF): the page's full width, black text, no table or figure split across pages, headings kept
         // with what follows them, header shading printed.
@@ -82,7 +83,8 @@ public static class ReportWriter
                     html.Append("</table>\n");
                     break;
                 case FigureBlock f:
-                    html.Append($"<figure><img alt=\"{E(f.Caption)}\" src=\"data:image/png;base64,{Convert.ToBase64String(f.Png)}\"><figcaption>{E(f.Caption)}</figcaption></figure>\n");
+                    html.Append($"<figure><img alt=\"{E(f.Caption)}\" "
+                        + $"src=\"data:image/png;base64,{Convert.ToBase64String(f.Png)}\"><figcaption>{E(f.Caption)}</figcaption></figure>\n");
                     break;
             }
         }

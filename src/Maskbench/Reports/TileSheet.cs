@@ -22,7 +22,8 @@ public static class TileSheet
             for (int c = 0; c < rows[r].Count; c++)
             {
                 var tile = rows[r][c];
-                if (tile.Width != w || tile.Height != h) throw new ArgumentException($"tile ({r},{c}) is {tile.Width}x{tile.Height}, expected {w}x{h}");
+                if (tile.Width != w || tile.Height != h) throw new ArgumentException(
+                    $"tile ({r},{c}) is {tile.Width}x{tile.Height}, expected {w}x{h}");
                 int ox = Gap + c * (tileW + Gap), oy = Gap + r * (tileH + Gap);
                 for (int y = 0; y < tileH; y++)
                     for (int x = 0; x < tileW; x++)

@@ -49,7 +49,8 @@ public static class TorchRuntime
         if (lib is null) return "libLibTorchSharp.so is not beside the program; rebuild with `dotnet build` (see docs/torchsharp.md)";
         var state = SafeInspect(lib);
         return state == ElfWeakLinkState.Strong
-            ? $"{lib} still needs GLIBCXX_3.4.32, which this system's libstdc++ lacks; rebuild with `dotnet build` so the build patches it (see docs/torchsharp.md)"
+            ? $"{lib} still needs GLIBCXX_3.4.32, which this system's libstdc++ lacks; rebuild with `dotnet build` so the build patches it (see "
+            + "docs/torchsharp.md)"
             : "see docs/torchsharp.md";
     }
 
@@ -85,7 +86,8 @@ public static class TorchRuntime
         if (r.StartsWith("cuda", StringComparison.Ordinal))
         {
             if (!torch.cuda.is_available())
-                throw new MaskbenchException($"--device {requested}: CUDA is not available (this build uses TorchBackend={BuildBackend}; see docs/torchsharp.md)");
+                throw new MaskbenchException($"--device {requested}: CUDA is not available (this build uses TorchBackend={BuildBackend}; see "
+                    + "docs/torchsharp.md)");
             return new torch.Device(r);
         }
         throw new MaskbenchException($"--device {requested}: expected auto, cpu, cuda or cuda:N");

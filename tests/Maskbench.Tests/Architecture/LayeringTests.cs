@@ -36,7 +36,8 @@ public partial class LayeringTests
     public void No_namespace_of_the_library_uses_a_layer_above_its_own()
     {
         var sources = Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "src", "Maskbench"), "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
+            && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
             .ToList();
         Assert.True(sources.Count > 100, $"found only {sources.Count} sources");
         var problems = sources.SelectMany(f => Violations(Path.GetFileName(f), File.ReadAllText(f))).ToList();

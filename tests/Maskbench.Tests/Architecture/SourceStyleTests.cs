@@ -3,16 +3,31 @@ namespace Maskbench.Tests.Architecture;
 /// <summary>The style rules an analyzer does not check (.editorconfig holds the rest, and the build enforces them).</summary>
 public class SourceStyleTests
 {
-    /// <summary>Editors wrap at 150 (.editorconfig); no line of the library or the CLI may pass this hard limit.</summary>
-    const int MaxLineLength = 240;
+    /// <summary>Editors wrap at 150 (.editorconfig); no source line of the library, the CLI, the tests or the benchmarks may pass it.</summary>
+    const int MaxLineLength = 150;
+
+    /// <summary>
+    /// Files and folders whose long lines are reflowed after the branches that edit them are merged (the lead's merge
+    /// step); this list then goes.
+    /// </summary>
+    static readonly string[] NotYetReflowed =
+    [
+        "bench/Maskbench.Bench/Entries/EvalJobBenchmark.cs", "bench/Maskbench.Bench/Entries/PgdBenchmark.cs",
+        "bench/Maskbench.Bench/Entries/TrainBenchmark.cs", "src/Maskbench/Training/",
+    ];
 
     [Fact]
-    public void No_source_line_of_the_library_or_the_cli_is_longer_than_the_limit()
+    public void No_source_line_is_longer_than_the_limit()
     {
         string root = RepositoryRoot();
-        var sources = Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")).ToList();
-        Assert.True(sources.Count > 100, $"found only {sources.Count} sources");
+        string Separator(string path) => path.Replace('/', Path.DirectorySeparatorChar);
+        var sources = new[] { "src", "tests", "bench" }
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+            .Where(f => !NotYetReflowed.Any(path => Path.GetRelativePath(root, f).StartsWith(Separator(path), StringComparison.Ordinal)))
+            .ToList();
+        Assert.True(sources.Count > 300, $"found only {sources.Count} sources");
         var tooLong = sources.SelectMany(f => File.ReadLines(f).Select((line, i) => (f, i, line.Length)))
             .Where(x => x.Length > MaxLineLength)
             .Select(x => $"{Path.GetRelativePath(root, x.f)}:{x.i + 1}: {x.Length} characters").ToList();

@@ -62,7 +62,8 @@ public class ApgdAttackTests
         var y = AttackFixtures.Labels(model, x);
         var threat = ThreatModel.Linf(0.04, AttackFixtures.Masks(12, 24));
         using var stopping = new ApgdAttack { Steps = 15, Loss = loss, TargetClasses = targets, Seed = 1 }.Run(new ModuleTarget(model), x, y, threat);
-        using var full = new ApgdAttack { Steps = 15, Loss = loss, TargetClasses = targets, Seed = 1, EarlyStop = false }.Run(new ModuleTarget(model), x, y, threat);
+        using var full = new ApgdAttack { Steps = 15, Loss = loss, TargetClasses = targets, Seed = 1,
+            EarlyStop = false }.Run(new ModuleTarget(model), x, y, threat);
         Assert.Equal(full.Examples.Select(e => e.Fooled), stopping.Examples.Select(e => e.Fooled));
         Assert.Equal(0f, (full.Adversarial - stopping.Adversarial).abs().max().item<float>());
         Assert.True(stopping.FooledCount > 0 && stopping.FooledCount < 24, $"fooled {stopping.FooledCount}: test needs a mix");

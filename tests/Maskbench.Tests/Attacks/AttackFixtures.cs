@@ -22,7 +22,8 @@ internal static class AttackFixtures
     /// float32 kernel may legitimately round differently for another batch size, while float64 results agree to far below
     /// float32's resolution, so the float32 values the attack sees are equal.
     /// </summary>
-    public static nn.Module<Tensor, Tensor> RandomConvNet64(int seed, int classes = 4, int size = 8) => new InFloat64(RandomConvNet(seed, classes, size));
+    public static nn.Module<Tensor, Tensor> RandomConvNet64(int seed, int classes = 4, int size = 8) =>
+        new InFloat64(RandomConvNet(seed, classes, size));
 
     sealed class InFloat64 : nn.Module<Tensor, Tensor>
     {

@@ -13,7 +13,8 @@ public class AttackRegistryTests
     [InlineData(null, null, 0, "restarts")]
     public void Settings_that_would_skip_or_distort_the_attack_are_refused(int? steps, double? stepSize, int restarts, string named)
     {
-        var e = Assert.Throws<MaskbenchException>(() => AttackRegistry.Create(new AttackRequest { Name = "pgd", Steps = steps, StepSize = stepSize, Restarts = restarts }));
+        var e = Assert.Throws<MaskbenchException>(() => AttackRegistry.Create(
+            new AttackRequest { Name = "pgd", Steps = steps, StepSize = stepSize, Restarts = restarts }));
         Assert.Contains(named, e.Message);
     }
 
@@ -73,7 +74,8 @@ public class AttackRegistryEntriesTests
         foreach (var entry in AttackRegistry.All)
         {
             Assert.Contains(entry.Name, AttackRegistry.NameList);
-            if (entry.DefaultSteps is int steps) Assert.Contains(steps.ToString(System.Globalization.CultureInfo.InvariantCulture), AttackRegistry.DefaultsText);
+            if (entry.DefaultSteps is int steps) Assert.Contains(steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                AttackRegistry.DefaultsText);
         }
         Assert.Equal(AttackRegistry.All.Count, AttackRegistry.NameList.Split([", ", " or "], StringSplitOptions.None).Length);
     }
@@ -82,7 +84,8 @@ public class AttackRegistryEntriesTests
     public void The_attack_reference_page_lists_every_attack_with_its_default()
     {
         string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Maskbench.slnx"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
+        while (!File.Exists(Path.Combine(root, "Maskbench.slnx"))) root = Path.GetDirectoryName(root)
+            ?? throw new InvalidOperationException("repository root not found");
         var rows = File.ReadAllLines(Path.Combine(root, "docs", "attacks.md")).Where(l => l.StartsWith("| `", StringComparison.Ordinal)).ToList();
         foreach (var entry in AttackRegistry.All)
         {

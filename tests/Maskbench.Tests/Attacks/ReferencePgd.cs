@@ -10,7 +10,8 @@ namespace Maskbench.Tests.Attacks;
 /// </summary>
 internal static class ReferencePgd
 {
-    public static (Tensor Adversarial, bool[] Fooled) Run(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y, double eps, double alpha, int steps, Tensor? mask)
+    public static (Tensor Adversarial, bool[] Fooled) Run(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y, double eps, double alpha, int steps,
+        Tensor? mask)
     {
         model.eval();
         int n = (int)x.shape[0];

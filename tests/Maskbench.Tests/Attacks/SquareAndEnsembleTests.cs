@@ -46,7 +46,8 @@ public class SquareAndEnsembleTests
         var maskValues = new float[labels.Length * 64];
         for (int i = 0; i < labels.Length; i++)
             for (int p = 0; p < 64; p++)
-                maskValues[i * 64 + p] = (p / 8 >= labels[i] / 2 * 4 && p / 8 < labels[i] / 2 * 4 + 4 && p % 8 >= labels[i] % 2 * 4 && p % 8 < labels[i] % 2 * 4 + 4) ? 1 : 0;
+                maskValues[i * 64 + p] = (p / 8 >= labels[i] / 2 * 4 && p / 8 < labels[i] / 2 * 4 + 4 && p % 8 >= labels[i] % 2 * 4
+                    && p % 8 < labels[i] % 2 * 4 + 4) ? 1 : 0;
         var threat = ThreatModel.Linf(0.25, tensor(maskValues).reshape(labels.Length, 1, 8, 8));
         using var stopping = new SquareAttack { Steps = 100, Seed = 5 }.Run(new ModuleTarget(model), x, y, threat);
         using var full = new SquareAttack { Steps = 100, Seed = 5, EarlyStop = false }.Run(new ModuleTarget(model), x, y, threat);

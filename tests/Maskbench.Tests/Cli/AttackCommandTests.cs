@@ -88,7 +88,8 @@ print(json.dumps({"natural": natural, "robust": 1 - fooled.float().mean().item()
         foreach (var route in new[] { "auto", policy })
         {
             string result = temp[$"{route}.json"];
-            var (code, stdout, stderr) = CliProcess.Run("attack", "--model", run, "--data", folder, "--attack", "pgd", "--steps", "5", "--no-random-start",
+            var (code, stdout, stderr) = CliProcess.Run("attack", "--model", run, "--data", folder, "--attack", "pgd", "--steps", "5",
+                "--no-random-start",
                 "-n", "20", "--kernel-route", route, "--threads", "1", "--out", result);
             Assert.True(code == 0, stderr + stdout);
             reports[route] = RobustnessReport.FromJson(File.ReadAllText(result));
@@ -106,7 +107,8 @@ print(json.dumps({"natural": natural, "robust": 1 - fooled.float().mean().item()
         Assert.Contains("expected auto, reroute or float64", error);
     }
 
-    static string MaskedRun(TempFolder temp, string folder) => SaveRun(temp, folder, Maskbench.Models.ModelFactory.Create("smallcnn", 4, 8, masked: true));
+    static string MaskedRun(TempFolder temp, string folder) => SaveRun(temp, folder,
+        Maskbench.Models.ModelFactory.Create("smallcnn", 4, 8, masked: true));
 
     /// <summary>A run folder (run.json and last.ckpt) holding <paramref name="model"/>, a masked classifier of the fixture store.</summary>
     static string SaveRun(TempFolder temp, string folder, Maskbench.Models.ImageClassifier model)
@@ -185,7 +187,8 @@ print(json.dumps({"natural": natural, "robust": 1 - fooled.float().mean().item()
         string[] Attack(string file, string dtype, params string[] more)
         {
             var (code, stdout, stderr) = CliProcess.Run(["attack", "--model", runPath, "--data", folder, "--attack", "pgd", "--steps", "5",
-                "--eps-sweep", "4/255,1/2", "-n", "20", "--batch-size", "8", "--seed", "3", "--save-adversarial", file, "--adversarial-dtype", dtype, .. more]);
+                "--eps-sweep", "4/255,1/2", "-n", "20", "--batch-size", "8", "--seed", "3", "--save-adversarial", file, "--adversarial-dtype", dtype,
+                .. more]);
             Assert.True(code == 0, stderr + stdout);
             return stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         }
@@ -218,7 +221,8 @@ print(json.dumps({"shape": list(f.shape), "dtype": str(f.dtype), "bdtype": str(b
         Assert.Equal("float32", side.Dtype);
         Assert.Equal(20, side.Records.Count);
         Assert.Equal(Enumerable.Range(0, 20), side.Records.Select(r => r.Index));
-        Assert.True(side.Records.Any(r => r.Fooled) && side.Records.Any(r => !r.Fooled), $"the fixture should have fooled and robust rows: {side.Records.Count(r => r.Fooled)} of 20 fooled, natural {report.NaturalAccuracy}");
+        Assert.True(side.Records.Any(r => r.Fooled) && side.Records.Any(r => !r.Fooled),
+            $"the fixture should have fooled and robust rows: {side.Records.Count(r => r.Fooled)} of 20 fooled, natural {report.NaturalAccuracy}");
         var on = numpy["on"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
         for (int i = 0; i < 20; i++)
         {

@@ -37,7 +37,8 @@ public class BadInputCliTests
     public void Build_gtsrb_refuses_a_folder_of_the_users_files_and_with_force_keeps_them()
     {
         using var temp = new TempFolder();
-        SyntheticGtsrb.Write(temp["syn"], new SyntheticGtsrbOptions(Classes: 2, TrainPerClass: 3, TestPerClass: 1, Seed: 2, TrackLength: 1), NullProgress.Instance);
+        SyntheticGtsrb.Write(temp["syn"], new SyntheticGtsrbOptions(Classes: 2, TrainPerClass: 3, TestPerClass: 1, Seed: 2, TrackLength: 1),
+            NullProgress.Instance);
         UserFiles(temp["notes"]);
         var (code, _, stderr) = CliProcess.Run("build", "gtsrb", "--src", temp["syn"], "--out", temp["notes"], "--size", "8", "--threads", "1");
         OneLineError(1, code, stderr, temp["notes"], "--force");
@@ -45,7 +46,8 @@ public class BadInputCliTests
         Assert.False(File.Exists(temp["notes/dataset.json"]));
 
         // --force writes the dataset's files beside the user's; a rebuild (same builder) keeps them too.
-        (code, _, stderr) = CliProcess.Run("build", "gtsrb", "--src=" + temp["syn"], "--out=" + temp["notes"], "--size=8", "--force", "--threads", "1");
+        (code, _, stderr) = CliProcess.Run("build", "gtsrb", "--src=" + temp["syn"], "--out=" + temp["notes"], "--size=8", "--force",
+            "--threads", "1");
         Assert.True(code == 0, stderr);
         (code, _, stderr) = CliProcess.Run("build", "gtsrb", "--src", temp["syn"], "--out", temp["notes"], "--size", "12", "--threads", "1");
         Assert.True(code == 0, stderr);
@@ -57,7 +59,8 @@ public class BadInputCliTests
         }
 
         // A dataset of another builder is not replaced either.
-        DatasetStore.Write(temp["other"], SyntheticSplits.Manifest(8, 2), new Dictionary<string, SplitArrays> { ["train"] = SyntheticSplits.Random(5, 8, 2, 1) });
+        DatasetStore.Write(temp["other"], SyntheticSplits.Manifest(8, 2), new Dictionary<string,
+            SplitArrays> { ["train"] = SyntheticSplits.Random(5, 8, 2, 1) });
         string before = File.ReadAllText(temp["other/dataset.json"]);
         (code, _, stderr) = CliProcess.Run("build", "gtsrb", "--src", temp["syn"], "--out", temp["other"], "--size", "8");
         OneLineError(1, code, stderr, "another builder", "--force");
@@ -69,7 +72,8 @@ public class BadInputCliTests
     {
         using var temp = new TempFolder();
         UserFiles(temp["notes"]);
-        var (code, _, stderr) = CliProcess.Run("build", "coco", "--annotations", temp["missing.json"], "--images", temp["images"], "--split", "train", "--out", temp["notes"]);
+        var (code, _, stderr) = CliProcess.Run("build", "coco", "--annotations", temp["missing.json"], "--images", temp["images"], "--split",
+            "train", "--out", temp["notes"]);
         OneLineError(1, code, stderr, "notes", "--force");
         UserFilesIntact(temp["notes"]);
     }
@@ -78,7 +82,8 @@ public class BadInputCliTests
     public void Attack_refuses_a_changed_dataset_bad_numbers_and_an_unwritable_out()
     {
         using var temp = new TempFolder();
-        DatasetStore.Write(temp["ds"], SyntheticSplits.Manifest(8, 2), new Dictionary<string, SplitArrays> { ["test"] = SyntheticSplits.Random(6, 8, 2, 1) });
+        DatasetStore.Write(temp["ds"], SyntheticSplits.Manifest(8, 2), new Dictionary<string,
+            SplitArrays> { ["test"] = SyntheticSplits.Random(6, 8, 2, 1) });
 
         var (code, _, stderr) = CliProcess.Run("attack", "--model", temp["no-model"], "--data", temp["ds"], "--steps", "0");
         OneLineError(2, code, stderr, "--steps 0", "[1, 1000000]");

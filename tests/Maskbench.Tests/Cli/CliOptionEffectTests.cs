@@ -19,9 +19,11 @@ public class CliOptionEffectTests
         Reproduce = ["reproduce", "--data", "ds"], Mnist = ["reproduce", "mnist"], Merge = ["merge", "dir", "--out", "o"],
         Demo = ["demo"], Report = ["report", "--results", "r.json"], BuildGtsrb = ["build", "gtsrb", "--src", "s", "--out", "o"],
         BuildCoco = ["build", "coco", "--annotations", "a.json", "--images", "i", "--split", "train", "--out", "o"],
-        MasksEvaluate = ["masks", "evaluate", "--src", "s"], MasksEvaluateDataset = ["masks", "evaluate", "--dataset", "ds", "--truth", "t"], SynthGtsrb = ["synth", "gtsrb", "--out", "o"], SynthCoco = ["synth", "coco", "--out", "o"],
+        MasksEvaluate = ["masks", "evaluate", "--src", "s"], MasksEvaluateDataset = ["masks", "evaluate", "--dataset", "ds", "--truth", "t"],
+        SynthGtsrb = ["synth", "gtsrb", "--out", "o"], SynthCoco = ["synth", "coco", "--out", "o"],
         CocoMasks = ["coco", "masks", "--annotations", "a.json", "--out", "o.txt"], Attack = ["attack", "--model", "m", "--data", "d"],
-        TrainMasker = ["train-masker", "--data", "d", "--out", "o"], AttackPipeline = ["attack-pipeline", "--model", "m", "--masker", "k", "--data", "d"],
+        TrainMasker = ["train-masker", "--data", "d", "--out", "o"],
+        AttackPipeline = ["attack-pipeline", "--model", "m", "--masker", "k", "--data", "d"],
         Train = ["train", "--data", "d", "--out", "o"], Export = ["export"], Import = ["import"];
 
     /// <summary>One invocation of every command of the registry, with the arguments it needs to bind.</summary>
@@ -84,7 +86,8 @@ public class CliOptionEffectTests
         foreach (var invocation in Invocations)
         {
             string[] Option(string name, string value) => equalsForm ? [$"{name}={value}"] : [name, value];
-            var (bound, _) = Bind([.. invocation, .. Option("--threads", "3"), .. Option("--kernel-route", "float64"), .. Option("--progress", "json"), "--verbose"]);
+            var (bound, _) = Bind([.. invocation, .. Option("--threads", "3"), .. Option("--kernel-route", "float64"),
+                .. Option("--progress", "json"), "--verbose"]);
             var settings = Assert.IsAssignableFrom<GlobalSettings>(bound);
             string what = string.Join(' ', invocation);
             Assert.True(settings.Threads == 3, what);
@@ -144,6 +147,11 @@ public class CliOptionEffectTests
 
     static ExperimentProfile Profile(ReproduceSettings s) => s.ResolveProfile();
 
+    /// <summary>attack's evaluation options for a plain model (whose default region is the full image).</summary>
+    static Maskbench.Evaluation.EvaluationOptions Evaluation(AttackCommand.Settings s) => s.Evaluation(modelMasksInput: false, TorchSharp.torch.CPU);
+
+    static Maskbench.Evaluation.Pipeline.PipelineAttackOptions Pipeline(AttackPipelineSettings s) => s.Options(TorchSharp.torch.CPU);
+
     public static readonly Effect[] Effects =
     [
         // reproduce: the profile the grid runs, and what Reproduction.Run receives as given.
@@ -163,7 +171,7 @@ public class CliOptionEffectTests
         E<ReproduceSettings>(Reproduce, "--precision", "bf16", s => Profile(s).Precision, Maskbench.Attacks.Precision.Bf16),
         E<ReproduceSettings>(Reproduce, "--seeds", "2", s => Profile(s).Seeds, 2),
         V(Reproduce, "--data", "ds2"), V(Reproduce, "--out", "o"), V(Reproduce, "--force", null), V(Reproduce, "--cells", "train/*"),
-        V(Reproduce, "--print-plan", null),
+        V(Reproduce, "--print-plan", null), V(Reproduce, "--masker", "k"),
         // reproduce mnist: the baseline's options (--epochs, --width, --batch and --lr are shared with reproduce).
         E<ReproduceMnistSettings>(Mnist, "--eval-limit", "10", s => s.Options().EvaluationLimit, 10),
         E<ReproduceMnistSettings>(Mnist, "--steps", "5", s => s.Options().Steps, 5),
@@ -190,9 +198,12 @@ public class CliOptionEffectTests
         E<TrainSettings>(Train, "--val-steps", "2", s => s.Options().ValidationSteps, 2),
         E<TrainSettings>(Train, "--precision", "bf16", s => s.Options().Precision, Maskbench.Attacks.Precision.Bf16),
         E<TrainSettings>([.. Train, "--masked", "--masker", "k"], "--joint", null, s => s.Options().Joint?.Masker, "k"),
-        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--segmentation-weight", "0.5", s => s.Options().Joint!.SegmentationWeight, 0.5),
-        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--masker-lr", "0.001", s => s.Options().Joint!.MaskerLearningRate, 0.001),
-        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--joint-mask", "soft", s => s.Options().Joint!.Mask, Maskbench.Attacks.MaskMode.Soft),
+        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--segmentation-weight", "0.5", s =>
+            s.Options().Joint!.SegmentationWeight, 0.5),
+        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--masker-lr", "0.001", s =>
+            s.Options().Joint!.MaskerLearningRate, 0.001),
+        E<TrainSettings>([.. Train, "--masked", "--masker", "k", "--joint"], "--joint-mask", "soft", s => s.Options().Joint!.Mask,
+            Maskbench.Attacks.MaskMode.Soft),
         V(Train, "--data", "d2"), V(Train, "--out", "o2"), V(Train, "--split", "val"), V(Train, "--masker", "k"),
         V(Train, "--arch", "smallcnn"), V(Train, "--width", "0.5", 0.5), V(Train, "--resume", null),
         // build gtsrb: the builder's options.
@@ -232,12 +243,47 @@ public class CliOptionEffectTests
         E<TrainMaskerSettings>(TrainMasker, "--no-augment", null, s => s.Options().Augment, false),
         E<TrainMaskerSettings>(TrainMasker, "--seed", "2", s => s.Options().Seed, 2),
         V(TrainMasker, "--data", "d2"), V(TrainMasker, "--out", "o2"), V(TrainMasker, "--width", "8", 8), V(TrainMasker, "--depth", "2", 2),
+        // attack: the AttackRequest the registry builds, the EvaluationOptions and the adversarial pixels the
+        // evaluator receives; the model, data and output paths as given.
+        E<AttackCommand.Settings>(Attack, "--attack", "apgd-ce", s => s.Request().Name, "apgd-ce"),
+        E<AttackCommand.Settings>(Attack, "--steps", "7", s => s.Request().Steps, 7),
+        E<AttackCommand.Settings>(Attack, "--step-size", "1/255", s => s.Request().StepSize, 1 / 255.0),
+        E<AttackCommand.Settings>(Attack, "--restarts", "3", s => s.Request().Restarts, 3),
+        E<AttackCommand.Settings>(Attack, "--no-random-start", null, s => s.Request().RandomStart, false),
+        E<AttackCommand.Settings>(Attack, "--seed", "5", s => s.Request().Seed, 5),
+        E<AttackCommand.Settings>(Attack, "--no-early-stop", null, s => s.Request().EarlyStop, false),
+        E<AttackCommand.Settings>(Attack, "--precision", "bf16", s => s.Request().Precision, Maskbench.Attacks.Precision.Bf16),
+        E<AttackCommand.Settings>(Attack, "--eps", "4/255", s => Evaluation(s).Epsilons.Single(), 4 / 255.0),
+        E<AttackCommand.Settings>(Attack, "--eps-sweep", "0,2/255,4/255", s =>
+            string.Join('|', Evaluation(s).Epsilons.Select(e => Math.Round(e * 255, 9))), "0|2|4"),
+        E<AttackCommand.Settings>(Attack, "--norm", "l2", s => Evaluation(s).Norm, Maskbench.Attacks.Norm.L2),
+        E<AttackCommand.Settings>(Attack, "--threat", "true-foreground", s => Evaluation(s).Region, Maskbench.Attacks.ThreatRegion.TrueForeground),
+        E<AttackCommand.Settings>(Attack, "--count", "9", s => Evaluation(s).Limit, 9),
+        E<AttackCommand.Settings>(Attack, "--batch-size", "16", s => Evaluation(s).BatchSize, 16),
+        E<AttackCommand.Settings>(Attack, "--adversarial-dtype", "float32", s => s.Pixels(), Maskbench.Evaluation.AdversarialPixels.Float32),
+        V(Attack, "--model", "m2"), V(Attack, "--data", "d2"), V(Attack, "--split", "val"), V(Attack, "--masked-input", null),
+        V(Attack, "--out", "r.json"), V(Attack, "--save-adversarial", "adv.npy"),
+        // attack-pipeline: the PipelineAttackOptions and mask mode PipelineEvaluator receives; paths as given.
+        E<AttackPipelineSettings>(AttackPipeline, "--eps", "4/255", s => Pipeline(s).Epsilon, 4 / 255.0),
+        E<AttackPipelineSettings>(AttackPipeline, "--steps", "3", s => (Pipeline(s).Steps, Pipeline(s).GrowthSteps), (3, 3)),
+        E<AttackPipelineSettings>(AttackPipeline, "--seed", "6", s => Pipeline(s).Seed, 6),
+        E<AttackPipelineSettings>(AttackPipeline, "--limit", "12", s => Pipeline(s).Limit, 12),
+        E<AttackPipelineSettings>(AttackPipeline, "--batch", "5", s => Pipeline(s).BatchSize, 5),
+        E<AttackPipelineSettings>(AttackPipeline, "--threat", "full", s => Pipeline(s).Region, Maskbench.Attacks.ThreatRegion.Full),
+        E<AttackPipelineSettings>(AttackPipeline, "--attacks", "non-adaptive,bpda", s => Pipeline(s).Attacks is { } a ? string.Join('|', a) : null,
+            "NonAdaptive|StraightThrough"),
+        E<AttackPipelineSettings>(AttackPipeline, "--mask-mode", "soft", s => s.Mode(), Maskbench.Attacks.MaskMode.Soft),
+        V(AttackPipeline, "--model", "m2"), V(AttackPipeline, "--masker", "k2"), V(AttackPipeline, "--data", "d2"),
+        V(AttackPipeline, "--split", "val"),
+        V(AttackPipeline, "--out", "p.json"), V(AttackPipeline, "--examples", "g.png"),
         // Commands that pass their options on as given.
         V(Info, "--verify", null),
-        V(Preview, "--out", "p.png"), V(Preview, "--split", "test"), V(Preview, "--count", "7", 7), V(Preview, "--per-row", "3", 3), V(Preview, "--seed", "9", 9),
+        V(Preview, "--out", "p.png"), V(Preview, "--split", "test"), V(Preview, "--count", "7", 7), V(Preview, "--per-row", "3", 3),
+        V(Preview, "--seed", "9", 9),
         V(Bench, "--out", "b.json"), V(Bench, "--quick", null), V(Bench, "--list", null),
         V(Merge, "--out", "o2"), V(Demo, "--out", "o2"), V(Report, "--results", "q.json"), V(Report, "--out", "o2"),
-        V(MasksEvaluateDataset, "--dataset", "ds2"), V(MasksEvaluate, "--src", "s2"), V(MasksEvaluateDataset, "--truth", "t2"), V(MasksEvaluate, "--peer", "grabcut"),
+        V(MasksEvaluateDataset, "--dataset", "ds2"), V(MasksEvaluate, "--src", "s2"), V(MasksEvaluateDataset, "--truth", "t2"),
+        V(MasksEvaluate, "--peer", "grabcut"),
         V(MasksEvaluate, "--peer-iterations", "2", 2), V(MasksEvaluate, "--seed", "3", 3), V(MasksEvaluate, "--workers", "2", 2),
         V(MasksEvaluate, "--limit-per-class", "4", 4),
         V(SynthCoco, "--out", "o2"), V(SynthCoco, "--images", "5", 5), V(SynthCoco, "--seed", "6", 6),
@@ -246,21 +292,11 @@ public class CliOptionEffectTests
         V(Import, "--weights", "w"), V(Import, "--out", "o"),
     ];
 
-    /// <summary>
-    /// Options without an effect test yet, each with the reason. The completeness test fails for any option that is
-    /// neither here nor in <see cref="Effects"/>, so a new option cannot be added without one.
-    /// </summary>
-    static readonly Dictionary<string, string> Pending = new()
-    {
-        ["attack"] = "not yet written for the options AttackRegistry binds; AttackCommandTests run them end to end",
-        ["attack-pipeline"] = "not yet written; LearnedMaskCliTests run the pipeline options end to end",
-    };
-
     /// <summary>reproduce's options that reproduce mnist inherits from its branch but has no use for: refused, not ignored.</summary>
     static readonly string[] RefusedByMnist =
     [
         "--data", "--profile", "--arch", "--train-limit", "--test-limit", "--schedule", "--train-steps", "--eps-warmup", "--pgd-steps",
-        "--restarts", "--precision", "--seeds", "--print-plan", "--force", "--cells",
+        "--restarts", "--precision", "--seeds", "--print-plan", "--force", "--cells", "--masker",
     ];
 
     static readonly string[] GlobalOptions = ["--threads", "--kernel-route", "--progress", "--verbose", "--device"];
@@ -281,6 +317,35 @@ public class CliOptionEffectTests
             Assert.Equal(effect.Expected, effect.Resolve(Bind([.. without, $"{effect.Option}={effect.Value}"]).Settings));
     }
 
+    /// <summary>
+    /// Without --threat, attack's region follows the model (its foreground for a masked model, every pixel for a plain
+    /// one); both attack commands take the threat region's one spelling and refuse any other in one line.
+    /// </summary>
+    [Fact]
+    public void The_threat_region_has_one_spelling_on_both_attack_commands()
+    {
+        var plain = (AttackCommand.Settings)Bind(Attack).Settings;
+        Assert.Equal(Maskbench.Attacks.ThreatRegion.Foreground, plain.Evaluation(modelMasksInput: true, TorchSharp.torch.CPU).Region);
+        Assert.Equal(Maskbench.Attacks.ThreatRegion.Full, plain.Evaluation(modelMasksInput: false, TorchSharp.torch.CPU).Region);
+        var given = (AttackCommand.Settings)Bind([.. Attack, "--threat", "full"]).Settings;
+        Assert.Equal(Maskbench.Attacks.ThreatRegion.Full, given.Evaluation(modelMasksInput: true, TorchSharp.torch.CPU).Region);
+        Assert.Equal(Maskbench.Attacks.ThreatRegion.Foreground, Pipeline((AttackPipelineSettings)Bind(AttackPipeline).Settings).Region);
+        foreach (var region in Enum.GetValues<Maskbench.Attacks.ThreatRegion>())
+        {
+            string spelling = Maskbench.Attacks.ThreatRegions.Spelling(region);
+            Assert.Equal(region, ((AttackCommand.Settings)Bind([.. Attack, $"--threat={spelling}"]).Settings)
+                .Evaluation(false, TorchSharp.torch.CPU).Region);
+            Assert.Equal(region, Pipeline((AttackPipelineSettings)Bind(
+                [.. AttackPipeline, "--threat", spelling.ToUpperInvariant()]).Settings).Region);
+        }
+        var badAttack = (AttackCommand.Settings)Bind([.. Attack, "--threat", "predicted"]).Settings;
+        var e = Assert.Throws<MaskbenchException>(() => badAttack.Evaluation(false, TorchSharp.torch.CPU));
+        Assert.Equal("--threat predicted: expected foreground, true-foreground or full", e.Message);
+        var badPipeline = (AttackPipelineSettings)Bind([.. AttackPipeline, "--threat", "FullImage"]).Settings;
+        e = Assert.Throws<MaskbenchException>(() => Pipeline(badPipeline));
+        Assert.Equal("--threat FullImage: expected foreground, true-foreground or full", e.Message);
+    }
+
     [Fact]
     public void Reproduce_mnist_refuses_the_options_of_reproduce_it_has_no_use_for()
     {
@@ -289,13 +354,15 @@ public class CliOptionEffectTests
             var settings = typeof(ReproduceMnistSettings);
             var property = OptionProperty(settings, option)!;
             string[] args = property.PropertyType == typeof(bool) || property.PropertyType == typeof(bool?)
-                ? ["reproduce", "mnist", option] : ["reproduce", "mnist", option, option == "--profile" ? "cpu" : option is "--schedule" ? "cosine" : option is "--precision" ? "fp32" : option == "--arch" ? "smallcnn" : option is "--data" or "--cells" ? "x" : "2"];
+                ? ["reproduce", "mnist", option] : ["reproduce", "mnist", option,
+                option == "--profile" ? "cpu" : option is "--schedule" ? "cosine" : option is "--precision" ? "fp32" : option == "--arch"
+                ? "smallcnn" : option is "--data" or "--cells" or "--masker" ? "x" : "2"];
             var e = Assert.Throws<CommandRuntimeException>(() => CommandRegistry.App(new CaptureInterceptor()).Run(args));
             Assert.Contains($"does not take {option}", e.Message);
         }
     }
 
-    /// <summary>Every option of every command has an effect test above (or, listed in <see cref="Pending"/>, a stated reason).</summary>
+    /// <summary>Every option of every command has an effect test above.</summary>
     [Fact]
     public void Every_option_of_every_command_has_an_effect_test()
     {
@@ -304,7 +371,6 @@ public class CliOptionEffectTests
         foreach (var invocation in Invocations)
         {
             var settings = Bind(invocation).Settings.GetType();
-            if (Pending.ContainsKey(invocation[0])) continue;
             foreach (string option in Options(settings))
             {
                 if (GlobalOptions.Contains(option)) continue;   // Global_options_reach_every_command

@@ -12,7 +12,8 @@ public class CliTests
         var (code, stdout, _) = CliProcess.Run("--help");
         Assert.Equal(0, code);
         foreach (var command in CliOptionEffectTests.Invocations.Select(a => a[0]).Distinct()) Assert.Contains(command, stdout);
-        foreach (var branch in CliOptionEffectTests.Invocations.Where(a => a.Length > 1 && !a[1].StartsWith('-') && a[0] is not ("info" or "preview" or "merge")).GroupBy(a => a[0]))
+        foreach (var branch in CliOptionEffectTests.Invocations.Where(a =>
+            a.Length > 1 && !a[1].StartsWith('-') && a[0] is not ("info" or "preview" or "merge")).GroupBy(a => a[0]))
         {
             (code, stdout, _) = CliProcess.Run(branch.Key, "--help");
             Assert.Equal(0, code);

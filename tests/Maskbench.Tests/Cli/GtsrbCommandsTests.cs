@@ -9,7 +9,8 @@ public class GtsrbCommandsTests
     public void Synth_then_build_as_in_the_docs()
     {
         using var temp = new TempFolder();
-        var synth = CliProcess.Run("synth", "gtsrb", "--out", temp["syn"], "--classes", "2", "--train-per-class", "3", "--test-per-class", "1", "--seed", "4");
+        var synth = CliProcess.Run("synth", "gtsrb", "--out", temp["syn"], "--classes", "2", "--train-per-class", "3", "--test-per-class", "1",
+            "--seed", "4");
         Assert.True(synth.ExitCode == 0, synth.Stderr);
         var build = CliProcess.Run("build", "gtsrb", "--src", temp["syn"], "--out", temp["ds"], "--size", "12", "--workers", "2");
         Assert.True(build.ExitCode == 0, build.Stderr);

@@ -49,8 +49,10 @@ public class OptionRangeTests
     public void Attack_accepts_the_defaults_and_the_ends_of_each_range()
     {
         Accepted(new AttackCommand.Settings { Model = "m", Data = "d" });
-        Accepted(new AttackCommand.Settings { Model = "m", Data = "d", Steps = 1, Count = 1, BatchSize = 1, StepSize = "1", Epsilon = "0", Restarts = 1 });
-        Accepted(new AttackCommand.Settings { Model = "m", Data = "d", Steps = 1_000_000, BatchSize = 65536, Epsilon = "1", Restarts = 1000, Sweep = "0,8/255,1" });
+        Accepted(new AttackCommand.Settings { Model = "m", Data = "d", Steps = 1, Count = 1, BatchSize = 1, StepSize = "1", Epsilon = "0",
+            Restarts = 1 });
+        Accepted(new AttackCommand.Settings { Model = "m", Data = "d", Steps = 1_000_000, BatchSize = 65536, Epsilon = "1", Restarts = 1000,
+            Sweep = "0,8/255,1" });
     }
 
     [Fact]
@@ -86,7 +88,8 @@ public class OptionRangeTests
         var coco = new BuildCocoSettings { Annotations = ["a"], Images = "i", Split = "train", Out = "o" };
         Accepted(coco);
         Refused(new BuildCocoSettings { Annotations = ["a"], Images = "i", Split = "train", Out = "o", Size = 0 }, "--size", "0", "[4, 1024]");
-        Refused(new BuildCocoSettings { Annotations = ["a"], Images = "i", Split = "train", Out = "o", MinSize = -1 }, "--min-size", "-1", "at least 0");
+        Refused(new BuildCocoSettings { Annotations = ["a"], Images = "i", Split = "train", Out = "o", MinSize = -1 }, "--min-size", "-1",
+            "at least 0");
         Refused(new SynthGtsrbSettings { Out = "o", Classes = 44 }, "--classes", "44", "[1, 43]");
         Refused(new SynthGtsrbSettings { Out = "o", TrainPerClass = -1 }, "--train-per-class", "-1", "[0, 100000]");
         Refused(new SynthCocoSettings { Out = "o", Images = 0 }, "--images", "0", "[1, 100000]");

@@ -82,13 +82,15 @@ public class ReproduceCommandTests
 
         var cells = new CellStore(tmp["out"]).All().ToList();
         var pgd = cells.Single(c => c.Id == "eval/adversarial-plain-seed1/pgd");
-        Assert.Equal(("2", "bf16", "9", "1"), (pgd.Parameters["attack.steps"], pgd.Parameters["attack.precision"], pgd.Parameters["attack.testLimit"], pgd.Parameters["model.seed"]));
+        Assert.Equal(("2", "bf16", "9", "1"), (pgd.Parameters["attack.steps"], pgd.Parameters["attack.precision"],
+            pgd.Parameters["attack.testLimit"], pgd.Parameters["model.seed"]));
         Assert.Equal(9, pgd.Evaluation!.Count);
 
         var results = JsonNode.Parse(File.ReadAllText(tmp["out/results.json"]))!;
         var profile = results["profile"]!;
         Assert.Equal("workstation", (string?)profile["name"]);
-        Assert.Equal(("bf16", 2, 8, 3), ((string?)profile["precision"], (int)profile["seeds"]!, (int)profile["batchSize"]!, (int)profile["restarts"]!));
+        Assert.Equal(("bf16", 2, 8, 3), ((string?)profile["precision"], (int)profile["seeds"]!, (int)profile["batchSize"]!,
+            (int)profile["restarts"]!));
         var replica = results["models"]!.AsArray().Single(m => (string?)m!["id"] == "adversarial-plain-seed1")!;
         Assert.True((bool)replica["replica"]!);
         Assert.NotNull(replica["naturalInterval"]);

@@ -22,7 +22,8 @@ public class TrainCliTests
         Assert.True(info.Model.Masked);
         Assert.Equal(Maskbench.Attacks.Precision.Bf16, info.Options.Precision);
 
-        (code, _, stderr) = CliProcess.Run("train", "--data", dir["data"], "--arch", "vgg11", "--epochs", "1", "--out", dir["other"], "--precision", "fp16");
+        (code, _, stderr) = CliProcess.Run("train", "--data", dir["data"], "--arch", "vgg11", "--epochs", "1", "--out", dir["other"],
+            "--precision", "fp16");
         Assert.NotEqual(0, code);
         Assert.Contains("--precision fp16", stderr);
 

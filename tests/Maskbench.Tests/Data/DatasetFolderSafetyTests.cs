@@ -72,13 +72,15 @@ public class DatasetFolderSafetyTests
         Directory.CreateDirectory(temp["notes"]);
         File.WriteAllText(temp["notes/notes.txt"], "mine");
         // The sources do not exist: the folder is what the error is about, so nothing was read or computed.
-        var gtsrb = Assert.Throws<MaskbenchException>(() => GtsrbDatasetBuilder.Build(temp["no-such-root"], temp["notes"], new GtsrbBuildOptions(), NullProgress.Instance));
+        var gtsrb = Assert.Throws<MaskbenchException>(() => GtsrbDatasetBuilder.Build(temp["no-such-root"], temp["notes"], new GtsrbBuildOptions(),
+            NullProgress.Instance));
         Assert.Contains("--force", gtsrb.Message);
         var coco = Assert.Throws<MaskbenchException>(() => CocoCropDataset.Build(temp["notes"],
             new CocoCropOptions { AnnotationFiles = [temp["none.json"]], ImageFolder = temp["images"], Split = "train" }, NullProgress.Instance));
         Assert.Contains("--force", coco.Message);
         // An unwritable place (a path through a regular file) is refused up front too.
-        var unwritable = Assert.Throws<MaskbenchException>(() => GtsrbDatasetBuilder.Build(temp["no-such-root"], temp["notes/notes.txt/ds"], new GtsrbBuildOptions(), NullProgress.Instance));
+        var unwritable = Assert.Throws<MaskbenchException>(() => GtsrbDatasetBuilder.Build(temp["no-such-root"], temp["notes/notes.txt/ds"],
+            new GtsrbBuildOptions(), NullProgress.Instance));
         Assert.Contains("cannot write", unwritable.Message);
         Assert.Equal("mine", File.ReadAllText(temp["notes/notes.txt"]));
     }

@@ -123,7 +123,8 @@ public class DatasetStoreTests
             im = np.load(d + '/train/images.npy', mmap_mode='r')
             ma = np.load(d + '/train/masks.npy')
             la = np.load(d + '/train/labels.npy')
-            ok = all(hashlib.sha256(open(d + '/' + a['file'], 'rb').read()).hexdigest() == a['sha256'] for a in m['splits']['train']['arrays'].values())
+            ok = all(hashlib.sha256(open(d + '/' + a['file'], 'rb').read()).hexdigest() == a['sha256']
+                     for a in m['splits']['train']['arrays'].values())
             print(im.dtype, im.shape, ma.dtype, la.dtype, int(im.astype(np.int64).sum()), int(ma.sum()), int(la.sum()), ok)
             """, folder);
         long imageSum = train.Images.Sum(b => (long)b);

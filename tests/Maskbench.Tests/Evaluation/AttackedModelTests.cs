@@ -64,7 +64,8 @@ public class AttackedModelTests
         using var temp = new TempFolder();
         using var original = ModelFactory.Create("smallcnn", 4, 8, masked: false);
         string run = SaveRun(temp["run"], original);
-        var e = Assert.Throws<DataFormatException>(() => AttackedModel.LoadClassifier(new RunFolder(run).Last, CPU, expectedSha256: new string('0', 64)));
+        var e = Assert.Throws<DataFormatException>(() => AttackedModel.LoadClassifier(new RunFolder(run).Last, CPU,
+            expectedSha256: new string('0', 64)));
         Assert.Contains("SHA-256", e.Message);
         var plain = AttackedModel.Load(run, CPU);
         Assert.IsType<MaskSource.NoMask>(plain.Input);

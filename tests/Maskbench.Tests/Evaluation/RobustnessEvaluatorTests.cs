@@ -69,4 +69,45 @@ public class RobustnessEvaluatorTests
         Assert.Equal(report.Examples.Select(x => x.FirstFoolingEpsilon), back.Examples.Select(x => x.FirstFoolingEpsilon));
         Assert.Equal(region == ThreatRegion.Full ? "full" : "foreground", back.Threat);
     }
+
+    /// <summary>
+    /// For the random-mask control the two foreground regions differ: the model's own (its random twin) and the
+    /// dataset's. Every attacked input differs from the clean one only inside the region's mask, and the two regions
+    /// perturb different pixels.
+    /// </summary>
+    [Fact]
+    public void EachForegroundRegionConfinesThePerturbationToItsOwnMask()
+    {
+        var (temp, folder) = StoreFixture();
+        using var _ = temp;
+        using var dataset = DatasetStore.Open(folder);
+        var split = dataset.Split("test");
+        var (model, _, _) = TrainedFixture.Get();
+        var twin = new Maskbench.Masks.Sources.MaskSource.RandomTwin(5);
+        var attacked = AttackedModel.FromModule(model, twin, "fixture, random twin");
+        var outside = new Dictionary<ThreatRegion, double>();
+        var moved = new Dictionary<ThreatRegion, double[]>();
+        foreach (var region in new[] { ThreatRegion.Foreground, ThreatRegion.TrueForeground })
+        {
+            var options = new EvaluationOptions { Epsilons = [0.3], Region = region, BatchSize = 64, Limit = 64 };
+            double leaked = 0;
+            double[]? perPixel = null;
+            RobustnessEvaluator.Evaluate(split, "test", attacked, new PgdAttack { Steps = 3, Seed = 1, EarlyStop = false }, options,
+                NullProgress.Instance,
+                observe: b =>
+                {
+                    var own = twin.ForEvaluation(b.Batch)!;
+                    var mask = region == ThreatRegion.Foreground ? own : b.Batch.Masks;
+                    var delta = (b.Result.Adversarial - b.Batch.Images).abs().amax([1], keepdim: true);
+                    leaked += (delta * (1 - mask)).sum().item<float>();
+                    perPixel = delta.gt(0).to_type(ScalarType.Float64).flatten().data<double>().ToArray();
+                });
+            outside[region] = leaked;
+            moved[region] = perPixel!;
+        }
+        Assert.Equal(0, outside[ThreatRegion.Foreground]);
+        Assert.Equal(0, outside[ThreatRegion.TrueForeground]);
+        Assert.True(moved[ThreatRegion.Foreground].Sum() > 0 && moved[ThreatRegion.TrueForeground].Sum() > 0);
+        Assert.NotEqual(moved[ThreatRegion.Foreground], moved[ThreatRegion.TrueForeground]);
+    }
 }

@@ -4,7 +4,9 @@ namespace Maskbench.Tests.Evaluation;
 
 public class WilsonIntervalTests
 {
-    /// <summary>Newcombe (1998), "Two-sided confidence intervals for the single proportion", Table I, method 3 (Wilson score, no continuity correction).</summary>
+    /// <summary>
+    /// Newcombe (1998), "Two-sided confidence intervals for the single proportion", Table I, method 3 (Wilson score, no continuity correction).
+    /// </summary>
     [Theory]
     [InlineData(81, 263, 0.2553, 0.3662)]
     [InlineData(15, 148, 0.0624, 0.1605)]

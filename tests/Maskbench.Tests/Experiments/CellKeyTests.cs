@@ -7,7 +7,8 @@ namespace Maskbench.Tests.Experiments;
 
 public class CellKeyTests
 {
-    static readonly GridModel Model = new("natural-plain", "natural", new Maskbench.Masks.Sources.MaskSource.NoMask(), "vgg19", 0.125, 3, 64, 0.01, 1000, 0, 0, 0, 7);
+    static readonly GridModel Model = new("natural-plain", "natural", new Maskbench.Masks.Sources.MaskSource.NoMask(), "vgg19", 0.125, 3, 64, 0.01,
+        1000, 0, 0, 0, 7);
     static readonly GridAttack Attack = new("pgd", 8 / 255.0, 2 / 255.0, 20, 1, Maskbench.Attacks.ThreatRegion.Full, 100, 3);
 
     [Fact]
@@ -53,7 +54,8 @@ public class CellKeyTests
             Assert.True(seen.Add(CellKey.Compute(cell.Parameters(), changed)), $"changing input {name} did not change the key");
         }
         // Typed changes too: a different ε or seed is a different cell.
-        Assert.NotEqual(baseKey, CellKey.Compute(CellSpec.ForEvaluation(Model, "pgd", Attack with { Epsilon = 4 / 255.0 }, "pgd").Parameters(), inputs));
+        Assert.NotEqual(baseKey, CellKey.Compute(CellSpec.ForEvaluation(Model, "pgd", Attack with { Epsilon = 4 / 255.0 }, "pgd").Parameters(),
+            inputs));
         Assert.NotEqual(baseKey, CellKey.Compute(CellSpec.ForEvaluation(Model with { Seed = 8 }, "pgd", Attack, "pgd").Parameters(), inputs));
     }
 

@@ -23,7 +23,8 @@ sealed class FakeBackend : IExperimentBackend
         Directory.CreateDirectory(runFolder);
         string path = Path.Combine(runFolder, "model.bin");
         File.WriteAllText(path, string.Join(";", model.ToParameters()));
-        return new TrainedModel(path, [new() { ["epoch"] = 1, ["loss"] = 2.0, ["train_accuracy"] = 0.5 }, new() { ["epoch"] = 2, ["loss"] = 1.0, ["train_accuracy"] = 0.75 }]);
+        return new TrainedModel(path, [new() { ["epoch"] = 1, ["loss"] = 2.0, ["train_accuracy"] = 0.5 },
+            new() { ["epoch"] = 2, ["loss"] = 1.0, ["train_accuracy"] = 0.75 }]);
     }
 
     public static int Threshold(GridModel model, GridAttack attack)
@@ -43,7 +44,8 @@ sealed class FakeBackend : IExperimentBackend
         int threshold = Untrained.Contains(model.Id) ? 0 : Threshold(model, attack);
         var indices = Enumerable.Range(0, TestCount).ToArray();
         // The APGD-DLR fake misses different examples from PGD, so the worst case is lower than each attack alone.
-        bool Correct(int k) => attack.Attack == Maskbench.Attacks.AttackRegistry.ApgdDlr && attack.Epsilon > 0 ? (k + 3) % 20 < threshold : k % 20 < threshold;
+        bool Correct(int k) => attack.Attack == Maskbench.Attacks.AttackRegistry.ApgdDlr && attack.Epsilon > 0 ? (k + 3) % 20 < threshold
+            : k % 20 < threshold;
         var examples = attack.Attack == Maskbench.Attacks.AttackRegistry.Pgd
             ? new AdversarialExamples([Image(10)], [new BinaryMask(4, 4, Enumerable.Range(0, 16).Select(i => (byte)(i % 2)).ToArray())], [Image(20)])
             : null;

@@ -64,7 +64,8 @@ public class GridIntegrityTests
         Assert.True(store.TryLoad(GridRunner.TrainingKey(adversarial, plan.DatasetSha256), out _));
         // The other process finishes the cell (computed here in another folder and copied in) and releases its lock:
         // the waiting runner takes the lock, finds the cell cached and does not train the model again.
-        new GridRunner(plan, new CellStore(tmp["elsewhere"]), new FakeBackend(), NullProgress.Instance).Run(CellSelection.Parse("train/natural-plain"));
+        new GridRunner(plan, new CellStore(tmp["elsewhere"]), new FakeBackend(), NullProgress.Instance)
+            .Run(CellSelection.Parse("train/natural-plain"));
         string key = GridRunner.TrainingKey(natural, plan.DatasetSha256);
         CopyFolder(tmp["elsewhere/runs"], Path.Combine(tmp.Path, "runs"));
         File.Copy(Path.Combine(tmp["elsewhere"], "cells", key + ".json"), store.PathOf(key));

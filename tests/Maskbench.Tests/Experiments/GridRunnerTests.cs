@@ -60,7 +60,8 @@ public class GridRunnerTests
 
         var changed = FakeBackend.Plan(ExperimentProfile.Cpu with { PgdSteps = 5 });
         // Another plan in the same folder replaces plan.json, results and report: refused unless asked for.
-        var refused = Assert.Throws<MaskbenchException>(() => Runner(changed, tmp.Path).Runner.Run(CellSelection.Parse("eval/adversarial-masked/pgd")));
+        var refused = Assert.Throws<MaskbenchException>(() => Runner(changed,
+            tmp.Path).Runner.Run(CellSelection.Parse("eval/adversarial-masked/pgd")));
         Assert.Contains("another grid", refused.Message);
         Assert.Contains("--force", refused.Message);
         var (again, backend2) = Runner(changed, tmp.Path, replaceOtherPlan: true);

@@ -25,7 +25,8 @@ public class PredictedMaskStageTests
         var settings = new PredictedMaskStage.Settings { BaseWidth = 4, Depth = 2, Epochs = 3, Steps = 3, Epsilon = 8.0 / 255 };
         var section = PredictedMaskStage.Run(tmp["data"], tmp["out"], grid.Results, settings, CPU, NullProgress.Instance);
 
-        Assert.Equal(["N plain", "N oracle mask", "N predicted mask", "A plain", "A oracle mask", "A predicted mask"], section.Rows.Select(r => $"{r.Training} {r.Mask}"));
+        Assert.Equal(["N plain", "N oracle mask", "N predicted mask", "A plain", "A oracle mask", "A predicted mask"],
+            section.Rows.Select(r => $"{r.Training} {r.Mask}"));
         foreach (var row in section.Rows)
         {
             Assert.Equal(24, row.TestCount);
@@ -54,7 +55,8 @@ public class PredictedMaskStageTests
         Assert.Equal(section.Rows.Count, reloaded.PredictedMasks!.Rows.Count);
 
         // A rerun reuses the masker and both evaluations: same numbers, no new files.
-        var files = Directory.GetFiles(tmp["out/predicted-masks"], "*", SearchOption.AllDirectories).Select(f => (f, File.GetLastWriteTimeUtc(f))).ToList();
+        var files = Directory.GetFiles(tmp["out/predicted-masks"], "*", SearchOption.AllDirectories).Select(f => (f, File.GetLastWriteTimeUtc(f)))
+            .ToList();
         var again = PredictedMaskStage.Run(tmp["data"], tmp["out"], grid.Results, settings, CPU, NullProgress.Instance);
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(section), System.Text.Json.JsonSerializer.Serialize(again));
         Assert.All(files.Where(f => f.f.EndsWith(".json")), f => Assert.Equal(f.Item2, File.GetLastWriteTimeUtc(f.f)));

@@ -1,5 +1,6 @@
 using Maskbench.Data;
 using Maskbench.Experiments;
+using Maskbench.Masks.Sources;
 using Maskbench.Progress;
 using Maskbench.Tests.Support;
 using static TorchSharp.torch;
@@ -38,7 +39,8 @@ public class ReproductionTests
 
     public static readonly ExperimentProfile Tiny = ExperimentProfile.Cpu with
     {
-        Name = "tiny", Arch = "smallcnn", Width = 0.25, Epochs = 3, BatchSize = 16, LearningRate = 0.05, ValidationCount = 16, ValidationSteps = 1, TrainLimit = 0, TestLimit = 0,
+        Name = "tiny", Arch = "smallcnn", Width = 0.25, Epochs = 3, BatchSize = 16, LearningRate = 0.05, ValidationCount = 16, ValidationSteps = 1,
+        TrainLimit = 0, TestLimit = 0,
         TrainSteps = 1, PgdSteps = 3, Restarts = 2, ApgdSteps = 3, SquareQueries = 10,
     };
 
@@ -76,6 +78,66 @@ public class ReproductionTests
     }
 
     /// <summary>
+    /// reproduce with a masker: the plan gains the two predicted-mask models (and keeps every other cell as it was),
+    /// their keys carry the masker's weights hash, they train on its predictions, and their natural accuracy is the
+    /// deployed pipeline's, classifier(x ⊙ 1[σ(masker(x)) ≥ ½]), recomputed here from the checkpoint and the masker.
+    /// </summary>
+    [Fact]
+    public void A_masker_adds_predicted_mask_models_evaluated_as_the_deployed_pipeline()
+    {
+        TorchSharp.torch.set_num_threads(1);
+        using var tmp = new TempFolder();
+        WriteDataset(tmp["data"]);
+        Maskbench.Masks.Learned.MaskerTraining.Run(tmp["data"], tmp["masker"],
+            new Maskbench.Masks.Learned.MaskerTrainingOptions { Epochs = 3, BatchSize = 16, LearningRate = 5e-3, Seed = 1, Augment = false },
+            baseWidth: 4, depth: 2, attackEpsilon: null, attackSteps: 0, CPU, NullProgress.Instance);
+
+        var without = Reproduction.PlanFor(tmp["data"], Tiny);
+        var plan = Reproduction.PlanFor(tmp["data"], Tiny, masker: tmp["masker"]);
+        Assert.Equal(without.Cells.Select(c => (c.Id, string.Join('\n', c.Parameters()))),
+            plan.Cells.Where(c => c.Model.Mask is not MaskSource.Predicted).Select(c => (c.Id, string.Join('\n', c.Parameters()))));
+        var predicted = plan.Cells.Where(c => c.Model.Mask is MaskSource.Predicted).Select(c => c.Id).Order().ToArray();
+        Assert.Equal(["eval/adversarial-predicted-mask/natural", "eval/adversarial-predicted-mask/pgd", "eval/natural-predicted-mask/natural",
+            "eval/natural-predicted-mask/pgd", "train/adversarial-predicted-mask", "train/natural-predicted-mask"], predicted);
+        string weightsSha = CellKey.FileSha256(new Maskbench.Masks.Learned.MaskerRun(tmp["masker"]).WeightsPath);
+        Assert.All(plan.Cells.Where(c => c.Model.Mask is MaskSource.Predicted), c =>
+            Assert.Equal(weightsSha, c.Parameters()["mask.maskerWeightsSha256"]));
+
+        var outcome = Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.Parse("*predicted-mask*"), CPU, NullProgress.Instance,
+            masker: tmp["masker"]);
+        Assert.Equal(6, outcome.Executed);
+        var r = outcome.Results;
+        foreach (string id in new[] { "natural-predicted-mask", "adversarial-predicted-mask" })
+        {
+            var m = r.Models.Single(x => x.Id == id);
+            Assert.Equal(MaskKind.Predicted, m.Mask);
+            Assert.True(m.Pgd <= m.Natural, $"{id}: PGD {m.Pgd} above natural {m.Natural}");
+            Assert.Contains(r.Table4, t => t.Row == $"predicted-mask-{(m.Training == "natural" ? "N" : "A")}" && t.Natural == m.Natural);
+
+            // The oracle: the run's checkpoint behind the masker's thresholded mask of each clean test image.
+            var cell = new CellStore(tmp["out"]).All().Single(c => c.Kind == CellSpec.Train && c.Id == $"train/{id}");
+            var (classifier, _) = Maskbench.Evaluation.AttackedModel.LoadClassifier(Path.Combine(tmp["out"], cell.Training!.Checkpoint), CPU);
+            using var _ = classifier;
+            using var dataset = DatasetStore.Open(tmp["data"]);
+            using var batch = Maskbench.Batching.DatasetBatches.Gather(dataset.Split("test"), Enumerable.Range(0, 24).ToArray(), CPU);
+            var masker = new MaskSource.Predicted(tmp["masker"]).Masker(CPU);
+            using var noGrad = no_grad();
+            var hard = masker.SoftMask(batch.Images).ge(0.5).to_type(ScalarType.Float32);
+            long correct = classifier.call(batch.Images * hard).argmax(1).eq(batch.Labels).sum().item<long>();
+            Assert.Equal(Math.Round(100.0 * correct / 24, 2), Math.Round(m.Natural!.Value, 2));
+
+            // What the attacks meet is the deployed pipeline: an input's logits come from its own predicted mask.
+            var target = Maskbench.Evaluation.AttackedModel.FromModule(classifier, new MaskSource.Predicted(tmp["masker"]), id).TargetFor(batch);
+            var moved = (batch.Images + 0.3 * rand_like(batch.Images) - 0.15).clamp(0, 1);
+            var movedMask = masker.SoftMask(moved).ge(0.5).to_type(ScalarType.Float32);
+            Assert.False(movedMask.eq(hard).all().item<bool>(), "the perturbation should move some predicted mask");
+            using (target.Prepare(Maskbench.Attacks.Precision.Fp32))
+                Assert.True(target.Logits(moved).allclose(classifier.call(moved * movedMask), rtol: 1e-4, atol: 1e-4));
+        }
+        Assert.Contains("predicted-mask-A", File.ReadAllText(tmp["out/report.md"]));
+    }
+
+    /// <summary>
     /// Each named profile, shrunk only in model size, epochs and image counts, trains one adversarial model and attacks it:
     /// the profile's batch, learning rate, schedule, adversarial-training steps, ε ramp and seed reach the trainer
     /// (run.json is what the trainer used), and its PGD steps, step size, precision and test count reach the evaluation.
@@ -89,7 +151,8 @@ public class ReproductionTests
         using var tmp = new TempFolder();
         WriteDataset(tmp["data"]);
         var named = ExperimentProfile.Named(name);
-        var profile = named with { Arch = "smallcnn", Width = 0.25, Epochs = 2, TrainLimit = 32, TestLimit = 10, ValidationCount = 8, ValidationSteps = 1 };
+        var profile = named with { Arch = "smallcnn", Width = 0.25, Epochs = 2, TrainLimit = 32, TestLimit = 10, ValidationCount = 8,
+            ValidationSteps = 1 };
         var outcome = Reproduction.Run(tmp["data"], tmp["out"], profile, null,
             CellSelection.Parse("train/adversarial-plain,eval/adversarial-plain/natural,eval/adversarial-plain/pgd"), CPU, NullProgress.Instance);
 
@@ -104,7 +167,8 @@ public class ReproductionTests
         Assert.Equal(named.TrainEpsilonWarmup, o.EpsilonWarmupEpochs);
         Assert.Equal(named.Seed, o.Seed);
         Assert.Equal((2, 32), (o.Epochs, o.LimitTrain));
-        Assert.Equal(2, File.ReadAllLines(Path.Combine(Path.GetDirectoryName(Directory.GetFiles(tmp["out/runs"], "run.json", SearchOption.AllDirectories).Single())!, "metrics.jsonl")).Count(l => l.Length > 0));
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(Path.GetDirectoryName(
+            Directory.GetFiles(tmp["out/runs"], "run.json", SearchOption.AllDirectories).Single())!, "metrics.jsonl")).Count(l => l.Length > 0));
 
         var pgd = new CellStore(tmp["out"]).All().Single(c => c.Id == "eval/adversarial-plain/pgd");
         Assert.Equal(named.PgdSteps.ToString(), pgd.Parameters["attack.steps"]);
@@ -125,7 +189,8 @@ public class ReproductionTests
         using var tmp = new TempFolder();
         WriteDataset(tmp["data"]);
         // An unknown architecture: nothing is written, not even plan.json.
-        var arch = Assert.Throws<MaskbenchException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, "foo", CellSelection.All, CPU, NullProgress.Instance));
+        var arch = Assert.Throws<MaskbenchException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, "foo", CellSelection.All, CPU,
+            NullProgress.Instance));
         Assert.Contains("--arch foo", arch.Message);
         Assert.False(Directory.Exists(tmp["out"]));
 
@@ -133,7 +198,8 @@ public class ReproductionTests
         byte[] images = File.ReadAllBytes(tmp["data/test/images.npy"]);
         images[^1] ^= 0xff;
         File.WriteAllBytes(tmp["data/test/images.npy"], images);
-        var changed = Assert.Throws<DataFormatException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.All, CPU, NullProgress.Instance));
+        var changed = Assert.Throws<DataFormatException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.All, CPU,
+            NullProgress.Instance));
         Assert.Contains("images.npy", changed.Message);
         Assert.False(Directory.Exists(tmp["out"]));
 
@@ -144,7 +210,8 @@ public class ReproductionTests
         Directory.CreateDirectory(tmp["out"]);
         other.Save(tmp["out/plan.json"]);
         string before = File.ReadAllText(tmp["out/plan.json"]);
-        var replaced = Assert.Throws<MaskbenchException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, null, CellSelection.Parse("train/natural-plain"), CPU, NullProgress.Instance));
+        var replaced = Assert.Throws<MaskbenchException>(() => Reproduction.Run(tmp["data"], tmp["out"], Tiny, null,
+            CellSelection.Parse("train/natural-plain"), CPU, NullProgress.Instance));
         Assert.Contains("another grid", replaced.Message);
         Assert.Equal(before, File.ReadAllText(tmp["out/plan.json"]));
         Assert.False(Directory.Exists(tmp["out/cells"]));

@@ -32,7 +32,8 @@ public class TorchExperimentBackendTests
         model.eval();
         var run = new RunFolder(temp["run"]);
         Directory.CreateDirectory(run.Path);
-        run.WriteInfo(new RunInfo { Model = model.Spec, Options = new TrainingOptions { Masked = true }, Dataset = new DatasetIdentity(temp["ds"], "0", "test") });
+        run.WriteInfo(new RunInfo { Model = model.Spec, Options = new TrainingOptions { Masked = true },
+            Dataset = new DatasetIdentity(temp["ds"], "0", "test") });
         Checkpoint.Save(run.Last, model, null, 1, []);
 
         var grid = new GridModel("natural-random-mask", GridModel.Natural, new MaskSource.RandomTwin(3), "smallcnn", 1, 1, 8, 0.01, 0, 0, 0, 0, 3);
@@ -41,7 +42,8 @@ public class TorchExperimentBackendTests
             ThreatRegion.Foreground, 120, 7);
         EvaluationOutcome outcome;
         using (var backend = new TorchExperimentBackend(temp["ds"], "0", CPU, 0, 1))
-            outcome = backend.Evaluate(grid, new TrainedModel(run.Last, []) { CheckpointSha256 = CellKey.FileSha256(run.Last) }, cell, NullProgress.Instance);
+            outcome = backend.Evaluate(grid, new TrainedModel(run.Last, []) { CheckpointSha256 = CellKey.FileSha256(run.Last) }, cell,
+                NullProgress.Instance);
 
         // The reference: the loop the grid ran before it shared the evaluator, written out (batches of 100, the random
         // twin of each test row seeded by 1,000,000 + row, the attack run alone on each batch).

@@ -96,7 +96,8 @@ public class UncertaintyTests
     public void FailedToTrainMeansNearChanceOrFarBelowThePeers(double[] naturals, int classes, string? failed)
     {
         string[] ids = ["natural-plain", "adversarial-plain", "natural-masked", "adversarial-masked"];
-        var models = ids.Select((id, i) => new Maskbench.Reports.ModelResults { Id = id, Training = id.Split('-')[0], Input = id.Split('-')[1], Natural = naturals[i] }).ToList();
+        var models = ids.Select((id, i) => new Maskbench.Reports.ModelResults { Id = id, Training = id.Split('-')[0], Input = id.Split('-')[1],
+            Natural = naturals[i] }).ToList();
         var flagged = ResultsBuilder.FailedToTrain(models, classes);
         Assert.Equal(failed is null ? [] : new[] { failed }, flagged.Keys.ToArray());
     }

@@ -83,7 +83,8 @@ static class Mutations
         {
             if (!char.IsAsciiDigit((char)seed[i])) { i++; continue; }
             int start = i > 0 && seed[i - 1] == '-' ? i - 1 : i;
-            while (i < seed.Length && (char.IsAsciiDigit((char)seed[i]) || seed[i] is (byte)'.' or (byte)'e' or (byte)'E' or (byte)'+' or (byte)'-')) i++;
+            while (i < seed.Length && (char.IsAsciiDigit((char)seed[i])
+                || seed[i] is (byte)'.' or (byte)'e' or (byte)'E' or (byte)'+' or (byte)'-')) i++;
             runs.Add((start, i - start));
         }
         if (runs.Count == 0) return null;

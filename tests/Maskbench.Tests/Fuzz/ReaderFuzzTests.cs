@@ -69,7 +69,8 @@ public class ReaderFuzzTests(ITestOutputHelper output)
             {
                 string saved = Path.Combine(Path.GetTempPath(), $"maskbench-fuzz-{reader}-{i}.bin");
                 File.WriteAllBytes(saved, input);
-                failures.Add($"input {i} ({kind}, saved as {saved}): {e.GetType().Name}: {e.Message.Split('\n')[0]}\n{e.StackTrace?.Split('\n').FirstOrDefault()}");
+                failures.Add($"input {i} ({kind}, saved as {saved}): {e.GetType().Name}: "
+                    + $"{e.Message.Split('\n')[0]}\n{e.StackTrace?.Split('\n').FirstOrDefault()}");
             }
         }
         string line = $"{reader}: {iterations} inputs, {accepted} read, {refused} refused cleanly, {failures.Count} internal errors";
@@ -126,14 +127,17 @@ public class ReaderFuzzTests(ITestOutputHelper output)
         File.WriteAllBytes(Path.Combine(folder, "00000_00000.ppm"), PpmCodec.Encode(Picture(20, 22, 3)));
         File.WriteAllBytes(Path.Combine(folder, "00000_00001.ppm"), PpmCodec.Encode(Picture(24, 24, 4)));
         string csv = Path.Combine(folder, "GT-00002.csv");
-        byte[] seed = Encoding.ASCII.GetBytes("Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n00000_00000.ppm;20;22;5;5;14;16;2\n00000_00001.ppm;24;24;5;6;18;18;2\n");
+        byte[] seed =
+            Encoding.ASCII.GetBytes(
+            "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n00000_00000.ppm;20;22;5;5;14;16;2\n00000_00001.ppm;24;24;5;6;18;18;2\n");
         Fuzz("gtsrb-csv", [new(seed, false, "csv")], (_, input) =>
         {
             File.WriteAllBytes(csv, input);
             foreach (var r in GtsrbReader.Open(temp["GTSRB"]).ReadTraining())
             {
                 Assert.Equal(2, r.ClassId);
-                Assert.True(r.Roi.X1 >= 0 && r.Roi.Y1 >= 0 && r.Roi.X1 <= r.Roi.X2 && r.Roi.Y1 <= r.Roi.Y2 && r.Roi.X2 < r.Width && r.Roi.Y2 < r.Height);
+                Assert.True(r.Roi.X1 >= 0 && r.Roi.Y1 >= 0 && r.Roi.X1 <= r.Roi.X2 && r.Roi.Y1 <= r.Roi.Y2 && r.Roi.X2 < r.Width
+                    && r.Roi.Y2 < r.Height);
                 Assert.True(File.Exists(r.ImagePath));
             }
         });
@@ -147,11 +151,15 @@ public class ReaderFuzzTests(ITestOutputHelper output)
         var rng = new Random(5);
         for (int i = 0; i < mask.Values.Length; i++) mask.Values[i] = (byte)(rng.Next(3) == 0 ? 1 : 0);
         var rle = Rle.Encode(mask);
-        string json = "{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\", \"width\": 12, \"height\": 10}, {\"id\": 2, \"file_name\": \"b.jpg\", \"width\": 8, \"height\": 6}], " +
+        string json = "{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\", \"width\": 12, \"height\": 10}, {\"id\": 2, \"file_name\": \"b.jpg\", "
+            + "\"width\": 8, \"height\": 6}], " +
             "\"categories\": [{\"id\": 3, \"name\": \"dog\"}, {\"id\": 4, \"name\": \"cat\", \"supercategory\": \"animal\"}], \"annotations\": [" +
-            "{\"id\": 10, \"image_id\": 1, \"category_id\": 3, \"iscrowd\": 0, \"area\": 12.5, \"bbox\": [1, 1, 5, 5], \"segmentation\": [[1.5, 1, 6, 1.25, 6, 6, 1, 5.5], [8, 2, 11, 2, 10, 8]]}, " +
-            "{\"id\": 11, \"image_id\": 1, \"category_id\": 4, \"iscrowd\": 1, \"segmentation\": {\"size\": [10, 12], \"counts\": [" + string.Join(", ", rle.Counts) + "]}}, " +
-            "{\"id\": 12, \"image_id\": 1, \"category_id\": 3, \"segmentation\": {\"size\": [10, 12], \"counts\": \"" + rle.ToCompressedString().Replace("\\", "\\\\") + "\"}}, " +
+            "{\"id\": 10, \"image_id\": 1, \"category_id\": 3, \"iscrowd\": 0, \"area\": 12.5, \"bbox\": [1, 1, 5, 5], \"segmentation\": [[1.5, 1, "
+                + "6, 1.25, 6, 6, 1, 5.5], [8, 2, 11, 2, 10, 8]]}, " +
+            "{\"id\": 11, \"image_id\": 1, \"category_id\": 4, \"iscrowd\": 1, \"segmentation\": {\"size\": [10, 12], \"counts\": ["
+                + string.Join(", ", rle.Counts) + "]}}, " +
+            "{\"id\": 12, \"image_id\": 1, \"category_id\": 3, \"segmentation\": {\"size\": [10, 12], \"counts\": \"" + rle.ToCompressedString()
+                .Replace("\\", "\\\\") + "\"}}, " +
             "{\"id\": 13, \"image_id\": 2, \"category_id\": 4, \"segmentation\": [[0, 0, 4, 0, 4, 3]]}]}";
         string path = temp["instances.json"], masks = temp["masks.jsonl"];
         Fuzz("coco-json", [new(Encoding.UTF8.GetBytes(json), false, "instances")], (_, input) =>
@@ -243,7 +251,8 @@ public class ReaderFuzzTests(ITestOutputHelper output)
         using var temp = new TempFolder();
         using var a = arange(12, dtype: ScalarType.Float32).reshape(3, 4);
         using var b = tensor(new long[] { 5, -6 });
-        SafeTensorsFile.Write(temp["seed.safetensors"], [("layer.weight", a), ("count", b)], new Dictionary<string, string> { ["note"] = "fuzz seed" });
+        SafeTensorsFile.Write(temp["seed.safetensors"], [("layer.weight", a), ("count", b)], new Dictionary<string,
+            string> { ["note"] = "fuzz seed" });
         string path = temp["fuzz.safetensors"];
         Fuzz("safetensors", [new(File.ReadAllBytes(temp["seed.safetensors"]), true, "seed")], (_, input) =>
         {
@@ -279,13 +288,15 @@ public class ReaderFuzzTests(ITestOutputHelper output)
         {
             Key = new string('a', 64), Id = "train/natural-plain", Kind = CellSpec.Train, Seconds = 12.5,
             Parameters = new() { ["model.arch"] = "vgg11", ["model.epochs"] = "12" }, Inputs = new() { ["dataset.sha256"] = new string('b', 64) },
-            Training = new TrainingRecord { Checkpoint = "runs/x/last.ckpt", CheckpointSha256 = new string('c', 64), Curve = [new() { ["epoch"] = 1, ["loss"] = 0.75 }] },
+            Training = new TrainingRecord { Checkpoint = "runs/x/last.ckpt", CheckpointSha256 = new string('c', 64),
+                Curve = [new() { ["epoch"] = 1, ["loss"] = 0.75 }] },
         };
         var evaluation = new CellResult
         {
             Key = new string('d', 64), Id = "eval/natural-plain/pgd", Kind = CellSpec.Evaluate, Seconds = 3,
             Parameters = new() { ["attack"] = "pgd", ["attack.epsilon"] = "0.0313725" }, Inputs = new() { ["model.cellKey"] = new string('a', 64) },
-            Evaluation = new EvaluationRecord { Indices = [0, 1, 2, 5], Labels = [1, 0, 2, 2], ForegroundFractions = [0.25, 0.5, 0.125, 1], Correct = "1011" },
+            Evaluation = new EvaluationRecord { Indices = [0, 1, 2, 5], Labels = [1, 0, 2, 2], ForegroundFractions = [0.25, 0.5, 0.125, 1],
+                Correct = "1011" },
         };
         string path = temp["cell.json"];
         Fuzz("cell-json", [new(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(training, JsonFormat.Options)), false, "train"),
@@ -317,14 +328,16 @@ public class ReaderFuzzTests(ITestOutputHelper output)
 
         // A COCO string that is not UTF-8 (was an InvalidOperationException from the JSON reader).
         string json = temp["bad-utf8.json"];
-        File.WriteAllBytes(json, [.. Encoding.ASCII.GetBytes("{\"images\": [{\"id\": 1, \"file_name\": \"a"), 0xff, 0xfe, .. Encoding.ASCII.GetBytes(".jpg\", \"width\": 4, \"height\": 3}], \"categories\": [], \"annotations\": []}")]);
+        File.WriteAllBytes(json, [.. Encoding.ASCII.GetBytes("{\"images\": [{\"id\": 1, \"file_name\": \"a"), 0xff, 0xfe,
+            .. Encoding.ASCII.GetBytes(".jpg\", \"width\": 4, \"height\": 3}], \"categories\": [], \"annotations\": []}")]);
         var e = Assert.Throws<DataFormatException>(() => CocoAnnotationReader.Read(json));
         Assert.Contains("UTF-8", e.Message);
         Assert.Contains(json, e.Message);
 
         // A cell file whose per-example arrays disagree (the report would index past an array).
         string cell = temp["cell.json"];
-        File.WriteAllText(cell, """{"key": "k", "id": "eval/x/pgd", "kind": "eval", "parameters": {}, "inputs": {}, "evaluation": {"indices": [0, 1], "labels": [1], "foregroundFractions": [0.5, 0.5], "correct": "10"}}""");
+        File.WriteAllText(cell, """{"key": "k", "id": "eval/x/pgd", "kind": "eval", "parameters": {}, "inputs": {}, "evaluation": """
+            + """{"indices": [0, 1], "labels": [1], "foregroundFractions": [0.5, 0.5], "correct": "10"}}""");
         Assert.Contains("disagree in length", Assert.Throws<DataFormatException>(() => CellStore.Read(cell)).Message);
     }
 }

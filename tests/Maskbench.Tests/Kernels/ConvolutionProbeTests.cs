@@ -78,7 +78,8 @@ public class ConvolutionProbeTests
     public void Padded_and_float64_routes_compute_the_same_convolution(TensorLayout layout)
     {
         using var state = new KernelState();
-        foreach (var route in new ConvolutionRoute[] { new ConvolutionRoute.PaddedChannels(4, 16), new ConvolutionRoute.PaddedChannels(8, 32), ConvolutionRoute.Float64.Instance })
+        foreach (var route in new ConvolutionRoute[] { new ConvolutionRoute.PaddedChannels(4, 16), new ConvolutionRoute.PaddedChannels(8, 32),
+            ConvolutionRoute.Float64.Instance })
         {
             var result = ConvolutionProbe.Run(Shape(2, 3, 8, "float32", layout), route);
             Assert.True(result.Passed, $"{route}: {result}");

@@ -7,7 +7,8 @@ namespace Maskbench.Tests.Kernels;
 public class KernelChecksTests
 {
     /// <summary>Output and input gradient of ⟨g, conv(x, w)⟩ through <see cref="CheckedConvolution"/>, and the float64 truth.</summary>
-    static (double OutputError, double GradientError) CheckedAgainstFloat64(Tensor x, Tensor w, Tensor b, ConvolutionGeometry g, Func<Tensor, Tensor, Tensor, Tensor>? convolve = null)
+    static (double OutputError, double GradientError) CheckedAgainstFloat64(Tensor x, Tensor w, Tensor b, ConvolutionGeometry g, Func<Tensor, Tensor,
+        Tensor, Tensor>? convolve = null)
     {
         using var scope = NewDisposeScope();
         convolve ??= (xi, wi, bi) => CheckedConvolution.Apply(xi, wi, bi, g);
@@ -80,7 +81,8 @@ public class KernelChecksTests
     public void Verdicts_are_cached_on_disk_and_a_damaged_cache_is_replaced()
     {
         using var state = new KernelState(freshCache: true);
-        var shape = new ConvolutionShape("float32", TensorLayout.Contiguous, TensorLayout.Contiguous, 2, 3, 12, 10, 10, 3, 3, ConvolutionGeometry.Same(1, 1), true, get_num_threads());
+        var shape = new ConvolutionShape("float32", TensorLayout.Contiguous, TensorLayout.Contiguous, 2, 3, 12, 10, 10, 3, 3,
+            ConvolutionGeometry.Same(1, 1), true, get_num_threads());
         int before = ConvolutionProbe.Runs;
         var first = KernelChecks.For(shape);
         Assert.True(ConvolutionProbe.Runs > before);
@@ -102,10 +104,12 @@ public class KernelChecksTests
     [Fact]
     public void Padding_candidates_are_cheapest_first_and_change_the_shape_when_rerouting()
     {
-        var shape = new ConvolutionShape("float32", TensorLayout.ChannelsLast, TensorLayout.ChannelsLast, 2, 1, 16, 28, 28, 5, 5, ConvolutionGeometry.Same(1, 2), true, 1);
+        var shape = new ConvolutionShape("float32", TensorLayout.ChannelsLast, TensorLayout.ChannelsLast, 2, 1, 16, 28, 28, 5, 5,
+            ConvolutionGeometry.Same(1, 2), true, 1);
         var auto = KernelChecks.PaddingCandidates(shape, mustChange: false).ToList();
         Assert.Equal(new ConvolutionRoute.PaddedChannels(1, 16), auto[0]);
-        Assert.True(auto.Zip(auto.Skip(1)).All(p => (long)p.First.InChannels * p.First.OutChannels <= (long)p.Second.InChannels * p.Second.OutChannels));
+        Assert.True(auto.Zip(auto.Skip(1)).All(p => (long)p.First.InChannels * p.First.OutChannels <= (long)p.Second.InChannels
+            * p.Second.OutChannels));
         var reroute = KernelChecks.PaddingCandidates(shape, mustChange: true).ToList();
         Assert.DoesNotContain(new ConvolutionRoute.PaddedChannels(1, 16), reroute);
         Assert.Contains(new ConvolutionRoute.PaddedChannels(4, 16), reroute);

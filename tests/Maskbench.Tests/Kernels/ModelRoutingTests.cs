@@ -33,7 +33,10 @@ public class ModelRoutingTests
         return autograd.grad([logits], [leaf], [upstream.to_type(logits.dtype)])[0].to_type(ScalarType.Float64);
     }
 
-    /// <summary>The gradient of the same scalar with respect to the first convolution's weight: training's view, which passes through every later layer's input gradient.</summary>
+    /// <summary>
+    /// The gradient of the same scalar with respect to the first convolution's weight: training's view, which passes through every later layer's
+    /// input gradient.
+    /// </summary>
     static Tensor FirstWeightGradient(ImageClassifier model, Tensor x)
     {
         var first = model.parameters().First(p => p.dim() == 4);
@@ -102,11 +105,13 @@ public class ModelRoutingTests
         using var right = Run(SimulatedKernelFault.None);
         using var routed = Run(SimulatedKernelFault.BackwardInput);
         using var wrong = Run(SimulatedKernelFault.BackwardInput, trust: true);
-        Assert.True(right.FooledCount is >= 4 and <= 28, $"fooled {right.FooledCount} of 32");   // a budget that fools some, not all: a real comparison
+        // a budget that fools some, not all: a real comparison
+        Assert.True(right.FooledCount is >= 4 and <= 28, $"fooled {right.FooledCount} of 32");
         // Different kernels round differently; verdicts may differ only where the final margin is a near tie.
         for (int i = 0; i < 32; i++)
             if (right.Examples[i].Fooled != routed.Examples[i].Fooled)
-                Assert.True(Math.Abs(right.Examples[i].Margin) < 1e-3, $"example {i}: margins {right.Examples[i].Margin} and {routed.Examples[i].Margin}");
+                Assert.True(Math.Abs(right.Examples[i].Margin) < 1e-3,
+                    $"example {i}: margins {right.Examples[i].Margin} and {routed.Examples[i].Margin}");
         Assert.True(Math.Abs(right.FooledCount - routed.FooledCount) <= 1);
         double drift = (right.Adversarial - routed.Adversarial).abs().mean().item<float>();
         double wrongDrift = (right.Adversarial - wrong.Adversarial).abs().mean().item<float>();
@@ -123,7 +128,8 @@ public class ModelRoutingTests
 
         public override Tensor forward(Tensor x)
         {
-            var y = ConvolutionRoute.Direct.Instance.Run(x, conv.weight!.to_type(x.dtype), conv.bias!.to_type(x.dtype), 8, ConvolutionGeometry.Same(1, 1));
+            var y = ConvolutionRoute.Direct.Instance.Run(x, conv.weight!.to_type(x.dtype), conv.bias!.to_type(x.dtype), 8,
+                ConvolutionGeometry.Same(1, 1));
             return head.call(nn.functional.relu(y).flatten(1));
         }
     }

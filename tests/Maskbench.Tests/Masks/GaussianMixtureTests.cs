@@ -54,7 +54,8 @@ public class GaussianMixtureTests
             if (pivot != col)
             {
                 det = -det;
-                for (int c = 0; c < 3; c++) { (a[col, c], a[pivot, c]) = (a[pivot, c], a[col, c]); (inv[col, c], inv[pivot, c]) = (inv[pivot, c], inv[col, c]); }
+                for (int c = 0; c < 3; c++) { (a[col, c], a[pivot, c]) = (a[pivot, c], a[col, c]); (inv[col, c], inv[pivot, c]) =
+                    (inv[pivot, c], inv[col, c]); }
             }
             double p = a[col, col];
             det *= p;

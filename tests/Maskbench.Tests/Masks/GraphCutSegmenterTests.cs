@@ -32,7 +32,8 @@ public class GraphCutSegmenterTests
     [Fact]
     public void Grabcut_rounds_soft_roi_prior_and_4_connectivity_also_segment()
     {
-        var segmenter = new GraphCutSegmenter(new SegmenterOptions { ReestimationRounds = 2, ForceBackgroundOutsideRoi = false, Connectivity = 4, WorkingSize = 0 });
+        var segmenter = new GraphCutSegmenter(new SegmenterOptions { ReestimationRounds = 2, ForceBackgroundOutsideRoi = false, Connectivity = 4,
+            WorkingSize = 0 });
         var summary = new IoUSummary();
         for (int i = 300; i < 330; i++)
         {

@@ -60,7 +60,8 @@ public class MaskSourceTests
     public void The_mask_source_is_part_of_the_training_cell_key_and_survives_the_plan_file()
     {
         GridModel Model(MaskSource mask) => new("natural-random-mask", "natural", mask, "vgg19", 0.125, 3, 64, 0.01, 1000, 0, 0, 0, 7);
-        Assert.NotEqual(CellSpec.ForTraining(Model(new MaskSource.RandomTwin(1))).Parameters(), CellSpec.ForTraining(Model(new MaskSource.RandomTwin(2))).Parameters(),
+        Assert.NotEqual(CellSpec.ForTraining(Model(new MaskSource.RandomTwin(1))).Parameters(),
+            CellSpec.ForTraining(Model(new MaskSource.RandomTwin(2))).Parameters(),
             new DictionaryComparer());
         Assert.Equal("1", Model(new MaskSource.RandomTwin(1)).ToParameters()["mask.seed"]);
         foreach (var mask in new MaskSource[] { new MaskSource.NoMask(), new MaskSource.GroundTruth(), new MaskSource.RandomTwin(3) })
@@ -80,7 +81,8 @@ public class MaskSourceTests
         using var masker = new Maskbench.Masks.Learned.MaskUNet(spec);
         masker.eval();
         var arrays = Arrays(70, 8);   // more than one of the source's batches of 64
-        using var batch = DatasetBatches.FromBytes(arrays.Images, arrays.Masks, arrays.Labels, arrays.ImageSize, Enumerable.Range(0, arrays.Count).ToArray(), CPU);
+        using var batch = DatasetBatches.FromBytes(arrays.Images, arrays.Masks, arrays.Labels, arrays.ImageSize, Enumerable.Range(0, arrays.Count)
+            .ToArray(), CPU);
         // An untrained masker's logits sit on one side of 0; shifting the head's bias to their median splits the pixels.
         using (no_grad())
         {
@@ -90,7 +92,8 @@ public class MaskSourceTests
         }
         new Maskbench.Masks.Learned.MaskerRun(dir["masker"]).Write(masker, new Maskbench.Masks.Learned.MaskerInfo
         {
-            Spec = spec, Options = new Maskbench.Masks.Learned.MaskerTrainingOptions(), Dataset = new Maskbench.Training.DatasetIdentity("d", "00", "d"), Parameters = masker.ParameterCount,
+            Spec = spec, Options = new Maskbench.Masks.Learned.MaskerTrainingOptions(),
+            Dataset = new Maskbench.Training.DatasetIdentity("d", "00", "d"), Parameters = masker.ParameterCount,
         });
         Tensor expected;
         using (no_grad()) expected = masker.SoftMask(batch.Images).ge(0.5).to_type(ScalarType.Float32);

@@ -72,12 +72,15 @@ public class FrozenClassifierTests
         Assert.True(gradientScale > 0);
         // In float64, folding and the dense matrices change only the order of exact-to-2^-53 arithmetic.
         var (exact, exactGradient) = LogitsAndGradient(frozen64!.Forward, x, y);
-        Assert.True((exact - expected).abs().max().item<double>() <= 1e-12 * scale, $"float64 logits differ by {(exact - expected).abs().max().item<double>()} at scale {scale}");
+        Assert.True((exact - expected).abs().max().item<double>() <= 1e-12 * scale,
+            $"float64 logits differ by {(exact - expected).abs().max().item<double>()} at scale {scale}");
         Assert.True((exactGradient - expectedGradient).abs().max().item<double>() <= 1e-10 * gradientScale);
         // In float32: rounding-sized differences.
         var (actual, gradient) = LogitsAndGradient(frozen32!.Forward, x.to_type(ScalarType.Float32), y);
-        Assert.True((actual - expected).abs().max().item<double>() <= 1e-5 * scale, $"logits differ by {(actual - expected).abs().max().item<double>()} at scale {scale}");
-        Assert.True((gradient - expectedGradient).abs().max().item<double>() <= 1e-4 * gradientScale, $"gradients differ by {(gradient - expectedGradient).abs().max().item<double>()} at scale {gradientScale}");
+        Assert.True((actual - expected).abs().max().item<double>() <= 1e-5 * scale,
+            $"logits differ by {(actual - expected).abs().max().item<double>()} at scale {scale}");
+        Assert.True((gradient - expectedGradient).abs().max().item<double>() <= 1e-4 * gradientScale,
+            $"gradients differ by {(gradient - expectedGradient).abs().max().item<double>()} at scale {gradientScale}");
         Assert.Equal(expected.argmax(1).data<long>().ToArray(), actual.argmax(1).data<long>().ToArray());
     }
 

@@ -68,7 +68,8 @@ public class VggTests
     public void Normalization_inside_equals_normalizing_outside()
     {
         manual_seed(3);
-        var spec = new ModelSpec { Arch = "vgg11", Classes = 4, InputSize = 32, Width = 1.0 / 16, Mean = [0.4f, 0.5f, 0.6f], Std = [0.2f, 0.25f, 0.3f] };
+        var spec = new ModelSpec { Arch = "vgg11", Classes = 4, InputSize = 32, Width = 1.0 / 16, Mean = [0.4f, 0.5f, 0.6f],
+            Std = [0.2f, 0.25f, 0.3f] };
         using var normalizing = ModelFactory.Create(spec);
         using var plain = ModelFactory.Create(spec with { Mean = [0f, 0f, 0f], Std = [1f, 1f, 1f] });
         var weights = normalizing.state_dict().Where(kv => kv.Key is not ("mean" or "std")).ToDictionary(kv => kv.Key, kv => kv.Value);

@@ -37,7 +37,8 @@ public class DatasetPreviewTests
     public void PreviewCommandWritesAPng()
     {
         using var temp = new TempFolder();
-        DatasetStore.Write(temp["ds"], SyntheticSplits.Manifest(8, 3), new Dictionary<string, SplitArrays> { ["train"] = SyntheticSplits.Random(7, 8, 3, 1) });
+        DatasetStore.Write(temp["ds"], SyntheticSplits.Manifest(8, 3), new Dictionary<string,
+            SplitArrays> { ["train"] = SyntheticSplits.Random(7, 8, 3, 1) });
         var (code, stdout, stderr) = CliProcess.Run("preview", temp["ds"], "--out", temp["grid.png"], "-n", "5", "--per-row", "2");
         Assert.True(code == 0, stderr);
         var png = Maskbench.Data.Images.ImageFile.Load(temp["grid.png"]);

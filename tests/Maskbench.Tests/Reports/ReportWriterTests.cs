@@ -26,7 +26,8 @@ public class ReportWriterTests
         {
             case JsonObject o: foreach (var (_, v) in o) NumbersIn(v, into); break;
             case JsonArray a: foreach (var v in a) NumbersIn(v, into); break;
-            case JsonValue v when v.TryGetValue(out double d): into.Add(Math.Abs(Math.Round((decimal)d, 4))); break;  // the report prints signs as text
+            // the report prints signs as text
+            case JsonValue v when v.TryGetValue(out double d): into.Add(Math.Abs(Math.Round((decimal)d, 4))); break;
             case JsonValue v when v.TryGetValue(out string? s):
                 foreach (Match m in Regex.Matches(s!, @"\d+(\.\d+)?")) into.Add(decimal.Parse(m.Value, CultureInfo.InvariantCulture));
                 break;

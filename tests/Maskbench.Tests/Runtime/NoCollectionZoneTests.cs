@@ -102,7 +102,8 @@ public class NoCollectionZoneTests
         var threat = Maskbench.Attacks.ThreatModel.Linf(0.1);
         using (var single = new Maskbench.Attacks.PgdAttack { Steps = 2, EarlyStop = false }.Run(target, x, y, threat)) { }
         int afterSingle = target.Calls;
-        var ensemble = new Maskbench.Attacks.AttackEnsemble("pair", [new Maskbench.Attacks.FgsmAttack(), new Maskbench.Attacks.PgdAttack { Steps = 2 }]);
+        var ensemble = new Maskbench.Attacks.AttackEnsemble("pair",
+            [new Maskbench.Attacks.FgsmAttack(), new Maskbench.Attacks.PgdAttack { Steps = 2 }]);
         using (var both = ensemble.Run(target, x, y, threat)) { }
         Assert.True(afterSingle > 2 && target.Calls > afterSingle, $"model calls: {afterSingle}, then {target.Calls}");
         Assert.Equal(0, target.CallsOutsideZone);
@@ -136,7 +137,8 @@ public class NoCollectionZoneTests
         var keep = new List<byte[]>();
         using (NoCollectionZone.Enter())
         {
-            Skip.IfNot(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion, "another test holds the process-wide region");
+            Skip.IfNot(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion,
+                "another test holds the process-wide region");
             int collections = GC.CollectionCount(0);
             // Three budgets' worth in 1 MiB pieces (most of it garbage at once), a safe point after each piece.
             for (long allocated = 0; allocated < 3 * NoCollectionZone.BudgetBytes; allocated += 1 << 20)
@@ -152,7 +154,8 @@ public class NoCollectionZoneTests
         // Without safe points the same allocation ends the region: what the safe points prevent.
         using (NoCollectionZone.Enter())
         {
-            Skip.IfNot(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion, "another test holds the process-wide region");
+            Skip.IfNot(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion,
+                "another test holds the process-wide region");
             for (long allocated = 0; allocated < 3 * NoCollectionZone.BudgetBytes; allocated += 1 << 20)
             {
                 var piece = new byte[1 << 20];

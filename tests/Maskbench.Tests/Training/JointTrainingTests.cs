@@ -23,7 +23,8 @@ public class JointTrainingTests
     static ModelSpec Spec()
     {
         var (mean, std) = ModelSpec.DefaultNormalization(3);
-        return new ModelSpec { Arch = "smallcnn", Classes = TinySegmentation.Classes, InputSize = TinySegmentation.Size, Channels = 3, Width = 0.25, Mean = mean, Std = std, Masked = true };
+        return new ModelSpec { Arch = "smallcnn", Classes = TinySegmentation.Classes, InputSize = TinySegmentation.Size, Channels = 3, Width = 0.25,
+            Mean = mean, Std = std, Masked = true };
     }
 
     static TrainingOptions Options(TrainingMode mode = TrainingMode.Natural, int epochs = 6) => new()
@@ -96,7 +97,8 @@ public class JointTrainingTests
         // The exported masker belongs to best.ckpt and says where it came from.
         Assert.Equal(result.BestEpoch, info.FineTuning!.Epoch);
         Assert.Equal((Path.GetFullPath(source), 1.0, 1e-3, TrainingMode.Natural, MaskMode.Threshold),
-            (info.FineTuning.SourceMasker, info.FineTuning.SegmentationWeight, info.FineTuning.MaskerLearningRate, info.FineTuning.Mode, info.FineTuning.Mask));
+            (info.FineTuning.SourceMasker, info.FineTuning.SegmentationWeight, info.FineTuning.MaskerLearningRate, info.FineTuning.Mode,
+                info.FineTuning.Mask));
         Assert.Equal(result.BestEpoch, info.Epochs.Count);
         Assert.Equal(64, info.Test!.Clean.Count);
         Assert.Equal(options, new RunFolder(dir["joint"]).ReadInfo().Options);
@@ -110,7 +112,8 @@ public class JointTrainingTests
         var train = TinySegmentation.Generate(192, seed: 41);
         Dictionary<string, Tensor> Tuned(string name, double weight, double lr, MaskMode mask = MaskMode.Threshold)
         {
-            var options = Options(epochs: 1) with { ValidationCount = 0, Joint = new JointTrainingOptions { Masker = source, SegmentationWeight = weight, MaskerLearningRate = lr, Mask = mask } };
+            var options = Options(epochs: 1) with { ValidationCount = 0,
+                Joint = new JointTrainingOptions { Masker = source, SegmentationWeight = weight, MaskerLearningRate = lr, Mask = mask } };
             new Trainer(options, NullProgress.Instance).Train(train, Spec(), Identity, ClassNames, dir[name], false, CPU);
             using var masker = new MaskerRun(Path.Combine(dir[name], Trainer.JointMaskerFolder)).Load(CPU);
             return State(masker);
@@ -155,12 +158,14 @@ public class JointTrainingTests
         var joint = Options(epochs: 1) with { ValidationCount = 0, Joint = new JointTrainingOptions { Masker = source } };
         Assert.Contains("free", Assert.Throws<MaskbenchException>(() => (joint with { Mode = TrainingMode.Free }).Validate()).Message);
         Assert.Contains("--masked", Assert.Throws<MaskbenchException>(() => (joint with { Masked = false }).Validate()).Message);
-        Assert.Contains("--segmentation-weight", Assert.Throws<MaskbenchException>(() => (joint with { Joint = joint.Joint! with { SegmentationWeight = -1 } }).Validate()).Message);
+        Assert.Contains("--segmentation-weight", Assert.Throws<MaskbenchException>(() =>
+            (joint with { Joint = joint.Joint! with { SegmentationWeight = -1 } }).Validate()).Message);
         new Trainer(joint, NullProgress.Instance).Train(train, Spec(), Identity, ClassNames, dir["run"], false, CPU);
         Assert.Contains("cannot be resumed", Assert.Throws<MaskbenchException>(() =>
             new Trainer(joint with { Epochs = 2 }, NullProgress.Instance).Train(train, Spec(), Identity, ClassNames, dir["run"], true, CPU)).Message);
         var big = Spec() with { InputSize = 32 };
         Assert.Contains("16x16", Assert.Throws<MaskbenchException>(() =>
-            new Trainer(joint, NullProgress.Instance).Train(TinySegmentation.Generate(8, seed: 62, size: 32), big, Identity, ClassNames, dir["big"], false, CPU)).Message);
+            new Trainer(joint, NullProgress.Instance).Train(TinySegmentation.Generate(8, seed: 62, size: 32), big, Identity, ClassNames, dir["big"],
+                false, CPU)).Message);
     }
 }

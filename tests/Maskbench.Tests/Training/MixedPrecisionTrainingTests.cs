@@ -21,12 +21,14 @@ public class MixedPrecisionTrainingTests
     static readonly DatasetIdentity Identity = new("synthetic", "0123", "squares");
 
     /// <summary>Parameters after one optimizer step from the same weights and batch, in the given precision.</summary>
-    static Dictionary<string, Tensor> AfterOneStep(string arch, TrainingMode mode, Precision precision, out Dictionary<string, Tensor> before, out SgdMomentum optimizer)
+    static Dictionary<string, Tensor> AfterOneStep(string arch, TrainingMode mode, Precision precision, out Dictionary<string, Tensor> before,
+        out SgdMomentum optimizer)
     {
         manual_seed(11);
         var model = ModelFactory.Create(arch, 4, 32, channels: arch == "smallcnn" ? 1 : 3, width: 0.125);
         before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
-        var options = new TrainingOptions { Mode = mode, Epochs = 1, BatchSize = 16, LearningRate = 0.1, Steps = 2, StepSize = 2.0 / 255, Precision = precision };
+        var options = new TrainingOptions { Mode = mode, Epochs = 1, BatchSize = 16, LearningRate = 0.1, Steps = 2, StepSize = 2.0 / 255,
+            Precision = precision };
         optimizer = new SgdMomentum(model.named_parameters(), options.Momentum, options.WeightDecay);
         var step = new TrainingStep(model, optimizer, options);
         manual_seed(12);
@@ -78,7 +80,8 @@ public class MixedPrecisionTrainingTests
             Assert.True(cosine > 0.95, $"{arch} {mode}: cosine between the bf16 and float32 updates {cosine:F4} (relative difference {relative:P1})");
             // The output layer sees the least compounded rounding.
             string last = fp32.Keys.Last(k => k.EndsWith(".weight"));
-            double lastRelative = ((bf16[last] - start[last]) - (fp32[last] - start[last])).norm().item<float>() / (fp32[last] - start[last]).norm().item<float>();
+            double lastRelative = ((bf16[last] - start[last]) - (fp32[last] - start[last])).norm().item<float>() / (fp32[last] - start[last]).norm()
+                .item<float>();
             Assert.True(lastRelative < 0.05, $"{arch} {mode} {last}: bf16 update differs from float32's by {lastRelative:P2}");
             // Identical updates would mean bfloat16 never ran (a float32 rerun is bit-identical).
             Assert.True(relative > 1e-4, $"{arch} {mode}: the bf16 update equals float32's (relative difference {relative:E2})");

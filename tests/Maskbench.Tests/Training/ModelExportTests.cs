@@ -15,9 +15,11 @@ public class ModelExportTests
     {
         var data = TrainingData.Squares(40, 32, seed: 8);
         using var dir = new TempFolder();
-        var spec = ModelFactory.Create("vgg11", 2, 32, width: 1.0 / 16, masked: true).Spec with { Mean = [0.1f, 0.2f, 0.3f], Std = [0.5f, 0.6f, 0.7f] };
+        var spec = ModelFactory.Create("vgg11", 2, 32, width: 1.0 / 16, masked: true).Spec with { Mean = [0.1f, 0.2f, 0.3f],
+            Std = [0.5f, 0.6f, 0.7f] };
         var options = new TrainingOptions { Epochs = 1, BatchSize = 16, ValidationCount = 8, ValidationSteps = 1, Masked = true };
-        new Trainer(options, NullProgress.Instance).Train(data, spec, new DatasetIdentity("x", "h", "squares"), ["dark", "bright"], dir["run"], false, CPU);
+        new Trainer(options, NullProgress.Instance).Train(data, spec, new DatasetIdentity("x", "h", "squares"), ["dark", "bright"], dir["run"],
+            false, CPU);
 
         ModelExport.Export(dir["run"], dir["export"]);
         var description = JsonNode.Parse(File.ReadAllText(dir["export/model.json"]))!;
@@ -49,7 +51,8 @@ public class ModelExportTests
         using var dir = new TempFolder();
         var model = ModelFactory.Create("vgg11", 2, 32, width: 1.0 / 16);
         Directory.CreateDirectory(dir["w"]);
-        File.WriteAllText(dir["w/model.json"], "{\"model\": " + System.Text.Json.JsonSerializer.Serialize(model.Spec with { Classes = 3 }, JsonFormat.Options) + "}");
+        File.WriteAllText(dir["w/model.json"], "{\"model\": " + System.Text.Json.JsonSerializer.Serialize(model.Spec with { Classes = 3 },
+            JsonFormat.Options) + "}");
         SafeTensorsFile.Write(dir["w/model.safetensors"], model.state_dict().Select(kv => (kv.Key, kv.Value)));
         var e = Assert.Throws<DataFormatException>(() => ModelExport.Import(dir["w"], dir["run"]));
         Assert.Contains("classifier.weight", e.Message);

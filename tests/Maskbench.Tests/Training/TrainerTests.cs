@@ -23,7 +23,8 @@ public class TrainerTests
 
     static TrainingResult Run(TrainingOptions options, SplitArrays data, string folder, bool resume = false,
         CancellationToken cancellation = default, IProgressSink? progress = null) =>
-        new Trainer(options, progress ?? NullProgress.Instance).Train(data, Spec(options.Masked), Identity, ["dark", "bright"], folder, resume, CPU, cancellation);
+        new Trainer(options, progress ?? NullProgress.Instance).Train(data, Spec(options.Masked), Identity, ["dark", "bright"], folder, resume, CPU,
+            cancellation);
 
     static List<(string Name, Tensor Tensor)> Weights(string checkpoint) => SafeTensorsFile.Read(checkpoint).Tensors;
 
@@ -54,11 +55,13 @@ public class TrainerTests
         var options = Tiny(TrainingMode.Pgd);
         var straight = Run(options, data, dir["straight"]);
         using var cts = new CancellationTokenSource();
-        Assert.ThrowsAny<OperationCanceledException>(() => Run(options, data, dir["killed"], cancellation: cts.Token, progress: new StopAfterEpoch(1, cts)));
+        Assert.ThrowsAny<OperationCanceledException>(() => Run(options, data, dir["killed"], cancellation: cts.Token,
+            progress: new StopAfterEpoch(1, cts)));
         Assert.Single(File.ReadAllLines(Path.Combine(dir["killed"], "metrics.jsonl")));
         var resumed = Run(options, data, dir["killed"], resume: true);
         AssertBitIdentical(dir["straight/last.ckpt"], dir["killed/last.ckpt"]);
-        Assert.Equal(File.ReadAllLines(dir["straight/metrics.jsonl"]).Select(WithoutTimes), File.ReadAllLines(dir["killed/metrics.jsonl"]).Select(WithoutTimes));
+        Assert.Equal(File.ReadAllLines(dir["straight/metrics.jsonl"]).Select(WithoutTimes), File.ReadAllLines(dir["killed/metrics.jsonl"])
+            .Select(WithoutTimes));
         Assert.Equal(straight.Epochs[^1] with { Seconds = 0 }, resumed.Epochs[^1] with { Seconds = 0 });
         // The checkpoint holds no times; the resumed run takes epoch 1's time back from metrics.jsonl.
         Assert.All(File.ReadAllLines(dir["killed/metrics.jsonl"]), line => Assert.Contains("\"seconds\":", line));
@@ -120,7 +123,8 @@ public class TrainerTests
         foreach (var f in new[] { "run.json", "last.ckpt", "best.ckpt", "metrics.jsonl" }) Assert.True(File.Exists(dir["run/" + f]), f);
         var lines = File.ReadAllLines(dir["run/metrics.jsonl"]).Select(EpochMetrics.Parse).ToList();
         Assert.Equal([1, 2], lines.Select(l => l.Epoch));
-        Assert.All(lines, l => Assert.True(double.IsFinite(l.TrainLoss) && l.ValidationNaturalAccuracy is >= 0 and <= 1 && l.ValidationPgdAccuracy <= l.ValidationNaturalAccuracy + 1e-9));
+        Assert.All(lines, l => Assert.True(double.IsFinite(l.TrainLoss) && l.ValidationNaturalAccuracy is >= 0 and <= 1
+            && l.ValidationPgdAccuracy <= l.ValidationNaturalAccuracy + 1e-9));
         Assert.Equal(32, lines[0].TrainImages);
         var info = new RunFolder(dir["run"]).ReadInfo();
         Assert.Equal(mode, info.Options.Mode);
@@ -158,7 +162,8 @@ public class TrainerTests
         using var dir = new TempFolder();
         var options = Tiny(TrainingMode.Natural);
         using var cts = new CancellationTokenSource();
-        Assert.ThrowsAny<OperationCanceledException>(() => Run(options, data, dir["run"], cancellation: cts.Token, progress: new StopAfterEpoch(1, cts)));
+        Assert.ThrowsAny<OperationCanceledException>(() => Run(options, data, dir["run"], cancellation: cts.Token,
+            progress: new StopAfterEpoch(1, cts)));
         // Blow up the classifier so that the next epoch's loss is not finite.
         var (tensors, metadata) = SafeTensorsFile.Read(dir["run/last.ckpt"]);
         var blown = tensors.Select(t => t.Name == "model.classifier.weight" ? (t.Name, t.Tensor * 1e38f) : t).ToList();
@@ -190,7 +195,8 @@ public class TrainerTests
         var options = Tiny(TrainingMode.Natural, epochs: 1);
         Run(options, data, dir["run"]);
         Assert.Contains("--resume", Assert.Throws<MaskbenchException>(() => Run(options, data, dir["run"])).Message);
-        Assert.Contains("training option", Assert.Throws<MaskbenchException>(() => Run(options with { LearningRate = 0.2 }, data, dir["run"], resume: true)).Message);
+        Assert.Contains("training option", Assert.Throws<MaskbenchException>(() =>
+            Run(options with { LearningRate = 0.2 }, data, dir["run"], resume: true)).Message);
     }
 
     [Fact]
@@ -225,7 +231,8 @@ public class TrainerTests
         using var again = new CancellationTokenSource();
         again.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() => Run(options, data, dir["other"], cancellation: again.Token));
-        Assert.Contains("training option", Assert.Throws<MaskbenchException>(() => Run(options with { LearningRate = 0.2 }, data, dir["other"], resume: true)).Message);
+        Assert.Contains("training option", Assert.Throws<MaskbenchException>(() =>
+            Run(options with { LearningRate = 0.2 }, data, dir["other"], resume: true)).Message);
         Assert.Contains("nothing to resume", Assert.Throws<MaskbenchException>(() => Run(options, data, dir["never"], resume: true)).Message);
     }
 

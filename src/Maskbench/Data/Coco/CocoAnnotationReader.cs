@@ -68,7 +68,8 @@ public static class CocoAnnotationReader
             catch (InvalidOperationException e)
             {
                 // Utf8JsonReader reports a string that is not valid UTF-8 only when its text is read.
-                throw new DataFormatException(path, $"a string is not valid UTF-8 text ({e.Message})", $"byte {bufferOffset + start + reader.BytesConsumed}", e);
+                throw new DataFormatException(path, $"a string is not valid UTF-8 text ({e.Message})",
+                    $"byte {bufferOffset + start + reader.BytesConsumed}", e);
             }
             start += (int)reader.BytesConsumed;
             state = reader.CurrentState;
@@ -102,7 +103,8 @@ public static class CocoAnnotationReader
                     case Phase.Start:
                         if (!reader.Read()) { reader = checkpoint; return false; }
                         if (reader.TokenType != JsonTokenType.StartObject)
-                            throw new DataFormatException(records.FilePath, "the file is not a JSON object (COCO instances files start with '{')", $"byte {dataOffset + reader.TokenStartIndex}");
+                            throw new DataFormatException(records.FilePath, "the file is not a JSON object (COCO instances files start with '{')",
+                                $"byte {dataOffset + reader.TokenStartIndex}");
                         phase = Phase.Root;
                         break;
                     case Phase.Root:
@@ -116,14 +118,17 @@ public static class CocoAnnotationReader
                         }
                         if (!reader.Read()) { reader = checkpoint; return false; }
                         if (reader.TokenType != JsonTokenType.StartArray)
-                            throw new DataFormatException(records.FilePath, $"\"{CocoRecordParser.SectionName(section)}\" must be an array", $"byte {dataOffset + reader.TokenStartIndex}");
+                            throw new DataFormatException(records.FilePath, $"\"{CocoRecordParser.SectionName(section)}\" must be an array",
+                                $"byte {dataOffset + reader.TokenStartIndex}");
                         phase = Phase.InArray;
                         break;
                     case Phase.InArray:
                         if (!reader.Read()) { reader = checkpoint; return false; }
                         if (reader.TokenType == JsonTokenType.EndArray) { phase = Phase.Root; break; }
                         if (reader.TokenType != JsonTokenType.StartObject)
-                            throw new DataFormatException(records.FilePath, $"\"{CocoRecordParser.SectionName(section)}\" holds a {reader.TokenType} where an object was expected", $"byte {dataOffset + reader.TokenStartIndex}");
+                            throw new DataFormatException(records.FilePath,
+                                $"\"{CocoRecordParser.SectionName(section)}\" holds a {reader.TokenType} where an object was expected",
+                                $"byte {dataOffset + reader.TokenStartIndex}");
                         try
                         {
                             records.Parse(section, ref reader, dataOffset + reader.TokenStartIndex);

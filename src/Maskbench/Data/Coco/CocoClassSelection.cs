@@ -30,7 +30,8 @@ public sealed record CocoClassSelection(int? Top, IReadOnlyList<string> Names)
     /// The N names with the most candidate samples, most frequent first; ties go to the smaller category id,
     /// then the name (so the choice is the same on every machine).
     /// </summary>
-    public static List<string> MostFrequent(IReadOnlyDictionary<string, int> samplesPerCategory, IReadOnlyDictionary<string, int> categoryOrder, int n) =>
+    public static List<string> MostFrequent(IReadOnlyDictionary<string, int> samplesPerCategory, IReadOnlyDictionary<string, int> categoryOrder,
+        int n) =>
         samplesPerCategory.Where(p => p.Value > 0)
             .OrderByDescending(p => p.Value)
             .ThenBy(p => categoryOrder.GetValueOrDefault(p.Key, int.MaxValue))

@@ -42,7 +42,8 @@ public static class CocoCropBuilder
             Classes = options.Classes, Exclude = exclude, MinSize = options.MinSize, SkippedExamplesPerReason = options.SkippedExamplesPerReason,
         };
         foreach (string name in exclude)
-            if (!categoryOrder.ContainsKey(name)) throw new MaskbenchException($"--exclude {name}: no such category in {string.Join(", ", options.AnnotationFiles)}");
+            if (!categoryOrder.ContainsKey(name)) throw new MaskbenchException(
+                $"--exclude {name}: no such category in {string.Join(", ", options.AnnotationFiles)}");
 
         var skipped = new SkipLog(options.SkippedExamplesPerReason);
         var candidates = new List<Candidate>();
@@ -86,24 +87,29 @@ public static class CocoCropBuilder
         return new CocoCropResult(arrays, classes, record);
     }
 
-    static List<string> ChooseClasses(CocoCropOptions options, IReadOnlyList<string>? fixedClasses, Dictionary<string, int> perCategory, Dictionary<string, int> categoryOrder)
+    static List<string> ChooseClasses(CocoCropOptions options, IReadOnlyList<string>? fixedClasses, Dictionary<string, int> perCategory,
+        Dictionary<string, int> categoryOrder)
     {
         if (options.Classes is { Top: null } named)
         {
             foreach (string name in named.Names)
-                if (!categoryOrder.ContainsKey(name)) throw new MaskbenchException($"--classes: no category named '{name}' (known: {string.Join(", ", categoryOrder.Keys)})");
+                if (!categoryOrder.ContainsKey(name)) throw new MaskbenchException(
+                    $"--classes: no category named '{name}' (known: {string.Join(", ", categoryOrder.Keys)})");
             if (fixedClasses is not null && !fixedClasses.SequenceEqual(named.Names))
-                throw new MaskbenchException($"--classes {named} differs from the dataset's classes ({string.Join(",", fixedClasses)}); build into a new folder");
+                throw new MaskbenchException($"--classes {named} differs from the dataset's classes ({string.Join(",", fixedClasses)}); build into a "
+                    + "new folder");
             return named.Names.ToList();
         }
         if (fixedClasses is not null && !options.Split.Equals("train", StringComparison.Ordinal)) return fixedClasses.ToList();
         if (!options.Split.Equals("train", StringComparison.Ordinal))
-            throw new MaskbenchException($"the {options.Split} split reuses the classes chosen on the training split: build --split train into this folder first, or pass --classes name,name,...");
+            throw new MaskbenchException($"the {options.Split} split reuses the classes chosen on the training split: build --split train into this "
+                + "folder first, or pass --classes name,name,...");
         int n = options.Classes?.Top ?? 10;
         var chosen = CocoClassSelection.MostFrequent(perCategory, categoryOrder, n);
         if (chosen.Count == 0) throw new MaskbenchException("no object is left to sample after the exclusions and --min-size");
         if (fixedClasses is not null && !fixedClasses.SequenceEqual(chosen))
-            throw new MaskbenchException($"the training split's top {n} ({string.Join(",", chosen)}) differ from the classes already in the dataset ({string.Join(",", fixedClasses)}); build into a new folder");
+            throw new MaskbenchException($"the training split's top {n} ({string.Join(",", chosen)}) differ from the classes already in the dataset "
+                + $"({string.Join(",", fixedClasses)}); build into a new folder");
         return chosen;
     }
 
@@ -121,7 +127,8 @@ public static class CocoCropBuilder
     }
 
     /// <summary>Samples in file order, then image order, then annotation order; images are decoded in parallel.</summary>
-    static SplitArrays CutSamples(List<CocoAnnotations> files, List<Candidate> kept, Dictionary<string, int> labelOf, CocoCropOptions options, IProgressSink progress)
+    static SplitArrays CutSamples(List<CocoAnnotations> files, List<Candidate> kept, Dictionary<string, int> labelOf, CocoCropOptions options,
+        IProgressSink progress)
     {
         var jobs = kept.GroupBy(c => (c.File, c.Annotation.ImageId))
             .Select(g => (g.Key.File, Image: files[g.Key.File].Image(g.Key.ImageId), Samples: g.ToList()))
@@ -162,12 +169,14 @@ public static class CocoCropBuilder
         ImageOrder.GetValue(coco, c => c.Images.Select((im, i) => (im.Id, i)).ToDictionary(p => p.Id, p => p.i))[image.Id];
 
     /// <summary>The crops of one image's sample objects (see the class summary).</summary>
-    public static List<(RgbImage Image, BinaryMask Mask)> CropImage(CocoAnnotations coco, CocoImage image, IReadOnlyList<CocoAnnotation> samples, CocoCropOptions options)
+    public static List<(RgbImage Image, BinaryMask Mask)> CropImage(CocoAnnotations coco, CocoImage image, IReadOnlyList<CocoAnnotation> samples,
+        CocoCropOptions options)
     {
         string path = CocoFileNames.Resolve(options.ImageFolder, image, coco.FilePath);
         RgbImage full = ImageFile.Load(path);
         if (full.Width != image.Width || full.Height != image.Height)
-            throw new DataFormatException(coco.FilePath, $"{path} is {full.Width}x{full.Height} but the annotations say {image.Width}x{image.Height}", $"image id {image.Id}");
+            throw new DataFormatException(coco.FilePath,
+                $"{path} is {full.Width}x{full.Height} but the annotations say {image.Width}x{image.Height}", $"image id {image.Id}");
         // How many annotations (any class, crowd included) cover each pixel; another object covers a pixel when
         // this count exceeds the sample's own coverage there.
         var coverage = new byte[image.Width * image.Height];

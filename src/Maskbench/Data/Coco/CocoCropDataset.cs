@@ -31,7 +31,8 @@ public static class CocoCropDataset
             var others = existing?.SplitNames.Where(s => s != options.Split).ToList() ?? [];
             IReadOnlyList<string>? fixedClasses = others.Count > 0 ? existing!.Manifest.ClassNames : null;
             if (existing is not null && others.Count > 0 && existing.Manifest.ImageSize != options.Size)
-                throw new MaskbenchException($"{folder} holds {existing.Manifest.ImageSize}x{existing.Manifest.ImageSize} samples; --size {options.Size} would not match");
+                throw new MaskbenchException($"{folder} holds {existing.Manifest.ImageSize}x{existing.Manifest.ImageSize} samples; --size "
+                    + $"{options.Size} would not match");
             var result = CocoCropBuilder.Build(options, fixedClasses, progress);
             // Source paths relative to the dataset folder ('/' separated): the same build elsewhere gives the same manifest.
             result.Record["annotations"] = new JsonArray(options.AnnotationFiles.Select(f => (JsonNode)RelativeToDataset(folder, f)).ToArray());
@@ -49,7 +50,8 @@ public static class CocoCropDataset
                 Name = existing?.Manifest.Name is { Length: > 0 } n ? n : DefaultName,
                 ClassNames = result.Classes.ToList(),
                 ImageSize = options.Size,
-                Source = "MS-COCO instance annotations: one square crop per object, other objects' pixels blacked out, the object's mask as foreground",
+                Source = "MS-COCO instance annotations: one square crop per object, other objects' pixels blacked out, the object's mask as "
+                    + "foreground",
                 HorizontalFlipPreservesLabels = true,
                 BuildParameters = parameters,
             };

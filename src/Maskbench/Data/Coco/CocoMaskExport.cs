@@ -27,7 +27,8 @@ public static class CocoMaskExport
                     int n = Math.Min(Block, coco.Annotations.Count - start);
                     try
                     {
-                        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Runtime.ComputeThreads.For(0) }, i => lines[i] = Line(coco, coco.Annotations[start + i]));
+                        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Runtime.ComputeThreads.For(0) }, i =>
+                            lines[i] = Line(coco, coco.Annotations[start + i]));
                     }
                     catch (AggregateException e) when (e.InnerExceptions.Count > 0)
                     {
@@ -52,7 +53,8 @@ public static class CocoMaskExport
         string? problem = rle.Validate();
         if (problem is not null) throw new DataFormatException(coco.FilePath, problem, $"annotation id {a.Id}");
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder =
+            System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             WriteLine(json, a, rle);
         return [.. buffer.WrittenSpan, (byte)'\n'];
     }

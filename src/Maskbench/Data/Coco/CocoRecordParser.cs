@@ -63,7 +63,8 @@ sealed class CocoRecordParser(string filePath)
         if (problem is null && (width <= 0 || height <= 0)) problem = $"image size {width}x{height} must be positive";
         // Masks are arrays of width x height bytes and RLE counts are 32-bit: larger images cannot be represented.
         if (problem is null && (long)width!.Value * height!.Value > MaxPixels)
-            problem = $"image size {width}x{height} has {(long)width.Value * height.Value:N0} pixels; at most {MaxPixels:N0} ({MaxPixels / 1_000_000:N0} megapixels) are supported";
+            problem = $"image size {width}x{height} has {(long)width.Value * height.Value:N0} pixels; at most {MaxPixels:N0} "
+                + $"({MaxPixels / 1_000_000:N0} megapixels) are supported";
         if (problem is null) problem = CocoFileNames.Problem(fileName!);
         if (problem is not null) throw new DataFormatException(FilePath, problem, where);
         images.Add(new CocoImage(id!.Value, fileName!, width!.Value, height!.Value));
@@ -106,9 +107,11 @@ sealed class CocoRecordParser(string filePath)
             else SkipValue(ref reader);
         }
         if (problem is null && (id is null || imageId is null || categoryId is null || segmentation is null))
-            problem = Missing(("id", id is null), ("image_id", imageId is null), ("category_id", categoryId is null), ("segmentation", segmentation is null));
+            problem = Missing(("id", id is null), ("image_id", imageId is null), ("category_id", categoryId is null),
+                ("segmentation", segmentation is null));
         if (problem is null && bbox.Length is not (0 or 4)) problem = $"bbox has {bbox.Length} numbers, expected 4";
-        if (problem is not null) throw new DataFormatException(FilePath, problem, id is null ? $"annotation at byte {offset}" : $"annotation id {id}");
+        if (problem is not null) throw new DataFormatException(FilePath, problem,
+            id is null ? $"annotation at byte {offset}" : $"annotation id {id}");
         annotations.Add(new CocoAnnotation
         {
             Id = id!.Value, ImageId = imageId!.Value, CategoryId = categoryId!.Value, IsCrowd = crowd,
@@ -182,8 +185,10 @@ sealed class CocoRecordParser(string filePath)
             }
             else SkipValue(ref reader);
         }
-        if (size is null || (compressed is null && uncompressed is null)) { problem ??= "RLE segmentation needs both \"counts\" and \"size\""; return null; }
-        if (size.Length != 2 || size[0] < 0 || size[1] < 0 || size[0] != Math.Floor(size[0]) || size[1] != Math.Floor(size[1]) || size[0] * size[1] > RgbImage.MaxPixels)
+        if (size is null || (compressed is null && uncompressed is null)) { problem ??=
+            "RLE segmentation needs both \"counts\" and \"size\""; return null; }
+        if (size.Length != 2 || size[0] < 0 || size[1] < 0 || size[0] != Math.Floor(size[0]) || size[1] != Math.Floor(size[1]) || size[0]
+            * size[1] > RgbImage.MaxPixels)
         { problem ??= $"RLE size [{string.Join(", ", size)}] is not [height, width]"; return null; }
         int h = (int)size[0], w = (int)size[1];
         return compressed is not null ? CocoSegmentation.FromCompressed(h, w, compressed) : CocoSegmentation.FromUncompressed(h, w, uncompressed!);
@@ -290,7 +295,8 @@ sealed class CocoRecordParser(string filePath)
             {
                 double v = xy[start + j], size = j % 2 == 0 ? image.Width : image.Height;
                 if (!(v >= -PolygonSlack * size && v <= (1 + PolygonSlack) * size))
-                    return $"polygon {p} coordinate {(j % 2 == 0 ? "x" : "y")} = {v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} "
+                    return $"polygon {p} coordinate {(j % 2 == 0 ? "x" : "y")} = "
+                        + $"{v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} "
                         + $"lies far outside the {image.Width}x{image.Height} image (allowed {-PolygonSlack * size} to {(1 + PolygonSlack) * size})";
             }
         return null;
@@ -304,23 +310,28 @@ sealed class CocoRecordParser(string filePath)
             if (!imagesById.TryAdd(image.Id, image)) throw new DataFormatException(FilePath, "the image id appears twice", $"image id {image.Id}");
         var categoriesById = new Dictionary<int, CocoCategory>();
         foreach (var category in categories)
-            if (!categoriesById.TryAdd(category.Id, category)) throw new DataFormatException(FilePath, "the category id appears twice", $"category id {category.Id}");
+            if (!categoriesById.TryAdd(category.Id, category)) throw new DataFormatException(FilePath, "the category id appears twice",
+                $"category id {category.Id}");
         var annotationIds = new HashSet<long>(annotations.Count);
         foreach (var a in annotations)
         {
             if (!annotationIds.Add(a.Id)) throw new DataFormatException(FilePath, "the annotation id appears twice", $"annotation id {a.Id}");
             if (!imagesById.TryGetValue(a.ImageId, out var image))
-                throw new DataFormatException(FilePath, $"image_id {a.ImageId} is not among the file's {images.Count} images", $"annotation id {a.Id}");
+                throw new DataFormatException(FilePath, $"image_id {a.ImageId} is not among the file's {images.Count} images",
+                    $"annotation id {a.Id}");
             if (!categoriesById.ContainsKey(a.CategoryId))
-                throw new DataFormatException(FilePath, $"category_id {a.CategoryId} is not among the file's categories ({string.Join(", ", categoriesById.Keys.Order())})", $"annotation id {a.Id}");
+                throw new DataFormatException(FilePath, $"category_id {a.CategoryId} is not among the file's categories "
+                    + $"({string.Join(", ", categoriesById.Keys.Order())})", $"annotation id {a.Id}");
             var s = a.Segmentation;
             if (!s.IsRle)
             {
-                if (PolygonProblem(s, image) is string polygonProblem) throw new DataFormatException(FilePath, polygonProblem, $"annotation id {a.Id}");
+                if (PolygonProblem(s, image) is string polygonProblem) throw new DataFormatException(FilePath, polygonProblem,
+                    $"annotation id {a.Id}");
                 continue;
             }
             if (s.RleHeight != image.Height || s.RleWidth != image.Width)
-                throw new DataFormatException(FilePath, $"RLE size [{s.RleHeight}, {s.RleWidth}] (height, width) disagrees with image {image.Id}, which is {image.Height} high and {image.Width} wide", $"annotation id {a.Id}");
+                throw new DataFormatException(FilePath, $"RLE size [{s.RleHeight}, {s.RleWidth}] (height, width) disagrees with image {image.Id}, "
+                    + $"which is {image.Height} high and {image.Width} wide", $"annotation id {a.Id}");
             if (s.Kind == CocoSegmentationKind.UncompressedRle)
             {
                 string? problem = new Rle(s.RleHeight, s.RleWidth, s.Counts).Validate();

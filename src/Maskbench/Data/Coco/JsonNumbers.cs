@@ -10,7 +10,8 @@ namespace Maskbench.Data.Coco;
 /// </summary>
 static class JsonNumbers
 {
-    static readonly double[] PowersOfTen = Enumerable.Range(0, 23).Select(k => double.Parse("1e" + k, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    static readonly double[] PowersOfTen = Enumerable.Range(0, 23).Select(k =>
+        double.Parse("1e" + k, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     public static double ToDouble(ref Utf8JsonReader reader)
     {

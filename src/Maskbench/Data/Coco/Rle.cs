@@ -77,7 +77,8 @@ public sealed class Rle
     public void DecodeColumnMajor(Span<byte> destination)
     {
         int need = checked(Height * Width);
-        if (destination.Length < need) throw new ArgumentException($"destination holds {destination.Length} bytes, the mask needs {need}", nameof(destination));
+        if (destination.Length < need) throw new ArgumentException($"destination holds {destination.Length} bytes, the mask needs {need}",
+            nameof(destination));
         int p = 0;
         byte v = 0;
         foreach (uint c in Counts)

@@ -93,7 +93,8 @@ public static class SyntheticCoco
         if (random.Next(3) == 0)
         {
             // A crowd region: several small blobs merged into one uncompressed RLE, as COCO stores crowds.
-            var blobs = Enumerable.Range(0, random.Next(3, 7)).Select(_ => PolygonRasterizer.FromPolygon(Blob(random, w, h, 0.06, 0.12), h, w)).ToList();
+            var blobs = Enumerable.Range(0, random.Next(3, 7)).Select(_ => PolygonRasterizer.FromPolygon(Blob(random, w, h, 0.06, 0.12), h, w))
+                .ToList();
             var crowd = RleMerge.Union(blobs);
             yield return (CocoSegmentation.FromUncompressed(h, w, crowd.Counts), 1, true);
         }
@@ -146,7 +147,8 @@ public static class SyntheticCoco
         for (int y = 0; y < image.Height; y++)
             for (int x = 0; x < image.Width; x++)
                 if (mask[x, y] != 0)
-                    image[x, y] = ((byte)Math.Clamp(colour.R + shade + ((x + y) % 7) * 3, 0, 255), (byte)Math.Clamp(colour.G + shade, 0, 255), (byte)Math.Clamp(colour.B + shade, 0, 255));
+                    image[x, y] = ((byte)Math.Clamp(colour.R + shade + ((x + y) % 7) * 3, 0, 255), (byte)Math.Clamp(colour.G + shade, 0, 255),
+                        (byte)Math.Clamp(colour.B + shade, 0, 255));
     }
 
     static void WriteAnnotation(Utf8JsonWriter json, long id, long imageId, int categoryId, bool crowd, CocoSegmentation s, Rle rle)
@@ -184,7 +186,8 @@ public static class SyntheticCoco
                 break;
         }
         // As in COCO: polygon objects carry the polygons' geometric area and extent, RLE ones the mask's.
-        double area = s.Kind == CocoSegmentationKind.Polygons ? Enumerable.Range(0, s.PolygonLengths.Length).Sum(p => ShoelaceArea(s.Polygon(p))) : rle.Area;
+        double area = s.Kind == CocoSegmentationKind.Polygons ? Enumerable.Range(0, s.PolygonLengths.Length)
+            .Sum(p => ShoelaceArea(s.Polygon(p))) : rle.Area;
         json.WriteNumber("area", Math.Round(area, 2));
         json.WriteStartArray("bbox");
         foreach (double v in s.Kind == CocoSegmentationKind.Polygons ? PolygonBox(s.Coordinates) : BoxOf(rle)) json.WriteNumberValue(v);

@@ -35,7 +35,8 @@ public sealed record GtsrbBuildOptions
     {
         if (ImageSize is < 4 or > 1024) throw new MaskbenchException($"--size must be 4 to 1024, got {ImageSize}");
         if (CropMargin is < 0 or > 1) throw new MaskbenchException($"the crop margin must be 0 to 1, got {CropMargin}");
-        if (TestFraction is double f && (f <= 0 || f >= 1)) throw new MaskbenchException($"--test-fraction must be between 0 and 1 (exclusive), got {f}");
+        if (TestFraction is double f && (f <= 0 || f >= 1)) throw new MaskbenchException(
+            $"--test-fraction must be between 0 and 1 (exclusive), got {f}");
         if (LimitPerClass is int n && n < 1) throw new MaskbenchException($"--limit-per-class must be at least 1, got {n}");
         if (Workers < 0) throw new MaskbenchException($"--workers must be 0 (all cores) or more, got {Workers}");
     }

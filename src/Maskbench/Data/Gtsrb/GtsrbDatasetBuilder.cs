@@ -45,7 +45,8 @@ public static class GtsrbDatasetBuilder
         string testSource;
         if (options.TestFraction is double fraction)
         {
-            if (layout.TrainingImages is null) throw new MaskbenchException($"{source}: --test-fraction holds out part of Final_Training, which this root does not have");
+            if (layout.TrainingImages is null) throw new MaskbenchException(
+                $"{source}: --test-fraction holds out part of Final_Training, which this root does not have");
             (train, test) = TrackHoldout.Split(train, fraction, options.Seed);
             testSource = $"held out from Final_Training: {fraction.ToString(CultureInfo.InvariantCulture)} of each class by whole tracks";
         }
@@ -65,7 +66,8 @@ public static class GtsrbDatasetBuilder
         var skipped = new List<SkippedRecord>(reader.Skipped);
         train = DropUnknownClasses(train, classNames.Count, options.OnError, skipped);
         test = DropUnknownClasses(test, classNames.Count, options.OnError, skipped);
-        if (train.Count + test.Count == 0) throw new MaskbenchException($"{source}: no usable records" + (skipped.Count > 0 ? $" ({skipped.Count} skipped, first: {skipped[0]})" : ""));
+        if (train.Count + test.Count == 0) throw new MaskbenchException($"{source}: no usable records"
+            + (skipped.Count > 0 ? $" ({skipped.Count} skipped, first: {skipped[0]})" : ""));
 
         int trainRead = train.Count, testRead = test.Count;
         var splits = new SortedDictionary<string, SplitArrays>(StringComparer.Ordinal);
@@ -81,7 +83,8 @@ public static class GtsrbDatasetBuilder
                 // The root's folder name only, not its full path, so that the manifest (and with it every hash and cache
                 // key derived from it) does not depend on where the data lies; rows' paths relative to the root are in
                 // build_parameters.sources.
-                + $" from a folder named {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(layout.Root)))}; test split: {testSource}; masks by graph cut",
+                + $" from a folder named {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(layout.Root)))}; test split: "
+                + $"{testSource}; masks by graph cut",
             HorizontalFlipPreservesLabels = false,
             BuildParameters = Parameters(options, trainRead, testRead, testSource, skipped, reader.RescaledCount, layout.Root),
         };
@@ -90,9 +93,11 @@ public static class GtsrbDatasetBuilder
         if (splits.ContainsKey(TestSplit)) sources[TestSplit] = Sources(test, layout.Root);
         manifest.BuildParameters["sources"] = sources;
         DatasetStore.Write(output, manifest, splits, force);
-        if (skipped.Count > 0) progress.Info($"skipped {skipped.Count} records (reasons in dataset.json build_parameters.skipped); first: {skipped[0]}");
+        if (skipped.Count > 0) progress.Info($"skipped {skipped.Count} records (reasons in dataset.json build_parameters.skipped); first: "
+            + $"{skipped[0]}");
         if (reader.RescaledCount > 0) progress.Info($"scaled the ROI of {reader.RescaledCount} records whose file size disagreed with the CSV");
-        return new GtsrbBuildResult(splits.TryGetValue(TrainSplit, out var tr) ? tr.Count : 0, splits.TryGetValue(TestSplit, out var t) ? t.Count : 0, skipped, reader.RescaledCount);
+        return new GtsrbBuildResult(splits.TryGetValue(TrainSplit, out var tr) ? tr.Count : 0,
+            splits.TryGetValue(TestSplit, out var t) ? t.Count : 0, skipped, reader.RescaledCount);
     }
 
     static List<GtsrbRecord> Limit(IEnumerable<GtsrbRecord> records, int? perClass)
@@ -126,7 +131,8 @@ public static class GtsrbDatasetBuilder
     /// Segments, crops and resizes the records in parallel, each into its own row; failed rows are left out under
     /// Skip. <paramref name="records"/> is narrowed to the rows kept, so it lines up with the arrays.
     /// </summary>
-    static SplitArrays Process(List<GtsrbRecord> records, int splitId, GtsrbBuildOptions options, IProgressSink progress, List<SkippedRecord> skipped, string name)
+    static SplitArrays Process(List<GtsrbRecord> records, int splitId, GtsrbBuildOptions options, IProgressSink progress,
+        List<SkippedRecord> skipped, string name)
     {
         var arrays = new SplitArrays(records.Count, options.ImageSize);
         var failures = new Exception?[records.Count];
@@ -142,7 +148,8 @@ public static class GtsrbDatasetBuilder
                 {
                     var image = ImageFile.Load(record.ImagePath);
                     if (image.Width != record.Width || image.Height != record.Height)
-                        throw new DataFormatException(record.ImagePath, $"decoded as {image.Width}x{image.Height}, its header said {record.Width}x{record.Height}");
+                        throw new DataFormatException(record.ImagePath,
+                            $"decoded as {image.Width}x{image.Height}, its header said {record.Width}x{record.Height}");
                     var mask = segmenter.Segment(image, DerivedSeed.Of(options.Seed, splitId, i), record.Roi);
                     (image, mask) = options.Crop == GtsrbCrop.Roi ? RoiSquare.Crop(image, mask, record.Roi, options.CropMargin) : (image, mask);
                     arrays.Set(i, ImageResize.Resize(image, options.ImageSize, options.ImageSize),
@@ -189,7 +196,8 @@ public static class GtsrbDatasetBuilder
         return array;
     }
 
-    static JsonObject Parameters(GtsrbBuildOptions o, int trainRecords, int testRecords, string testSource, List<SkippedRecord> skipped, int rescaled, string root)
+    static JsonObject Parameters(GtsrbBuildOptions o, int trainRecords, int testRecords, string testSource, List<SkippedRecord> skipped,
+        int rescaled, string root)
     {
         var skippedArray = new JsonArray();
         foreach (var s in skipped)

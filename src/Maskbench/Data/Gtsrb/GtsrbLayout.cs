@@ -49,12 +49,14 @@ public sealed class GtsrbLayout
     public static GtsrbLayout Find(string path, string? testCsv = null)
     {
         string full = Path.GetFullPath(path);
-        if (!Directory.Exists(full)) throw new MaskbenchException($"{path}: no such folder (expected a GTSRB root holding Final_Training and/or Final_Test)");
+        if (!Directory.Exists(full)) throw new MaskbenchException($"{path}: no such folder (expected a GTSRB root holding Final_Training and/or "
+            + "Final_Test)");
         string name = Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar));
         if (name is "Final_Training" or "Final_Test") full = Path.GetDirectoryName(full)!;
         foreach (string candidate in new[] { full, Path.Combine(full, "GTSRB") })
         {
-            if (Directory.Exists(Path.Combine(candidate, "Final_Training", "Images")) || Directory.Exists(Path.Combine(candidate, "Final_Test", "Images")))
+            if (Directory.Exists(Path.Combine(candidate, "Final_Training", "Images"))
+                || Directory.Exists(Path.Combine(candidate, "Final_Test", "Images")))
                 return new GtsrbLayout(candidate, testCsv);
         }
         throw new MaskbenchException(

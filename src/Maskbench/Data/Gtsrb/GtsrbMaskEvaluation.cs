@@ -43,7 +43,8 @@ public static class GtsrbMaskEvaluation
     {
         if (Directory.Exists(Path.Combine(truth, GtsrbGroundTruth.TrueMasksFolder))) return GtsrbGroundTruth.TrueMaskPath(truth, relativeImagePath);
         string full = Path.GetFullPath(truth).TrimEnd(Path.DirectorySeparatorChar);
-        if (Path.GetFileName(full) == GtsrbGroundTruth.TrueMasksFolder) return GtsrbGroundTruth.TrueMaskPath(Path.GetDirectoryName(full)!, relativeImagePath);
+        if (Path.GetFileName(full) == GtsrbGroundTruth.TrueMasksFolder) return GtsrbGroundTruth.TrueMaskPath(Path.GetDirectoryName(full)!,
+            relativeImagePath);
         return Path.ChangeExtension(Path.Combine(truth, relativeImagePath), ".png");
     }
 
@@ -52,7 +53,8 @@ public static class GtsrbMaskEvaluation
     /// item's index, so results do not depend on <paramref name="workers"/>) and gathers the figures in item order.
     /// Time spent reading files is not counted in <see cref="MaskEvaluationReport.Seconds"/>.
     /// </summary>
-    public static MaskEvaluationReport Segment(IReadOnlyList<MaskEvaluationItem> items, SegmenterOptions options, int seed, int workers, IProgressSink progress)
+    public static MaskEvaluationReport Segment(IReadOnlyList<MaskEvaluationItem> items, SegmenterOptions options, int seed, int workers,
+        IProgressSink progress)
     {
         if (items.Count == 0) throw new MaskbenchException("no images to evaluate");
         var images = new RgbImage[items.Count];
@@ -99,7 +101,8 @@ public static class GtsrbMaskEvaluation
             if (truths[i] is BinaryMask truth)
             {
                 if (truth.Width != masks[i].Width || truth.Height != masks[i].Height)
-                    throw new MaskbenchException($"{items[i].TruthPath}: true mask is {truth.Width}x{truth.Height}, image is {masks[i].Width}x{masks[i].Height}");
+                    throw new MaskbenchException($"{items[i].TruthPath}: true mask is {truth.Width}x{truth.Height}, image is "
+                        + $"{masks[i].Width}x{masks[i].Height}");
                 iou!.Add(items[i].ClassId, masks[i], truth);
             }
         }
@@ -116,13 +119,15 @@ public static class GtsrbMaskEvaluation
         var parameters = dataset.Manifest.BuildParameters;
         string file = Path.Combine(datasetFolder, "dataset.json");
         if (parameters["sources"] is not System.Text.Json.Nodes.JsonObject sources)
-            throw new DataFormatException(file, "build_parameters.sources is missing: only datasets built by `build gtsrb` record where each row came from");
+            throw new DataFormatException(file, "build_parameters.sources is missing: only datasets built by `build gtsrb` record where each row "
+                + "came from");
         bool roiCrop = (string?)parameters["crop"] == "roi";
         double margin = (double?)parameters["crop_margin"] ?? 0.05;
         var result = new SortedDictionary<string, IoUSummary>(StringComparer.Ordinal);
         foreach (string name in dataset.SplitNames)
         {
-            if (sources[name] is not System.Text.Json.Nodes.JsonArray rows) throw new DataFormatException(file, $"build_parameters.sources.{name} is missing");
+            if (sources[name] is not System.Text.Json.Nodes.JsonArray rows) throw new DataFormatException(file,
+                $"build_parameters.sources.{name} is missing");
             var split = dataset.Split(name);   // owned by the dataset
             if (rows.Count != split.Count) throw new DataFormatException(file, $"sources.{name} has {rows.Count} rows, the split {split.Count}");
             var summary = new IoUSummary();

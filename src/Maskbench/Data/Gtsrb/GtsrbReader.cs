@@ -89,12 +89,14 @@ public sealed class GtsrbReader
             if (record is not null) yield return record;
         }
         if (rows == 0)
-            _warnings.Add($"{csvPath}: the file has a header but no records" + (expectedClass is int c ? $", so class {c} has no {split.ToString().ToLowerInvariant()} images" : ""));
+            _warnings.Add($"{csvPath}: the file has a header but no records"
+                + (expectedClass is int c ? $", so class {c} has no {split.ToString().ToLowerInvariant()} images" : ""));
     }
 
     static int[] ParseHeader(string csvPath, string? headerLine)
     {
-        if (headerLine is null) throw new DataFormatException(csvPath, "empty file (expected the header row " + string.Join(';', Columns) + ")", "line 1");
+        if (headerLine is null) throw new DataFormatException(csvPath, "empty file (expected the header row " + string.Join(';', Columns) + ")",
+            "line 1");
         string[] names = headerLine.Trim().TrimStart('\uFEFF').Split(';');
         var columnOf = new int[Columns.Length];
         for (int c = 0; c < Columns.Length; c++)
@@ -102,14 +104,16 @@ public sealed class GtsrbReader
             columnOf[c] = Array.FindIndex(names, n => n.Trim().Equals(Columns[c], StringComparison.OrdinalIgnoreCase));
             if (columnOf[c] >= 0) continue;
             string problem = Columns[c] == "ClassId"
-                ? $"the header has no ClassId column, so the file gives no labels (GTSRB's {GtsrbLayout.UnlabelledTestCsvName} is like this; the labels are in {GtsrbLayout.LabelledTestCsvName} of the ground-truth download)"
+                ? $"the header has no ClassId column, so the file gives no labels (GTSRB's {GtsrbLayout.UnlabelledTestCsvName} is like this; the "
+                + $"labels are in {GtsrbLayout.LabelledTestCsvName} of the ground-truth download)"
                 : $"the header has no {Columns[c]} column (expected {string.Join(';', Columns)}, found {headerLine.Trim()})";
             throw new DataFormatException(csvPath, problem, "line 1");
         }
         return columnOf;
     }
 
-    GtsrbRecord? ParseRow(string csvPath, int lineNumber, string line, int[] columnOf, int fieldCount, string imageFolder, GtsrbSplit split, int? expectedClass)
+    GtsrbRecord? ParseRow(string csvPath, int lineNumber, string line, int[] columnOf, int fieldCount, string imageFolder, GtsrbSplit split,
+        int? expectedClass)
     {
         string location = $"line {lineNumber}";
         string[] fields = line.TrimEnd('\r').Split(';');
@@ -149,7 +153,8 @@ public sealed class GtsrbReader
         bool rescaled = false;
         if (width != csvWidth || height != csvHeight)
         {
-            string mismatch = $"size mismatch for {fileName}: the CSV gives {csvWidth}x{csvHeight} (expected) but the file is {width}x{height} (found)";
+            string mismatch = $"size mismatch for {fileName}: the CSV gives {csvWidth}x{csvHeight} (expected) but the file is {width}x{height} "
+                + "(found)";
             if (Policy != ErrorPolicy.RescaleRoi)
                 return Fail(mismatch + (Policy == ErrorPolicy.Stop ? "; use the rescale-roi policy to scale the ROI to the file, or skip" : ""));
             roi = RescaleRoi(roi, csvWidth, csvHeight, width, height);
@@ -176,7 +181,8 @@ public sealed class GtsrbReader
         roi.X1 > roi.X2 || roi.Y1 > roi.Y2
             ? $"ROI ({roi.X1},{roi.Y1})-({roi.X2},{roi.Y2}) is inverted (Roi.X1 must not exceed Roi.X2, nor Roi.Y1 Roi.Y2)"
             : !Inside(roi, width, height)
-                ? $"ROI ({roi.X1},{roi.Y1})-({roi.X2},{roi.Y2}) is outside the {width}x{height} image (inclusive coordinates 0..{width - 1}, 0..{height - 1})"
+                ? $"ROI ({roi.X1},{roi.Y1})-({roi.X2},{roi.Y2}) is outside the {width}x{height} image (inclusive coordinates 0..{width - 1}, "
+                + $"0..{height - 1})"
                 : null;
 
     static bool Inside(RoiBox roi, int width, int height) =>

@@ -47,7 +47,8 @@ public static class MnistIdxReader
         var images = ReadImages(imagesPath);
         var labels = ReadLabels(labelsPath);
         if (labels.Length != images.Count)
-            throw new DataFormatException(labelsPath, $"has {labels.Length} labels but {imagesPath} has {images.Count} images; they must agree", "header");
+            throw new DataFormatException(labelsPath, $"has {labels.Length} labels but {imagesPath} has {images.Count} images; they must agree",
+                "header");
         return (images, labels);
     }
 
@@ -117,7 +118,8 @@ public static class MnistIdxReader
     static void CheckLength(string path, byte[] data, long expected, string what)
     {
         if (data.Length < expected)
-            throw new DataFormatException(path, $"truncated: header promises {what} ({expected} bytes) but the file has {data.Length}", "end of file");
+            throw new DataFormatException(path, $"truncated: header promises {what} ({expected} bytes) but the file has {data.Length}",
+                "end of file");
         if (data.Length > expected)
             throw new DataFormatException(path, $"{data.Length - expected} bytes follow the {what} the header promises", $"byte {expected}");
     }

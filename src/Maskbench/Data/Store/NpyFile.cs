@@ -10,7 +10,8 @@ public static class NpyFile
     public static void Write<T>(string path, ReadOnlySpan<T> data, string descr, IReadOnlyList<long> shape) where T : unmanaged
     {
         long expected = shape.Aggregate(1L, (a, b) => a * b);
-        if (expected != data.Length) throw new ArgumentException($"{path}: shape ({string.Join(",", shape)}) holds {expected} elements, data has {data.Length}");
+        if (expected != data.Length) throw new ArgumentException($"{path}: shape ({string.Join(",", shape)}) holds {expected} elements, data has "
+            + $"{data.Length}");
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         stream.Write(NpyHeader.Encode(descr, shape));
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian hosts");
@@ -34,10 +35,12 @@ public static class NpyFile
             throw new DataFormatException(path, $"dtype is '{header.Descr}', expected '{descr}'", "header");
         if (header.Shape.Length != expectedShape.Length || header.Shape.Where((d, i) => expectedShape[i] >= 0 && d != expectedShape[i]).Any())
             throw new DataFormatException(path,
-                $"shape is ({string.Join(", ", header.Shape)}), expected ({string.Join(", ", expectedShape.Select(d => d < 0 ? "any" : d.ToString()))})", "header");
+                $"shape is ({string.Join(", ", header.Shape)}), expected "
+                    + $"({string.Join(", ", expectedShape.Select(d => d < 0 ? "any" : d.ToString()))})", "header");
         long length = new FileInfo(path).Length;
         if (length != header.DataOffset + header.DataLength)
-            throw new DataFormatException(path, $"file has {length} bytes, the header promises {header.DataOffset + header.DataLength} (truncated or padded)");
+            throw new DataFormatException(path, $"file has {length} bytes, the header promises {header.DataOffset + header.DataLength} (truncated or "
+                + "padded)");
         return new NpyArrayView(path, header);
     }
 }

@@ -85,7 +85,8 @@ public sealed record NpyHeader(string Descr, long[] Shape, long DataOffset)
         catch (NotSupportedException) { throw new DataFormatException(path, $"unsupported dtype '{descr}'", "header"); }
         // The data length is trusted nowhere below: a shape whose byte count does not fit in 64 bits is a broken file.
         try { _ = header.DataLength; }
-        catch (OverflowException) { throw new DataFormatException(path, $"shape ({string.Join(", ", shape)}) holds more bytes than any file can", "header"); }
+        catch (OverflowException) { throw new DataFormatException(path, $"shape ({string.Join(", ", shape)}) holds more bytes than any file can",
+            "header"); }
         return header;
     }
 

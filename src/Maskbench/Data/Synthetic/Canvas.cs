@@ -60,7 +60,8 @@ sealed class Canvas
                 coverage[y * Width + x] = (float)share;
                 double alpha = share * opacity;
                 var under = Get(x, y);
-                Set(x, y, new Rgb(under.R * (1 - alpha) + r / hits * alpha, under.G * (1 - alpha) + g / hits * alpha, under.B * (1 - alpha) + b / hits * alpha));
+                Set(x, y, new Rgb(under.R * (1 - alpha) + r / hits * alpha, under.G * (1 - alpha) + g / hits * alpha,
+                    under.B * (1 - alpha) + b / hits * alpha));
             }
         }
         return coverage;

@@ -19,12 +19,15 @@ public static class SignDesigns
         EndOf("end of speed limit 80", [.. SignGlyphs.Digits("80"), .. SignGlyphs.DiagonalStripes], G),
         Prohibitory("speed limit 100", SignGlyphs.Digits("100")),
         Prohibitory("speed limit 120", SignGlyphs.Digits("120")),
-        Design("no passing", SignShape.Circle, R, 0.2, Wh, [Layer(SignShape.Circle, R, SignGlyphs.Car(0.4)), Layer(SignShape.Circle, K, SignGlyphs.Car(-0.4))], Wh),
-        Design("no passing for trucks", SignShape.Circle, R, 0.2, Wh, [Layer(SignShape.Circle, R, SignGlyphs.Truck(0.45)), Layer(SignShape.Circle, K, SignGlyphs.Car(-0.45))], Wh),
+        Design("no passing", SignShape.Circle, R, 0.2, Wh, [Layer(SignShape.Circle, R, SignGlyphs.Car(0.4)),
+            Layer(SignShape.Circle, K, SignGlyphs.Car(-0.4))], Wh),
+        Design("no passing for trucks", SignShape.Circle, R, 0.2, Wh,
+            [Layer(SignShape.Circle, R, SignGlyphs.Truck(0.45)), Layer(SignShape.Circle, K, SignGlyphs.Car(-0.45))], Wh),
         Warning("right of way at next crossing", SignGlyphs.Crossroads),
         Design("priority road", SignShape.Diamond, Wh, 0.24, Y, [], K),
         Design("yield", SignShape.InvertedTriangle, R, 0.24, Wh, [], Wh),
-        Design("stop", SignShape.Octagon, R, 0.06, R, [Layer(SignShape.Octagon, Wh, [.. SignGlyphs.HorizontalBar.Select(s => s with { HalfWidth = 0.12 }), .. SignGlyphs.Polyline(0.1, (-0.6, -0.5), (0.6, -0.5))])], Wh),
+        Design("stop", SignShape.Octagon, R, 0.06, R, [Layer(SignShape.Octagon, Wh,
+            [.. SignGlyphs.HorizontalBar.Select(s => s with { HalfWidth = 0.12 }), .. SignGlyphs.Polyline(0.1, (-0.6, -0.5), (0.6, -0.5))])], Wh),
         Design("no vehicles", SignShape.Circle, R, 0.22, Wh, [], Wh),
         Prohibitory("trucks prohibited", SignGlyphs.Truck(0)),
         Design("no entry", SignShape.Circle, R, 0.0, R, [Layer(SignShape.Circle, Wh, SignGlyphs.HorizontalBar)], Wh),
@@ -48,7 +51,8 @@ public static class SignDesigns
         Warning("ice or snow", SignGlyphs.Snowflake),
         Warning("wild animals", SignGlyphs.Deer),
         EndOf("end of all limits", SignGlyphs.DiagonalStripes, G),
-        Mandatory("turn right ahead", SignGlyphs.Polyline(0.13, (-0.35, 0.7), (-0.35, -0.1)).Concat(SignGlyphs.Arrow(-0.35, -0.1, 0.6, -0.1)).ToArray()),
+        Mandatory("turn right ahead", SignGlyphs.Polyline(0.13, (-0.35, 0.7), (-0.35, -0.1)).Concat(SignGlyphs.Arrow(-0.35, -0.1, 0.6, -0.1))
+            .ToArray()),
         Mandatory("turn left ahead", SignGlyphs.Polyline(0.13, (0.35, 0.7), (0.35, -0.1)).Concat(SignGlyphs.Arrow(0.35, -0.1, -0.6, -0.1)).ToArray()),
         Mandatory("ahead only", SignGlyphs.Arrow(0, 0.75, 0, -0.75)),
         Mandatory("straight or right", [.. SignGlyphs.Arrow(-0.15, 0.75, -0.15, -0.75), .. SignGlyphs.Arrow(-0.15, 0.2, 0.6, -0.3)]),
@@ -57,7 +61,8 @@ public static class SignDesigns
         Mandatory("keep left", SignGlyphs.Arrow(0.45, -0.45, -0.5, 0.5)),
         Mandatory("roundabout", SignGlyphs.Roundabout),
         EndOf("end of no passing", [.. SignGlyphs.Car(0.4), .. SignGlyphs.Car(-0.4), .. SignGlyphs.DiagonalStripes], G),
-        Design("end of no passing for trucks", SignShape.Square, B, 0.05, Wh, [Layer(SignShape.Square, K, [.. SignGlyphs.Truck(0.45), .. SignGlyphs.Car(-0.45), .. SignGlyphs.DiagonalStripes])], Wh),
+        Design("end of no passing for trucks", SignShape.Square, B, 0.05, Wh,
+            [Layer(SignShape.Square, K, [.. SignGlyphs.Truck(0.45), .. SignGlyphs.Car(-0.45), .. SignGlyphs.DiagonalStripes])], Wh),
     ];
 
     static SignDesign Prohibitory(string name, Stroke[] glyph) =>
@@ -79,6 +84,7 @@ public static class SignDesigns
     static GlyphLayer Layer(SignShape shape, Rgb color, Stroke[] strokes)
     {
         var (centerY, scale) = SignGeometry.GlyphFrame(shape);
-        return new GlyphLayer(color, strokes.Select(s => new Stroke(s.X0 * scale, centerY + s.Y0 * scale, s.X1 * scale, centerY + s.Y1 * scale, s.HalfWidth * scale)).ToArray());
+        return new GlyphLayer(color, strokes.Select(s => new Stroke(s.X0 * scale, centerY + s.Y0 * scale, s.X1 * scale, centerY + s.Y1 * scale,
+            s.HalfWidth * scale)).ToArray());
     }
 }

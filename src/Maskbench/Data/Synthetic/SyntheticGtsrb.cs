@@ -11,7 +11,8 @@ namespace Maskbench.Data.Synthetic;
 
 /// <param name="Classes">How many of the <see cref="SignDesigns.All"/> designs to use (class ids 0..K-1).</param>
 /// <param name="TrackLength">Training images per track (one physical sign seen several times, GTSRB-style).</param>
-public sealed record SyntheticGtsrbOptions(int Classes = 43, int TrainPerClass = 30, int TestPerClass = 10, int Seed = 0, int TrackLength = 6, int Workers = 0);
+public sealed record SyntheticGtsrbOptions(int Classes = 43, int TrainPerClass = 30, int TestPerClass = 10, int Seed = 0, int TrackLength = 6,
+    int Workers = 0);
 
 /// <summary>
 /// Writes a synthetic data set in the exact layout of the official GTSRB downloads (P6 PPM images,
@@ -51,7 +52,8 @@ public static class SyntheticGtsrb
 
     static void Validate(SyntheticGtsrbOptions o)
     {
-        if (o.Classes < 1 || o.Classes > SignDesigns.All.Count) throw new MaskbenchException($"--classes must be 1 to {SignDesigns.All.Count}, got {o.Classes}");
+        if (o.Classes < 1 || o.Classes > SignDesigns.All.Count) throw new MaskbenchException(
+            $"--classes must be 1 to {SignDesigns.All.Count}, got {o.Classes}");
         if (o.TrainPerClass < 1) throw new MaskbenchException($"--train-per-class must be at least 1, got {o.TrainPerClass}");
         if (o.TestPerClass < 0) throw new MaskbenchException($"--test-per-class must be 0 or more, got {o.TestPerClass}");
         if (o.TrackLength < 1) throw new MaskbenchException($"the track length must be at least 1, got {o.TrackLength}");
@@ -60,7 +62,8 @@ public static class SyntheticGtsrb
     static void WriteInto(string root, SyntheticGtsrbOptions o, IProgressSink progress)
     {
         var jobs = PlanJobs(root, o);
-        foreach (string folder in jobs.Select(j => Path.GetDirectoryName(j.ImagePath)!).Concat(jobs.Select(j => Path.GetDirectoryName(j.MaskPath)!)).Distinct())
+        foreach (string folder in jobs.Select(j => Path.GetDirectoryName(j.ImagePath)!).Concat(jobs.Select(j => Path.GetDirectoryName(j.MaskPath)!))
+            .Distinct())
             Directory.CreateDirectory(folder);
 
         var rows = new string[jobs.Count];
@@ -89,7 +92,8 @@ public static class SyntheticGtsrb
         if (o.TestPerClass > 0)
         {
             // The official test CSV lists the images in file-name order.
-            var testRows = Enumerable.Range(0, jobs.Count).Where(i => jobs[i].Test).OrderBy(i => Path.GetFileName(jobs[i].ImagePath), StringComparer.Ordinal).Select(i => rows[i]);
+            var testRows = Enumerable.Range(0, jobs.Count).Where(i => jobs[i].Test)
+                .OrderBy(i => Path.GetFileName(jobs[i].ImagePath), StringComparer.Ordinal).Select(i => rows[i]);
             WriteCsv(Path.Combine(root, "Final_Test", "Images", "GT-final_test.csv"), testRows);
         }
         WriteMarker(root, o);

@@ -1,3 +1,4 @@
+using Maskbench.Attacks;
 using static TorchSharp.torch;
 
 namespace Maskbench.Evaluation.Pipeline;
@@ -12,7 +13,8 @@ public sealed record PipelineAttackOptions
     public int GrowthSteps { get; init; } = 20;
     public int Restarts { get; init; } = 1;
     public int Seed { get; init; }
-    public PipelineThreatRegion Region { get; init; } = PipelineThreatRegion.PredictedForeground;
+    /// <summary>The base region: <see cref="ThreatRegion.Foreground"/> is the defender's mask of the clean image.</summary>
+    public ThreatRegion Region { get; init; } = ThreatRegion.Foreground;
     /// <summary>The attacks to run; null runs every one that applies to the mask mode.</summary>
     public IReadOnlyList<PipelineAttack>? Attacks { get; init; }
     public int BatchSize { get; init; } = 100;

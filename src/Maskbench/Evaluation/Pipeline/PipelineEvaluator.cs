@@ -38,7 +38,8 @@ public static class PipelineEvaluator
         var cleanIoU = new List<double>(count);
         int naturalCorrect = 0;
         var examples = new List<PipelineExample>();
-        using var task = progress.Start($"pipeline attacks ({mode.ToString().ToLowerInvariant()} mask)", (long)count * attacks.Count, "example-attacks");
+        using var task = progress.Start($"pipeline attacks ({mode.ToString().ToLowerInvariant()} mask)", (long)count * attacks.Count,
+            "example-attacks");
         for (int start = 0; start < count; start += options.BatchSize)
         {
             int n = Math.Min(options.BatchSize, count - start);
@@ -56,12 +57,8 @@ public static class PipelineEvaluator
             }
             naturalCorrect += (int)cleanLogits.argmax(1).eq(batch.Labels).sum().item<long>();
             cleanIoU.AddRange(MaskIoU.PerImage(cleanHard, batch.Masks));
-            Tensor? baseRegion = options.Region switch
-            {
-                PipelineThreatRegion.PredictedForeground => cleanHard,
-                PipelineThreatRegion.TrueForeground => batch.Masks,
-                _ => null,
-            };
+            // The pipeline's own foreground is the defender's mask of the clean image.
+            var baseRegion = options.Region.Mask(cleanHard, batch.Masks);
             var decidedBy = new PipelineAttack?[n];
             Tensor? decidingInputs = null;
             // The non-adaptive attack's outcome: each adaptive attack includes it (Tramèr et al. 2020: an adaptive attack
@@ -72,8 +69,10 @@ public static class PipelineEvaluator
                 var (target, threat) = Configure(kind, masker, classifier, mode, x, baseRegion, cleanHard, options, start);
                 var attack = new PgdAttack { Steps = options.Steps, Restarts = options.Restarts, Seed = options.Seed + start };
                 bool extendsBaseline = kind != PipelineAttack.NonAdaptive && baselineFooled is not null;
-                using var result = attack.Run(target, x, batch.Labels, threat, exclude: extendsBaseline ? baselineFooled : null, cleanLogits: cleanLogits);
-                var adversarial = extendsBaseline ? where(baselineFooled!.reshape(-1, 1, 1, 1), baselineInputs!, result.Adversarial) : result.Adversarial;
+                using var result = attack.Run(target, x, batch.Labels, threat, exclude: extendsBaseline ? baselineFooled : null,
+                    cleanLogits: cleanLogits);
+                var adversarial = extendsBaseline ? where(baselineFooled!.reshape(-1, 1, 1, 1), baselineInputs!, result.Adversarial)
+                    : result.Adversarial;
                 bool[] fooledNow = extendsBaseline
                     ? result.Examples.Select((e, i) => e.Fooled || fooled[PipelineAttack.NonAdaptive][start + i]).ToArray()
                     : result.Examples.Select(e => e.Fooled).ToArray();
@@ -108,11 +107,12 @@ public static class PipelineEvaluator
         return new PipelineReport
         {
             MaskMode = mode.ToString().ToLowerInvariant(),
-            Region = options.Region.ToString(),
+            Region = options.Region,
             Epsilon = options.Epsilon,
             Steps = options.Steps,
             Natural = AccuracyInterval.Of(naturalCorrect, count),
-            Attacks = attacks.Select(a => new PipelineAttackResult(a, AccuracyInterval.Of(fooled[a].Count(f => !f), count), MeanWithInterval.Of(maskIoU[a]))).ToArray(),
+            Attacks = attacks.Select(a => new PipelineAttackResult(a, AccuracyInterval.Of(fooled[a].Count(f => !f), count),
+                MeanWithInterval.Of(maskIoU[a]))).ToArray(),
             WorstCase = AccuracyInterval.Of(worst, count),
             CleanMaskIoU = MeanWithInterval.Of(cleanIoU),
             WorstCaseMaskIoU = MeanWithInterval.Of(worstIoU),
@@ -130,11 +130,14 @@ public static class PipelineEvaluator
         switch (kind)
         {
             case PipelineAttack.NonAdaptive:
-                return (new PredictedMaskTarget(masker, classifier, mode, GradientPath.FixedCleanMask, x), ThreatModel.Linf(options.Epsilon, baseRegion));
+                return (new PredictedMaskTarget(masker, classifier, mode, GradientPath.FixedCleanMask, x),
+                    ThreatModel.Linf(options.Epsilon, baseRegion));
             case PipelineAttack.EndToEnd:
-                return (new PredictedMaskTarget(masker, classifier, mode, GradientPath.ThroughSoftMask), ThreatModel.Linf(options.Epsilon, baseRegion));
+                return (new PredictedMaskTarget(masker, classifier, mode, GradientPath.ThroughSoftMask),
+                    ThreatModel.Linf(options.Epsilon, baseRegion));
             case PipelineAttack.StraightThrough:
-                return (new PredictedMaskTarget(masker, classifier, mode, GradientPath.StraightThrough), ThreatModel.Linf(options.Epsilon, baseRegion));
+                return (new PredictedMaskTarget(masker, classifier, mode, GradientPath.StraightThrough),
+                    ThreatModel.Linf(options.Epsilon, baseRegion));
             case PipelineAttack.MaskGrowth:
             {
                 var region = baseRegion ?? ones_like(cleanHard);
@@ -180,14 +183,16 @@ public static class PipelineEvaluator
     {
         using var scope = NewDisposeScope();
         var attackedHard = HardMask(masker, attacked);
-        static byte[] Image(Tensor t) => (t.clamp(0, 1) * 255).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous().cpu().data<byte>().ToArray();
+        static byte[] Image(Tensor t) => (t.clamp(0, 1) * 255).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous().cpu().data<byte>()
+            .ToArray();
         static byte[] Mask(Tensor t) => t.to_type(ScalarType.Byte).flatten().cpu().data<byte>().ToArray();
         // Examples an attack fooled first (they show what the attacker did to the mask), then robust ones; clean mistakes last.
         var order = Enumerable.Range(0, decidedBy.Length).OrderBy(i => !cleanCorrect[i] ? 2 : decidedBy[i] is null ? 1 : 0).ThenBy(i => i);
         foreach (int i in order)
         {
             if (examples.Count >= keep) break;
-            examples.Add(new PipelineExample(start + i, labels[i].item<long>(), decidedBy[i], Image(x[i]), Mask(cleanHard[i]), Mask(attackedHard[i]), Image(attacked[i])));
+            examples.Add(new PipelineExample(start + i, labels[i].item<long>(), decidedBy[i], Image(x[i]), Mask(cleanHard[i]), Mask(attackedHard[i]),
+                Image(attacked[i])));
         }
     }
 }

@@ -1,3 +1,4 @@
+using Maskbench.Attacks;
 using Maskbench.Masks.Learned;
 
 namespace Maskbench.Evaluation.Pipeline;
@@ -7,7 +8,8 @@ namespace Maskbench.Evaluation.Pipeline;
 public sealed record PipelineAttackResult(PipelineAttack Attack, AccuracyInterval Robust, MeanWithInterval MaskIoU);
 
 /// <summary>An attacked example for the image grid: clean image, clean and attacked predicted masks, attacked image.</summary>
-public sealed record PipelineExample(int Index, long Label, PipelineAttack? FooledBy, byte[] Clean, byte[] CleanMask, byte[] AttackedMask, byte[] Attacked);
+public sealed record PipelineExample(int Index, long Label, PipelineAttack? FooledBy, byte[] Clean, byte[] CleanMask, byte[] AttackedMask,
+    byte[] Attacked);
 
 /// <summary>
 /// A pipeline's evaluation: natural accuracy, each attack's accuracy and mask IoU, and the worst case per example over
@@ -16,7 +18,7 @@ public sealed record PipelineExample(int Index, long Label, PipelineAttack? Fool
 public sealed record PipelineReport
 {
     public required string MaskMode { get; init; }
-    public required string Region { get; init; }
+    public required ThreatRegion Region { get; init; }
     public required double Epsilon { get; init; }
     public required int Steps { get; init; }
     public required AccuracyInterval Natural { get; init; }
@@ -24,7 +26,10 @@ public sealed record PipelineReport
     public required AccuracyInterval WorstCase { get; init; }
     /// <summary>IoU of the clean predicted mask against the dataset's mask.</summary>
     public required MeanWithInterval CleanMaskIoU { get; init; }
-    /// <summary>Per-example IoU between clean and attacked predicted masks at the input that decided each example (its first fooling attack, else the last attack).</summary>
+    /// <summary>
+    /// Per-example IoU between clean and attacked predicted masks at the input that decided each example (its first fooling attack, else the last
+    /// attack).
+    /// </summary>
     public required MeanWithInterval WorstCaseMaskIoU { get; init; }
     public IReadOnlyList<PipelineExample> Examples { get; init; } = [];
     public int ImageSize { get; init; }

@@ -41,14 +41,16 @@ public static class MnistBaseline
     {
         var (imagesPath, labelsPath) = MnistIdxReader.Locate(idxFolder);
         var (images, labels) = MnistIdxReader.ReadPair(imagesPath, labelsPath);
-        if (images.Rows != 28 || images.Columns != 28) throw new DataFormatException(imagesPath, $"images are {images.Rows}x{images.Columns}, MNIST's are 28x28");
+        if (images.Rows != 28 || images.Columns != 28) throw new DataFormatException(imagesPath,
+            $"images are {images.Rows}x{images.Columns}, MNIST's are 28x28");
         var (trainRows, testRows) = MnistSplit.Indices(images.Count, Math.Min(options.TrainCount, images.Count - 1),
             Math.Min(options.TestCount, images.Count - Math.Min(options.TrainCount, images.Count - 1)), options.Seed);
         var clock = Stopwatch.StartNew();
         using var kernels = Kernels.KernelChecks.Record();
 
         var (mean, std) = Models.ModelSpec.DefaultNormalization(1);
-        var spec = new Models.ModelSpec { Arch = "smallcnn", Classes = 10, InputSize = 28, Channels = 1, Width = options.Width, Mean = mean, Std = std };
+        var spec = new Models.ModelSpec { Arch = "smallcnn", Classes = 10, InputSize = 28, Channels = 1, Width = options.Width, Mean = mean,
+            Std = std };
         var training = new TrainingOptions
         {
             Mode = TrainingMode.Natural, Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate,
@@ -77,7 +79,8 @@ public static class MnistBaseline
             Curve = trained.Epochs.Select(e => new MnistEpoch(e.Epoch, Math.Round(e.TrainLoss, 4), Percent(e.TrainAccuracy))).ToList(),
         };
         using var task = progress.Start("MNIST attacks", 3 * (options.Epsilons.Count + 1), "evaluations");
-        foreach (var (name, target) in new (string, IAttackTarget)[] { ("plain CNN, PGD", plain), ("binarized CNN, PGD", binarized), ("binarized CNN, BPDA", bpda) })
+        foreach (var (name, target) in new (string, IAttackTarget)[] { ("plain CNN, PGD", plain), ("binarized CNN, PGD", binarized),
+            ("binarized CNN, BPDA", bpda) })
         {
             var row = new MnistRow { Model = name, Natural = Percent(Accuracy(target, x, y, evalRows, 0, options, device)) };
             task.Advance();
@@ -105,7 +108,8 @@ public static class MnistBaseline
         var batches = Enumerable.Range(0, (rows.Length + batch - 1) / batch).Select(b =>
         {
             int start = b * batch, n = Math.Min(batch, rows.Length - start);
-            return new Batching.TensorBatch(x.narrow(0, start, n), ones(n, 1, 28, 28, device: device), y.narrow(0, start, n), rows[start..(start + n)]);
+            return new Batching.TensorBatch(x.narrow(0, start, n), ones(n, 1, 28, 28, device: device), y.narrow(0, start, n),
+                rows[start..(start + n)]);
         });
         var model = new Evaluation.AttackedModel("MNIST", (_, _) => target, new Masks.Sources.MaskSource.NoMask());
         var evaluation = new Evaluation.EvaluationOptions { Epsilons = [epsilon], Region = ThreatRegion.Full, BatchSize = batch, Device = device };

@@ -51,17 +51,21 @@ public sealed class MnistResults
         var blocks = new List<ReportBlock>
         {
             new HeadingBlock(1, "MNIST binarization baseline"),
-            new ParagraphBlock($"A SmallCnn (width x{E(Width)}) trained naturally for {Epochs} epochs on {TrainImages} images of MNIST's test file, evaluated on {EvaluatedImages} of the other {TestImages}. "
-                + $"The binarized model is the same network behind a threshold at {E(Threshold)}. Attacks: L∞ PGD with {Steps} steps and a random start; "
+            new ParagraphBlock($"A SmallCnn (width x{E(Width)}) trained naturally for {Epochs} epochs on {TrainImages} images of MNIST's test file, "
+                + $"evaluated on {EvaluatedImages} of the other {TestImages}. "
+                + $"The binarized model is the same network behind a threshold at {E(Threshold)}. Attacks: L∞ PGD with {Steps} steps and a random "
+                + "start; "
                 + "BPDA differentiates through the threshold as if it were the identity (straight-through)."),
             new TableBlock(["model and attack", "natural", .. Epsilons.Select(e => $"ε={E(e)}")],
                 Rows.Select(r => (IReadOnlyList<string>)[r.Model, F(r.Natural), .. r.Robust.Select(p => F(p.Accuracy))]).ToList()),
         };
         if (plain is not null && binarizedPgd is not null && bpda is not null)
-            blocks.Add(new ParagraphBlock($"At ε={E(Epsilons.Last())}: the plain CNN keeps {F(last(plain) ?? 0)}%; the binarized CNN keeps {F(last(binarizedPgd) ?? 0)}% against plain PGD, "
+            blocks.Add(new ParagraphBlock($"At ε={E(Epsilons.Last())}: the plain CNN keeps {F(last(plain) ?? 0)}%; the binarized CNN keeps "
+                + $"{F(last(binarizedPgd) ?? 0)}% against plain PGD, "
                 + $"whose gradient through the threshold is zero, and {F(last(bpda) ?? 0)}% against BPDA. "
                 + (last(bpda) < last(binarizedPgd) ? "The difference is robustness that only existed because the gradient was hidden."
-                                                   : "BPDA does not break it: thresholding removes perturbations smaller than the distance of most pixels to the threshold.")));
+                                                   : "BPDA does not break it: thresholding removes perturbations smaller than the distance of most "
+                                                   + "pixels to the threshold.")));
         blocks.Add(new HeadingBlock(2, "Training"));
         blocks.Add(new TableBlock(["epoch", "loss", "train accuracy"], Curve.Select(c => (IReadOnlyList<string>)
             [c.Epoch.ToString(CultureInfo.InvariantCulture), c.Loss.ToString("0.####", CultureInfo.InvariantCulture), F(c.Accuracy)]).ToList()));

@@ -40,7 +40,8 @@ public sealed class GaussianMixture
     /// Fits K components to <paramref name="count"/> colours stored as interleaved RGB bytes. Fewer distinct samples
     /// than K are fine (duplicate centres collapse into components of tiny weight).
     /// </summary>
-    public static GaussianMixture Fit(ReadOnlySpan<byte> rgb, int count, int components, Random random, int emIterations = 3, double regularization = 9.0)
+    public static GaussianMixture Fit(ReadOnlySpan<byte> rgb, int count, int components, Random random, int emIterations = 3,
+        double regularization = 9.0)
     {
         if (count <= 0) throw new ArgumentException("a colour model needs at least one sample", nameof(count));
         if (rgb.Length < count * 3) throw new ArgumentException($"{count} samples need {count * 3} bytes", nameof(rgb));

@@ -86,7 +86,8 @@ public sealed class MaskUNet : nn.Module<Tensor, Tensor>
             var lines = new List<string> { "input: (x - 0.5) / 0.5" };
             int Width(int level) => Spec.BaseWidth << level;
             string Double(string name, int cin, int cout) =>
-                $"{name}: Sequential(Conv2d({cin}, {cout}, 3, padding=1, bias=False), BatchNorm2d({cout}), ReLU(), Conv2d({cout}, {cout}, 3, padding=1, bias=False), BatchNorm2d({cout}), ReLU())";
+                $"{name}: Sequential(Conv2d({cin}, {cout}, 3, padding=1, bias=False), BatchNorm2d({cout}), ReLU(), Conv2d({cout}, {cout}, 3, "
+                    + $"padding=1, bias=False), BatchNorm2d({cout}), ReLU())";
             int cin = Spec.Channels;
             for (int level = 0; level < Spec.Depth; level++)
             {

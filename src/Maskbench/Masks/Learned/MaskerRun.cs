@@ -20,9 +20,14 @@ public sealed record MaskerInfo
     public required DatasetIdentity Dataset { get; init; }
     public long Parameters { get; init; }
     public List<MaskerEpoch> Epochs { get; init; } = [];
-    /// <summary>IoU of the thresholded prediction against the dataset's masks on the test split (for a jointly tuned masker: on the classifier's validation slice).</summary>
+    /// <summary>
+    /// IoU of the thresholded prediction against the dataset's masks on the test split (for a jointly tuned masker: on the classifier's validation
+    /// slice).
+    /// </summary>
     public MaskerQuality? Test { get; init; }
-    /// <summary>Set when the masker was fine-tuned jointly with a classifier (<c>train --joint</c>); <see cref="Options"/> are then its first training's.</summary>
+    /// <summary>
+    /// Set when the masker was fine-tuned jointly with a classifier (<c>train --joint</c>); <see cref="Options"/> are then its first training's.
+    /// </summary>
     public MaskerFineTuning? FineTuning { get; init; }
 }
 
@@ -33,7 +38,8 @@ public sealed record MaskerInfo
 /// </summary>
 public sealed record MaskerFineTuning(string SourceMasker, string ClassifierRun, int Epoch, double SegmentationWeight, double MaskerLearningRate,
     Maskbench.Training.TrainingMode Mode,
-    [property: System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<Maskbench.Attacks.MaskMode>))] Maskbench.Attacks.MaskMode Mask);
+    [property: System.Text.Json.Serialization.JsonConverter(
+        typeof(System.Text.Json.Serialization.JsonStringEnumConverter<Maskbench.Attacks.MaskMode>))] Maskbench.Attacks.MaskMode Mask);
 
 /// <summary>Test-split IoU of a masker, clean and under segmentation PGD, with the split it was measured on.</summary>
 public sealed record MaskerQuality(string Split, MeanWithInterval Clean, Dictionary<int, MeanWithInterval> CleanPerClass,
@@ -108,7 +114,8 @@ public sealed class MaskerRun(string folder)
                 {
                     var source = byName[key];
                     if (!source.shape.SequenceEqual(target.shape))
-                        throw new DataFormatException(WeightsPath, $"tensor '{key}' is [{string.Join(", ", source.shape)}], the masker expects [{string.Join(", ", target.shape)}]");
+                        throw new DataFormatException(WeightsPath, $"tensor '{key}' is [{string.Join(", ", source.shape)}], the masker expects "
+                            + $"[{string.Join(", ", target.shape)}]");
                     target.copy_(source);
                 }
         }

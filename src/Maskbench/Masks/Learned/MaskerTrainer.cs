@@ -19,10 +19,12 @@ public sealed class MaskerTrainer(MaskerTrainingOptions options, IProgressSink p
 {
     public MaskerTrainingOptions Options { get; } = options;
 
-    public (MaskUNet Masker, List<MaskerEpoch> Epochs) Train(SplitArrays data, MaskerSpec spec, Device device, CancellationToken cancellation = default)
+    public (MaskUNet Masker, List<MaskerEpoch> Epochs) Train(SplitArrays data, MaskerSpec spec, Device device,
+        CancellationToken cancellation = default)
     {
         Options.Validate();
-        if (spec.InputSize != data.ImageSize) throw new MaskbenchException($"the dataset's images are {data.ImageSize}x{data.ImageSize}, the masker expects {spec.InputSize}");
+        if (spec.InputSize != data.ImageSize) throw new MaskbenchException(
+            $"the dataset's images are {data.ImageSize}x{data.ImageSize}, the masker expects {spec.InputSize}");
         if (data.Count == 0) throw new MaskbenchException("no training images");
         manual_seed(Options.Seed);
         var masker = new MaskUNet(spec);
@@ -45,7 +47,8 @@ public sealed class MaskerTrainer(MaskerTrainingOptions options, IProgressSink p
             var augmentations = builder.Draw(random, order.Length, Options.Augment, Options.Augment && Options.HorizontalFlip);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = Options.LearningRateAt(epoch);
             double lossSum = 0, iouSum = 0;
-            using var task = progress.Start($"masker epoch {epoch + 1}/{Options.Epochs} ({Options.Mode.ToString().ToLowerInvariant()})", order.Length, "images");
+            using var task = progress.Start($"masker epoch {epoch + 1}/{Options.Epochs} ({Options.Mode.ToString().ToLowerInvariant()})",
+                order.Length, "images");
             for (int start = 0; start < order.Length; start += Options.BatchSize)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -72,7 +75,8 @@ public sealed class MaskerTrainer(MaskerTrainingOptions options, IProgressSink p
             }
             var metrics = new MaskerEpoch(epoch + 1, lossSum / order.Length, iouSum / order.Length, Math.Round(clock.Elapsed.TotalSeconds, 3));
             history.Add(metrics);
-            progress.Info($"masker epoch {epoch + 1}/{Options.Epochs}: loss {metrics.Loss:F4}, train IoU {metrics.TrainIoU:F3}, {metrics.Seconds:F1} s");
+            progress.Info($"masker epoch {epoch + 1}/{Options.Epochs}: loss {metrics.Loss:F4}, train IoU {metrics.TrainIoU:F3}, {metrics.Seconds:F1} "
+                + "s");
         }
         masker.eval();
         return (masker, history);

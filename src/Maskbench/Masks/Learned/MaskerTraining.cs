@@ -20,8 +20,10 @@ public static class MaskerTraining
         if (run.Exists || File.Exists(run.WeightsPath)) throw new MaskbenchException($"{outFolder} already holds a masker; choose another --out");
         using var dataset = DatasetStore.Open(datasetFolder);
         string testSplit = dataset.HasSplit("test") ? "test" : dataset.HasSplit("val") ? "val"
-            : throw new MaskbenchException($"{datasetFolder}: no test or val split to measure the masker's IoU on (it has {string.Join(", ", dataset.SplitNames)})");
-        if (!dataset.HasSplit("train")) throw new MaskbenchException($"{datasetFolder}: no train split (it has {string.Join(", ", dataset.SplitNames)})");
+            : throw new MaskbenchException($"{datasetFolder}: no test or val split to measure the masker's IoU on (it has "
+            + $"{string.Join(", ", dataset.SplitNames)})");
+        if (!dataset.HasSplit("train")) throw new MaskbenchException(
+            $"{datasetFolder}: no train split (it has {string.Join(", ", dataset.SplitNames)})");
         var spec = new MaskerSpec { InputSize = dataset.Manifest.ImageSize, BaseWidth = baseWidth, Depth = depth };
         spec.Validate();
         options = options with { HorizontalFlip = dataset.Manifest.HorizontalFlipPreservesLabels };
@@ -36,7 +38,8 @@ public static class MaskerTraining
             var report = IoUReport.Of(iou, test.Labels);
             MeanWithInterval? underAttack = null;
             if (attackEpsilon is double eps && eps > 0)
-                underAttack = MeanWithInterval.Of(MaskerEvaluation.IoU(masker, test, device, attack: (ThreatModel.Linf(eps), attackSteps, options.Seed), progress: progress));
+                underAttack = MeanWithInterval.Of(MaskerEvaluation.IoU(masker, test, device,
+                    attack: (ThreatModel.Linf(eps), attackSteps, options.Seed), progress: progress));
             var info = new MaskerInfo
             {
                 Spec = spec, Options = options, Dataset = identity, Parameters = masker.ParameterCount, Epochs = epochs,

@@ -4,7 +4,9 @@ namespace Maskbench.Masks.Learned;
 public enum MaskerTrainingMode
 {
     Natural,
-    /// <summary>Madry et al. 2018 applied to segmentation: each batch is replaced by L∞ PGD examples that maximize the segmentation loss over the whole image.</summary>
+    /// <summary>
+    /// Madry et al. 2018 applied to segmentation: each batch is replaced by L∞ PGD examples that maximize the segmentation loss over the whole image.
+    /// </summary>
     Pgd,
 }
 

@@ -130,7 +130,8 @@ public sealed class BoykovKolmogorovGraph
 
     static void CheckCapacity(double c)
     {
-        if (!(c >= 0) || double.IsPositiveInfinity(c)) throw new ArgumentOutOfRangeException(nameof(c), $"capacity {c} must be finite and non-negative");
+        if (!(c >= 0) || double.IsPositiveInfinity(c)) throw new ArgumentOutOfRangeException(nameof(c),
+            $"capacity {c} must be finite and non-negative");
     }
 
     void EnsureOpen()

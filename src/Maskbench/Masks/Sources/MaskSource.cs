@@ -135,8 +135,9 @@ public abstract record MaskSource
 
     /// <summary>
     /// Masks a trained U-Net masker (<see cref="MaskerRun"/>, `maskbench train-masker`) predicts from each clean image,
-    /// thresholded at <see cref="MaskIoU.Threshold"/>. Attacks that differentiate through the masker are
-    /// the predicted-mask pipeline's (Evaluation.Pipeline); here the prediction is a fixed input of the classifier.
+    /// thresholded at <see cref="MaskIoU.Threshold"/>. A model evaluated with this source is the deployed pipeline,
+    /// which recomputes the mask from the (attacked) image (Evaluation.AttackedModel); the attacks that differentiate
+    /// through the masker are the predicted-mask pipeline's (Evaluation.Pipeline).
     /// </summary>
     public sealed record Predicted(string MaskerFolder) : MaskSource
     {
@@ -145,29 +146,21 @@ public abstract record MaskSource
         [JsonIgnore] public override MaskKind Kind => MaskKind.Predicted;
 
         public override IEnumerable<KeyValuePair<string, string>> Parameters() =>
-            [new("mask.masker", Path.GetFullPath(MaskerFolder)), new("mask.maskerWeightsSha256", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(new MaskerRun(MaskerFolder).WeightsPath))))];
+            [new("mask.masker", Path.GetFullPath(MaskerFolder)), new("mask.maskerWeightsSha256",
+                Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(new MaskerRun(MaskerFolder).WeightsPath))))];
 
-        public override SplitArrays ForTraining(SplitArrays arrays, Device device)
-        {
-            const int batch = 64;
-            var masks = new byte[arrays.Masks.Length];
-            var rows = Enumerable.Range(0, arrays.Count).ToArray();
-            for (int start = 0; start < arrays.Count; start += batch)
-            {
-                int n = Math.Min(batch, arrays.Count - start);
-                using var scope = NewDisposeScope();
-                using var tensors = DatasetBatches.FromBytes(arrays.Images.AsSpan(start * arrays.PixelsPerImage * 3, n * arrays.PixelsPerImage * 3).ToArray(),
-                    arrays.Masks.AsSpan(start * arrays.PixelsPerImage, n * arrays.PixelsPerImage).ToArray(), arrays.Labels[start..(start + n)], arrays.ImageSize, rows[start..(start + n)], device);
-                Predict(tensors.Images).to_type(ScalarType.Byte).cpu().data<byte>().CopyTo(masks.AsSpan(start * arrays.PixelsPerImage, n * arrays.PixelsPerImage));
-            }
-            return arrays.WithMasks(masks);
-        }
+        public override SplitArrays ForTraining(SplitArrays arrays, Device device) =>
+            MaskerEvaluation.WithPredictedMasks(Masker(device), arrays, device);
 
         public override Tensor? ForEvaluation(TensorBatch batch) => Predict(batch.Images);
 
+        /// <summary>The masker on <paramref name="device"/>, loaded once per folder and device (evaluation mode).</summary>
+        public MaskUNet Masker(Device device) =>
+            Loaded.GetOrAdd((Path.GetFullPath(MaskerFolder), device.ToString()), key => new MaskerRun(key.Folder).Load(device));
+
         Tensor Predict(Tensor images)
         {
-            var masker = Loaded.GetOrAdd((Path.GetFullPath(MaskerFolder), images.device.ToString()), key => new MaskerRun(key.Folder).Load(images.device));
+            var masker = Masker(images.device);
             using (no_grad())
                 return masker.SoftMask(images).ge(MaskIoU.Threshold).to_type(ScalarType.Float32);
         }

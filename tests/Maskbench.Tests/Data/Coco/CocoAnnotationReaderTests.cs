@@ -27,7 +27,8 @@ public class CocoAnnotationReaderTests
         using var tmp = new TempFolder();
         string json = """
             {"annotations": [
-               {"segmentation": {"size": [3, 4], "counts": [1, 2, 9]}, "iscrowd": 1, "id": 10, "category_id": 2, "image_id": 7, "area": 2, "bbox": [0, 0, 1, 2]},
+               {"segmentation": {"size": [3, 4], "counts": [1, 2, 9]}, "iscrowd": 1, "id": 10, "category_id": 2, "image_id": 7,
+                "area": 2, "bbox": [0, 0, 1, 2]},
                {"id": 11, "image_id": 7, "category_id": 2, "segmentation": {"counts": "12\\0", "size": [3, 4]}, "score": 0.5},
                {"id": 12, "image_id": 7, "category_id": 2, "segmentation": [[0, 0, 2, 0, 2, 2, 0, 2], [3, 0, 4, 0, 4, 1]], "keypoints": [1, 2, 3]}],
              "info": {"year": 2017, "nested": [[{}]]}, "licenses": [],
@@ -64,7 +65,8 @@ public class CocoAnnotationReaderTests
     [Fact]
     public void Unknown_category_names_the_annotation()
     {
-        var e = Fails("{" + Images + ", " + Categories + """, "annotations": [{"id": 42, "image_id": 7, "category_id": 91, "segmentation": [[0,0,1,0,1,1]]}]}""");
+        var e = Fails("{" + Images + ", " + Categories
+            + """, "annotations": [{"id": 42, "image_id": 7, "category_id": 91, "segmentation": [[0,0,1,0,1,1]]}]}""");
         Assert.Contains("annotation id 42", e.Message);
         Assert.Contains("category_id 91", e.Message);
     }
@@ -72,7 +74,8 @@ public class CocoAnnotationReaderTests
     [Fact]
     public void Rle_size_disagreeing_with_the_image_names_the_annotation()
     {
-        var e = Fails("{" + Images + ", " + Categories + """, "annotations": [{"id": 43, "image_id": 7, "category_id": 2, "segmentation": {"counts": [12], "size": [4, 3]}}]}""");
+        var e = Fails("{" + Images + ", " + Categories
+            + """, "annotations": [{"id": 43, "image_id": 7, "category_id": 2, "segmentation": {"counts": [12], "size": [4, 3]}}]}""");
         Assert.Contains("annotation id 43", e.Message);
         Assert.Contains("disagrees", e.Message);
     }
@@ -80,7 +83,8 @@ public class CocoAnnotationReaderTests
     [Fact]
     public void Rle_counts_not_covering_the_image_are_refused()
     {
-        var e = Fails("{" + Images + ", " + Categories + """, "annotations": [{"id": 44, "image_id": 7, "category_id": 2, "segmentation": {"counts": [5, 2], "size": [3, 4]}}]}""");
+        var e = Fails("{" + Images + ", " + Categories
+            + """, "annotations": [{"id": 44, "image_id": 7, "category_id": 2, "segmentation": {"counts": [5, 2], "size": [3, 4]}}]}""");
         Assert.Contains("annotation id 44", e.Message);
     }
 
@@ -114,7 +118,8 @@ public class CocoAnnotationReaderTests
     [Fact]
     public void A_polygon_far_outside_the_image_names_the_annotation()
     {
-        var e = Fails("{" + Images + ", " + Categories + """, "annotations": [{"id": 5, "image_id": 7, "category_id": 2, "segmentation": [[0, 0, 1e30, 0, 2, 2]]}]}""");
+        var e = Fails("{" + Images + ", " + Categories
+            + """, "annotations": [{"id": 5, "image_id": 7, "category_id": 2, "segmentation": [[0, 0, 1e30, 0, 2, 2]]}]}""");
         Assert.Contains("annotation id 5", e.Message);
         Assert.Contains("x = 1E+30", e.Message);
         Assert.Contains("far outside the 4x3 image", e.Message);
@@ -132,7 +137,8 @@ public class CocoAnnotationReaderTests
     [Fact]
     public void An_image_too_large_for_a_mask_is_refused_by_its_size()
     {
-        var e = Fails("""{"images": [{"id": 1, "file_name": "x.jpg", "width": 2000000000, "height": 2000000000}], "categories": [], "annotations": []}""");
+        var e = Fails("""{"images": [{"id": 1, "file_name": "x.jpg", "width": 2000000000, "height": 2000000000}], "categories": []"""
+            + """, "annotations": []}""");
         Assert.Contains("image id 1", e.Message);
         Assert.Contains("2000000000x2000000000", e.Message);
         Assert.Contains("pixels", e.Message);

@@ -58,10 +58,12 @@ public class CocoCropBuilderTests
              "annotations": [
                {"id": 10, "image_id": 1, "category_id": 2, "iscrowd": 0, "segmentation": [[2, 2, 10, 2, 10, 10, 2, 10]]},
                {"id": 11, "image_id": 1, "category_id": 3, "iscrowd": 0, "segmentation": [[8, 4, 14, 4, 14, 8, 8, 8]]},
-               {"id": 12, "image_id": 1, "category_id": 1, "iscrowd": 1, "segmentation": {"counts": [{{{string.Join(",", crowdRle.Counts)}}}], "size": [12, 16]}}]}
+               {"id": 12, "image_id": 1, "category_id": 1, "iscrowd": 1,
+                "segmentation": {"counts": [{{{string.Join(",", crowdRle.Counts)}}}], "size": [12, 16]}}]}
             """;
         File.WriteAllText(tmp["a.json"], json);
-        var options = new CocoCropOptions { AnnotationFiles = [tmp["a.json"]], ImageFolder = tmp["img"], Split = "train", Size = 8, Classes = CocoClassSelection.Named(["dog"]) };
+        var options = new CocoCropOptions { AnnotationFiles = [tmp["a.json"]], ImageFolder = tmp["img"], Split = "train", Size = 8,
+            Classes = CocoClassSelection.Named(["dog"]) };
         var result = CocoCropBuilder.Build(options, null, NullProgress.Instance);
         Assert.Equal(1, result.Arrays.Count);
         var crop = result.Arrays.Image(0);
@@ -75,7 +77,8 @@ public class CocoCropBuilderTests
                 Assert.Equal(image[x, y], crop[cx, cy]);
             }
         // The cat as sample: its crop (6 wide, 4 high -> square 6 at y 3) holds dog pixels outside the cat: black.
-        var catOptions = new CocoCropOptions { AnnotationFiles = [tmp["a.json"]], ImageFolder = tmp["img"], Split = "train", Size = 6, Classes = CocoClassSelection.Named(["cat"]) };
+        var catOptions = new CocoCropOptions { AnnotationFiles = [tmp["a.json"]], ImageFolder = tmp["img"], Split = "train", Size = 6,
+            Classes = CocoClassSelection.Named(["cat"]) };
         var cat = CocoCropBuilder.Build(catOptions, null, NullProgress.Instance);
         var catCrop = cat.Arrays.Image(0);
         var catMask = cat.Arrays.Mask(0);
@@ -102,20 +105,23 @@ public class CocoCropBuilderTests
         string dataset = tmp["ds"];
         var train = new CocoCropOptions
         {
-            AnnotationFiles = [Path.Combine(tmp["train"], SyntheticCoco.AnnotationFile)], ImageFolder = Path.Combine(tmp["train"], SyntheticCoco.ImageFolder),
+            AnnotationFiles = [Path.Combine(tmp["train"], SyntheticCoco.AnnotationFile)],
+            ImageFolder = Path.Combine(tmp["train"], SyntheticCoco.ImageFolder),
             Split = "train", Size = 16, Classes = CocoClassSelection.TopN(3), Exclude = ["person"],
         };
         CocoCropDataset.Build(dataset, train, NullProgress.Instance);
         var test = new CocoCropOptions
         {
-            AnnotationFiles = [Path.Combine(tmp["test"], SyntheticCoco.AnnotationFile)], ImageFolder = Path.Combine(tmp["test"], SyntheticCoco.ImageFolder),
+            AnnotationFiles = [Path.Combine(tmp["test"], SyntheticCoco.AnnotationFile)],
+            ImageFolder = Path.Combine(tmp["test"], SyntheticCoco.ImageFolder),
             Split = "test", Size = 16, Exclude = ["person"],
         };
         var manifest = CocoCropDataset.Build(dataset, test, NullProgress.Instance);
 
         // Independent count straight from the JSON: non-crowd objects per category name, person excluded.
         var trainCounts = CountObjects(train.AnnotationFiles[0]);
-        var expectedClasses = trainCounts.Where(p => p.Key != "person").OrderByDescending(p => p.Value).ThenBy(p => Id(train.AnnotationFiles[0], p.Key)).Take(3).Select(p => p.Key).ToList();
+        var expectedClasses = trainCounts.Where(p => p.Key != "person").OrderByDescending(p => p.Value)
+            .ThenBy(p => Id(train.AnnotationFiles[0], p.Key)).Take(3).Select(p => p.Key).ToList();
         Assert.Equal(expectedClasses, manifest.ClassNames);
         var testCounts = CountObjects(test.AnnotationFiles[0]);
         var rows = CocoTable1.Rows(manifest);
@@ -138,7 +144,8 @@ public class CocoCropBuilderTests
     {
         using var tmp = new TempFolder();
         SyntheticCoco.Write(tmp["s"], 2, seed: 4);
-        var test = new CocoCropOptions { AnnotationFiles = [Path.Combine(tmp["s"], SyntheticCoco.AnnotationFile)], ImageFolder = Path.Combine(tmp["s"], SyntheticCoco.ImageFolder), Split = "test" };
+        var test = new CocoCropOptions { AnnotationFiles = [Path.Combine(tmp["s"], SyntheticCoco.AnnotationFile)],
+            ImageFolder = Path.Combine(tmp["s"], SyntheticCoco.ImageFolder), Split = "test" };
         var e = Assert.Throws<MaskbenchException>(() => CocoCropDataset.Build(tmp["ds"], test, NullProgress.Instance));
         Assert.Contains("--split train", e.Message);
     }
@@ -166,7 +173,8 @@ public class CocoCropBuilderTests
     {
         string root = SharedData.Require("coco-val2017-mini");
         string annotations = Path.Combine(root, "annotations", "instances_val2017.json");
-        var options = new CocoCropOptions { AnnotationFiles = [annotations], ImageFolder = Path.Combine(root, "val2017"), Split = "train", Exclude = ["person"] };
+        var options = new CocoCropOptions { AnnotationFiles = [annotations], ImageFolder = Path.Combine(root, "val2017"), Split = "train",
+            Exclude = ["person"] };
         var result = CocoCropBuilder.Build(options, null, NullProgress.Instance);
         var counts = CountObjects(annotations);
         Assert.Equal(10, result.Classes.Count);
@@ -180,7 +188,8 @@ public class CocoCropBuilderTests
     static Dictionary<string, int> CountObjects(string annotationFile)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(annotationFile));
-        var names = doc.RootElement.GetProperty("categories").EnumerateArray().ToDictionary(c => c.GetProperty("id").GetInt32(), c => c.GetProperty("name").GetString()!);
+        var names = doc.RootElement.GetProperty("categories").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("id").GetInt32(), c => c.GetProperty("name").GetString()!);
         return doc.RootElement.GetProperty("annotations").EnumerateArray()
             .Where(a => a.GetProperty("iscrowd").GetInt32() == 0)
             .GroupBy(a => names[a.GetProperty("category_id").GetInt32()]).ToDictionary(g => g.Key, g => g.Count());
@@ -189,7 +198,8 @@ public class CocoCropBuilderTests
     static int Id(string annotationFile, string name)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(annotationFile));
-        return doc.RootElement.GetProperty("categories").EnumerateArray().First(c => c.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
+        return doc.RootElement.GetProperty("categories").EnumerateArray().First(c => c.GetProperty("name").GetString() == name).GetProperty("id")
+            .GetInt32();
     }
 }
 
@@ -202,7 +212,8 @@ public class CocoCropBuilderErrorTests
         SyntheticCoco.Write(tmp["s"], 2, seed: 5);
         var coco = CocoAnnotationReader.Read(Path.Combine(tmp["s"], SyntheticCoco.AnnotationFile));
         File.Delete(Path.Combine(tmp["s"], SyntheticCoco.ImageFolder, coco.Images[1].FileName));
-        var options = new CocoCropOptions { AnnotationFiles = [Path.Combine(tmp["s"], SyntheticCoco.AnnotationFile)], ImageFolder = Path.Combine(tmp["s"], SyntheticCoco.ImageFolder), Split = "train" };
+        var options = new CocoCropOptions { AnnotationFiles = [Path.Combine(tmp["s"], SyntheticCoco.AnnotationFile)],
+            ImageFolder = Path.Combine(tmp["s"], SyntheticCoco.ImageFolder), Split = "train" };
         var e = Assert.ThrowsAny<MaskbenchException>(() => CocoCropBuilder.Build(options, null, NullProgress.Instance));
         Assert.Contains(coco.Images[1].FileName, e.Message);
     }

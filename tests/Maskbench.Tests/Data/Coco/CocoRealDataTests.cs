@@ -57,8 +57,10 @@ public class CocoRealDataTests
             relative.Add(Math.Abs(rle.Area - a.Area) / a.Area);
             // The mask's pixels lie within the polygon's box grown by one pixel on each side.
             var box = rle.ToBox();
-            Assert.True(box.X >= Math.Floor(a.Bbox[0]) - 1 && box.Y >= Math.Floor(a.Bbox[1]) - 1, $"annotation {a.Id}: box {box} starts before {string.Join(",", a.Bbox)}");
-            Assert.True(box.X + box.Width <= Math.Ceiling(a.Bbox[0] + a.Bbox[2]) + 1 && box.Y + box.Height <= Math.Ceiling(a.Bbox[1] + a.Bbox[3]) + 1, $"annotation {a.Id}: box {box} ends after {string.Join(",", a.Bbox)}");
+            Assert.True(box.X >= Math.Floor(a.Bbox[0]) - 1 && box.Y >= Math.Floor(a.Bbox[1]) - 1,
+                $"annotation {a.Id}: box {box} starts before {string.Join(",", a.Bbox)}");
+            Assert.True(box.X + box.Width <= Math.Ceiling(a.Bbox[0] + a.Bbox[2]) + 1 && box.Y + box.Height <= Math.Ceiling(a.Bbox[1] + a.Bbox[3])
+                + 1, $"annotation {a.Id}: box {box} ends after {string.Join(",", a.Bbox)}");
         }
         // README: 0.7% apart on average, up to 13% for thin objects.
         Assert.InRange(relative.Average(), 0, 0.015);
@@ -87,7 +89,8 @@ public class CocoRealDataTests
         var coco = CocoAnnotationReader.Read(path);
         Assert.Equal(734, coco.Annotations.Count);
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        var raw = doc.RootElement.GetProperty("annotations").EnumerateArray().ToDictionary(e => e.GetProperty("id").GetInt64(), e => e.GetProperty("segmentation"));
+        var raw = doc.RootElement.GetProperty("annotations").EnumerateArray()
+            .ToDictionary(e => e.GetProperty("id").GetInt64(), e => e.GetProperty("segmentation"));
         int compressed = 0, uncompressed = 0;
         foreach (var a in coco.Annotations)
         {
@@ -120,8 +123,10 @@ public class CocoRealDataTests
         var small = CocoAnnotationReader.Read(path, NullProgress.Instance, 64);
         Assert.Equal(big.Images, small.Images);
         Assert.Equal(big.Categories, small.Categories);
-        Assert.Equal(big.Annotations.Select(a => (a.Id, a.ImageId, a.CategoryId, a.IsCrowd, a.Area, string.Join(",", a.Bbox), a.Segmentation.Kind, string.Join(",", a.Segmentation.Coordinates), string.Join(",", a.Segmentation.Counts))),
-                     small.Annotations.Select(a => (a.Id, a.ImageId, a.CategoryId, a.IsCrowd, a.Area, string.Join(",", a.Bbox), a.Segmentation.Kind, string.Join(",", a.Segmentation.Coordinates), string.Join(",", a.Segmentation.Counts))));
+        Assert.Equal(big.Annotations.Select(a => (a.Id, a.ImageId, a.CategoryId, a.IsCrowd, a.Area, string.Join(",", a.Bbox), a.Segmentation.Kind,
+            string.Join(",", a.Segmentation.Coordinates), string.Join(",", a.Segmentation.Counts))),
+                     small.Annotations.Select(a => (a.Id, a.ImageId, a.CategoryId, a.IsCrowd, a.Area, string.Join(",", a.Bbox), a.Segmentation.Kind,
+                         string.Join(",", a.Segmentation.Coordinates), string.Join(",", a.Segmentation.Counts))));
     }
 
     [SkippableFact]

@@ -12,7 +12,8 @@ public class JsonNumbersTests
     public void Fast_decimals_equal_the_framework_parser_bit_for_bit()
     {
         var random = new Random(3);
-        var texts = new List<string> { "0", "-0", "0.1", "0.7", "239.97", "-12.345", "1e5", "2.5E-3", "123456789012345", "1234567890123456789", "0.30000000000000004", "9007199254740993", "640", "479.99999999999994" };
+        var texts = new List<string> { "0", "-0", "0.1", "0.7", "239.97", "-12.345", "1e5", "2.5E-3", "123456789012345", "1234567890123456789",
+            "0.30000000000000004", "9007199254740993", "640", "479.99999999999994" };
         for (int i = 0; i < 20000; i++)
         {
             int whole = random.Next(0, 100000), decimals = random.Next(0, 8);

@@ -60,7 +60,8 @@ public class PolygonRasterizerTests
         {
             long id = record.GetProperty("id").GetInt64();
             int h = record.GetProperty("height").GetInt32(), w = record.GetProperty("width").GetInt32();
-            var polygons = record.GetProperty("polygons").EnumerateArray().Select(p => p.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToList();
+            var polygons = record.GetProperty("polygons").EnumerateArray().Select(p => p.EnumerateArray().Select(v => v.GetDouble()).ToArray())
+                .ToList();
             var rle = CocoSegmentation.FromPolygons(polygons).ToRle(h, w);
             var e = expected[id];
             Assert.True(e.Rle == rle.ToCompressedString(), $"polygon {id} on {w}x{h}: expected {e.Rle}, got {rle.ToCompressedString()}");

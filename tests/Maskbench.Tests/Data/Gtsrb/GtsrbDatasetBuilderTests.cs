@@ -12,7 +12,8 @@ public class GtsrbDatasetBuilderTests
     static string Synthetic(TempFolder temp, int testPerClass = 1)
     {
         string root = temp["syn"];
-        SyntheticGtsrb.Write(root, new SyntheticGtsrbOptions(Classes: 3, TrainPerClass: 6, TestPerClass: testPerClass, Seed: 3, TrackLength: 2), NullProgress.Instance);
+        SyntheticGtsrb.Write(root, new SyntheticGtsrbOptions(Classes: 3, TrainPerClass: 6, TestPerClass: testPerClass, Seed: 3, TrackLength: 2),
+            NullProgress.Instance);
         return root;
     }
 
@@ -57,7 +58,8 @@ public class GtsrbDatasetBuilderTests
         GtsrbDatasetBuilder.Build(here, Path.Combine(temp["out1"], "ds"), options, NullProgress.Instance);
         GtsrbDatasetBuilder.Build(there, Path.Combine(temp["out2"], "elsewhere", "ds"), options, NullProgress.Instance);
         foreach (var file in new[] { "dataset.json", "train/images.npy", "train/masks.npy", "test/labels.npy" })
-            Assert.Equal(File.ReadAllBytes(Path.Combine(temp["out1"], "ds", file)), File.ReadAllBytes(Path.Combine(temp["out2"], "elsewhere", "ds", file)));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(temp["out1"], "ds", file)),
+                File.ReadAllBytes(Path.Combine(temp["out2"], "elsewhere", "ds", file)));
     }
 
     [Fact]
@@ -88,12 +90,14 @@ public class GtsrbDatasetBuilderTests
         var bytes = File.ReadAllBytes(truncated);
         File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
 
-        var e = Assert.ThrowsAny<MaskbenchException>(() => GtsrbDatasetBuilder.Build(root, temp["stop"], new GtsrbBuildOptions { ImageSize = 8 }, NullProgress.Instance));
+        var e = Assert.ThrowsAny<MaskbenchException>(() => GtsrbDatasetBuilder.Build(root, temp["stop"], new GtsrbBuildOptions { ImageSize = 8 },
+            NullProgress.Instance));
         Assert.Contains("00009_00000.ppm does not exist", e.Message);
         Assert.Contains("line 8", e.Message);
         Assert.False(Directory.Exists(temp["stop"]));
 
-        var result = GtsrbDatasetBuilder.Build(root, temp["d"], new GtsrbBuildOptions { ImageSize = 8, OnError = ErrorPolicy.Skip }, NullProgress.Instance);
+        var result = GtsrbDatasetBuilder.Build(root, temp["d"], new GtsrbBuildOptions { ImageSize = 8, OnError = ErrorPolicy.Skip },
+            NullProgress.Instance);
         Assert.Equal(17, result.TrainCount);
         Assert.Equal(2, result.Skipped.Count);
         using var dataset = DatasetStore.Open(temp["d"]);
@@ -103,7 +107,8 @@ public class GtsrbDatasetBuilderTests
 
         // With the missing row gone, stopping reports the corrupt file and its CSV line.
         File.WriteAllLines(csv, File.ReadAllLines(csv)[..^1]);
-        var corrupt = Assert.Throws<MaskbenchException>(() => GtsrbDatasetBuilder.Build(root, temp["stop"], new GtsrbBuildOptions { ImageSize = 8 }, NullProgress.Instance));
+        var corrupt = Assert.Throws<MaskbenchException>(() => GtsrbDatasetBuilder.Build(root, temp["stop"], new GtsrbBuildOptions { ImageSize = 8 },
+            NullProgress.Instance));
         Assert.Contains(truncated, corrupt.Message);
         Assert.Contains("GT-00002.csv, line 3", corrupt.Message);
         var sources = dataset.Manifest.BuildParameters["sources"]!["train"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
@@ -152,7 +157,8 @@ public class GtsrbDatasetBuilderTests
             int y1 = (int)Math.Floor(r.Roi.Y1 * sy) - 1, y2 = (int)Math.Ceiling((r.Roi.Y2 + 1) * sy);
             for (int y = 0; y < 32; y++)
                 for (int x = 0; x < 32; x++)
-                    if (mask[x, y] != 0) Assert.True(x >= x1 && x <= x2 && y >= y1 && y <= y2, $"{r.FileName}: mask pixel ({x},{y}) outside ROI {r.Roi} of {r.Width}x{r.Height}");
+                    if (mask[x, y] != 0) Assert.True(x >= x1 && x <= x2 && y >= y1 && y <= y2,
+                        $"{r.FileName}: mask pixel ({x},{y}) outside ROI {r.Roi} of {r.Width}x{r.Height}");
             if (mask.CountForeground() == 0) empty++;
         }
         Assert.True(empty <= 2, $"{empty} of 86 masks are empty");

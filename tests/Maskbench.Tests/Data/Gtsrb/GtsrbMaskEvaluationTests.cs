@@ -38,7 +38,8 @@ public class GtsrbMaskEvaluationTests
         Assert.True(train.Mean > 0.8, $"mean IoU {train.Mean:F3}");
 
         // A TrueMasks folder given directly resolves the same files.
-        var direct = GtsrbMaskEvaluation.CompareDataset(temp["ds"], Path.Combine(temp["syn"], GtsrbGroundTruth.TrueMasksFolder), NullProgress.Instance);
+        var direct = GtsrbMaskEvaluation.CompareDataset(temp["ds"], Path.Combine(temp["syn"], GtsrbGroundTruth.TrueMasksFolder),
+            NullProgress.Instance);
         Assert.Equal(train.Mean, direct["train"].Mean);
     }
 

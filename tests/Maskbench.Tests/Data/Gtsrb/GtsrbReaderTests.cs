@@ -117,7 +117,8 @@ public class GtsrbReaderTests
         using var temp = new TempFolder();
         string images = temp["Final_Test/Images"];
         WritePpm(Path.Combine(images, "00000.ppm"), 20, 22);
-        File.WriteAllText(Path.Combine(images, "GT-final_test.test.csv"), "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2\n00000.ppm;20;22;5;5;14;16\n");
+        File.WriteAllText(Path.Combine(images, "GT-final_test.test.csv"),
+            "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2\n00000.ppm;20;22;5;5;14;16\n");
         var e = Assert.Throws<MaskbenchException>(() => GtsrbReader.Open(temp.Path).ReadTest().ToList());
         Assert.Contains("GT-final_test.test.csv, which has no ClassId", e.Message);
 

@@ -26,7 +26,8 @@ public class SyntheticGtsrbTests
             Assert.Equal(8, GtsrbFixtures.ReadRows(csv).Count);
         }
         Assert.Equal(["00000_00000.ppm", "00000_00001.ppm", "00000_00002.ppm", "00001_00000.ppm"],
-            Directory.GetFiles(Path.Combine(root, "Final_Training", "Images", "00001"), "*.ppm").Select(Path.GetFileName).Order(StringComparer.Ordinal).Take(4));
+            Directory.GetFiles(Path.Combine(root, "Final_Training", "Images", "00001"), "*.ppm").Select(Path.GetFileName)
+                .Order(StringComparer.Ordinal).Take(4));
         Assert.True(File.Exists(Path.Combine(root, "Final_Test", "Images", "GT-final_test.csv")));
         Assert.Equal("P6", System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(Path.Combine(root, "Final_Test", "Images", "00000.ppm")), 0, 2));
 
@@ -61,7 +62,8 @@ public class SyntheticGtsrbTests
                     if (mask[x, y] != 0) { x1 = Math.Min(x1, x); y1 = Math.Min(y1, y); x2 = Math.Max(x2, x); y2 = Math.Max(y2, y); }
             Assert.Equal(new RoiBox(x1, y1, x2, y2), r.Roi);
             // GTSRB's border: at least 5 pixels (less a pixel of anti-aliasing) on every side.
-            Assert.True(r.Roi.X1 >= 4 && r.Roi.Y1 >= 4 && r.Width - 1 - r.Roi.X2 >= 4 && r.Height - 1 - r.Roi.Y2 >= 4, $"{r.FileName}: {r.Roi} in {r.Width}x{r.Height}");
+            Assert.True(r.Roi.X1 >= 4 && r.Roi.Y1 >= 4 && r.Width - 1 - r.Roi.X2 >= 4 && r.Height - 1 - r.Roi.Y2 >= 4,
+                $"{r.FileName}: {r.Roi} in {r.Width}x{r.Height}");
             Assert.InRange(r.Width, 20, 160);
             Assert.InRange(mask.ForegroundFraction, 0.15, 0.9);
         }

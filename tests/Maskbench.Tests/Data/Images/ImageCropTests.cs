@@ -12,7 +12,8 @@ public class ImageCropTests
         var pixels = new byte[9 * 6 * 3];
         random.NextBytes(pixels);
         var image = new RgbImage(9, 6, pixels);
-        var cases = new List<(int X, int Y, int W, int H)> { (0, 0, 9, 6), (2, 1, 3, 4), (-3, -2, 15, 10), (7, 4, 5, 5), (20, 0, 3, 3), (-5, -5, 2, 2) };
+        var cases = new List<(int X, int Y, int W, int H)> { (0, 0, 9, 6), (2, 1, 3, 4), (-3, -2, 15, 10), (7, 4, 5, 5), (20, 0, 3, 3),
+            (-5, -5, 2, 2) };
         for (int i = 0; i < 40; i++) cases.Add((random.Next(-10, 12), random.Next(-10, 9), 1 + random.Next(14), 1 + random.Next(14)));
         foreach (var (x, y, w, h) in cases)
             Assert.Equal(ReferenceResize.Crop(image, x, y, w, h).Pixels, ImageCrop.Crop(image, x, y, w, h).Pixels);

@@ -59,7 +59,8 @@ public class ImageResizeTests
         var random = new Random(7);
         int compared = 0;
         foreach (var (sw, sh, tw, th) in new[] { (32, 32, 64, 64), (640, 480, 224, 224), (217, 190, 32, 32), (33, 31, 1000, 997), (1, 1, 2048, 1024) }
-                     .Concat(Enumerable.Range(0, 60).Select(_ => (1 + random.Next(300), 1 + random.Next(300), 1 + random.Next(300), 1 + random.Next(300)))))
+                     .Concat(Enumerable.Range(0, 60).Select(_ => (1 + random.Next(300), 1 + random.Next(300), 1 + random.Next(300),
+                     1 + random.Next(300)))))
         {
             var across = AxisWeights.ForImage(sw, tw);
             var down = AxisWeights.ForImage(sh, th);
@@ -70,7 +71,8 @@ public class ImageResizeTests
             compared++;
         }
         Assert.True(compared >= 50, $"only {compared} size pairs took the integer path");
-        Assert.False(ImageResize.FitsIntegerPath(AxisWeights.ForImage(3000, 2000), AxisWeights.ForImage(3000, 2000)), "large sizes take the double path");
+        Assert.False(ImageResize.FitsIntegerPath(AxisWeights.ForImage(3000, 2000), AxisWeights.ForImage(3000, 2000)),
+            "large sizes take the double path");
         // Every growing axis takes the byte-shuffle horizontal pass (its taps fit in 16-byte windows).
         for (int source = 1; source <= 40; source++)
             for (int target = source + 1; target <= 3 * source + 8; target++)
@@ -117,7 +119,8 @@ public class ImageResizeTests
         13, 66, 119, 17, 70, 123, 32, 85, 138, 47, 100, 153, 62, 115, 157, 77, 131, 158, 93, 142, 162, 108, 143, 177, 123, 143, 193, 127, 143, 196,
         52, 105, 158, 56, 109, 162, 72, 125, 178, 89, 142, 195, 105, 158, 167, 121, 175, 125, 138, 176, 98, 154, 134, 114, 171, 92, 130, 175, 82, 135,
         91, 144, 197, 95, 148, 201, 113, 166, 219, 131, 184, 237, 148, 201, 177, 166, 219, 93, 183, 211, 33, 201, 126, 51, 219, 41, 69, 223, 20, 73,
-        130, 183, 126, 135, 177, 131, 153, 152, 150, 172, 126, 168, 158, 134, 143, 133, 153, 104, 119, 157, 79, 138, 117, 97, 156, 78, 116, 161, 68, 121,
+        130, 183, 126, 135, 177, 131, 153, 152, 150, 172, 126, 168, 158, 134, 143, 133, 153, 104, 119, 157, 79, 138, 117, 97, 156, 78, 116,
+        161, 68, 121,
         169, 222, 55, 174, 205, 61, 194, 137, 81, 214, 70, 100, 168, 68, 109, 100, 88, 115, 54, 104, 124, 75, 109, 144, 95, 114, 164, 99, 116, 169,
         182, 235, 32, 187, 214, 37, 207, 132, 57, 228, 50, 78, 171, 45, 98, 89, 66, 119, 33, 86, 139, 53, 106, 159, 74, 127, 180, 79, 132, 185,
     ];

@@ -46,8 +46,10 @@ public class TwoTapResizeTests
             if (!TwoTapResize.Applies(across, down)) continue;
             var source = RandomImage(random, sw, sh);
             var expected = ReferenceResize.Resize(source, tw, th).Pixels;
-            Assert.True(expected.AsSpan().SequenceEqual(TwoTapResize.Resize(source, across, down, vectors: true).Pixels), $"vectors {sw}x{sh} -> {tw}x{th}");
-            Assert.True(expected.AsSpan().SequenceEqual(TwoTapResize.Resize(source, across, down, vectors: false).Pixels), $"scalar {sw}x{sh} -> {tw}x{th}");
+            Assert.True(expected.AsSpan().SequenceEqual(TwoTapResize.Resize(source, across, down, vectors: true).Pixels),
+                $"vectors {sw}x{sh} -> {tw}x{th}");
+            Assert.True(expected.AsSpan().SequenceEqual(TwoTapResize.Resize(source, across, down, vectors: false).Pixels),
+                $"scalar {sw}x{sh} -> {tw}x{th}");
             Assert.True(expected.AsSpan().SequenceEqual(ImageResize.Resize(source, tw, th).Pixels), $"ImageResize {sw}x{sh} -> {tw}x{th}");
             if (SixteenBitRounding(across, down)) shifts++;
             else divisions++;
@@ -83,7 +85,8 @@ public class TwoTapResizeTests
     public void AgreesWithOpenCvWithinOneLevel()
     {
         var random = new Random(5);
-        var cases = new[] { (32, 32, 64, 64), (17, 13, 40, 29), (31, 7, 64, 7), (6, 9, 23, 50), (61, 57, 32, 32), (640, 480, 224, 224), (33, 21, 16, 11) };
+        var cases = new[] { (32, 32, 64, 64), (17, 13, 40, 29), (31, 7, 64, 7), (6, 9, 23, 50), (61, 57, 32, 32), (640, 480, 224, 224),
+            (33, 21, 16, 11) };
         string folder = Path.Combine(Path.GetTempPath(), $"maskbench-cv2-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
         try

@@ -63,9 +63,9 @@ public class PipelineEvaluatorTests
     {
         var options = Options with { Attacks = [PipelineAttack.EndToEnd], BatchSize = 96 };
         var predicted = Evaluate(MaskMode.Soft, options);
-        var full = Evaluate(MaskMode.Soft, options with { Region = PipelineThreatRegion.FullImage });
-        var truth = Evaluate(MaskMode.Soft, options with { Region = PipelineThreatRegion.TrueForeground });
-        Assert.Equal("PredictedForeground", predicted.Region);
+        var full = Evaluate(MaskMode.Soft, options with { Region = ThreatRegion.Full });
+        var truth = Evaluate(MaskMode.Soft, options with { Region = ThreatRegion.TrueForeground });
+        Assert.Equal(ThreatRegion.Foreground, predicted.Region);
         // A full-image attacker on the same search fools more; the true-mask region differs from the predicted one.
         Assert.True(full.WorstCase.Correct < predicted.WorstCase.Correct, $"full {full.WorstCase}, predicted {predicted.WorstCase}");
         Assert.True(full.Attacks[0].MaskIoU.Mean < predicted.Attacks[0].MaskIoU.Mean);

@@ -49,7 +49,8 @@ public class ThresholdTargetTests
         using var plain = new PgdAttack { Steps = 10, Seed = 1 }.Run(target, x, y, ThreatModel.Linf(0.3));
         Assert.Equal(0, plain.FooledCount);
         // The straight-through attack sees the gradient but still cannot cross the threshold at ε = 0.3.
-        using var bpda = new PgdAttack { Steps = 10, Seed = 1 }.Run(new PreprocessedTarget(new Binarize(0.5), new SumTarget()), x, y, ThreatModel.Linf(0.3));
+        using var bpda = new PgdAttack { Steps = 10, Seed = 1 }.Run(new PreprocessedTarget(new Binarize(0.5), new SumTarget()), x, y,
+            ThreatModel.Linf(0.3));
         Assert.Equal(0, bpda.FooledCount);
     }
 }

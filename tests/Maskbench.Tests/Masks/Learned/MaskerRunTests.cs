@@ -56,7 +56,8 @@ print(float((z - check['logits']).abs().max()), float(check['logits'].abs().max(
                 if (name.EndsWith("running_var")) buffer.copy_(rand_like(buffer) + 0.5);
         masker.eval();
         var run = new MaskerRun(dir["masker"]);
-        run.Write(masker, new MaskerInfo { Spec = spec, Options = new MaskerTrainingOptions(), Dataset = new DatasetIdentity("d", "00", "d"), Parameters = masker.ParameterCount });
+        run.Write(masker, new MaskerInfo { Spec = spec, Options = new MaskerTrainingOptions(), Dataset = new DatasetIdentity("d", "00", "d"),
+            Parameters = masker.ParameterCount });
         using var inputs = rand(3, 3, 16, 16);
         using var logits = masker.forward(inputs).detach();
         SafeTensorsFile.Write(Path.Combine(dir["masker"], "check.safetensors"), [("inputs", inputs), ("logits", logits)]);

@@ -70,7 +70,8 @@ public sealed class TinySegmentation
     {
         manual_seed(4);
         var (mean, std) = ModelSpec.DefaultNormalization(3);
-        var model = ModelFactory.Create(new ModelSpec { Arch = "smallcnn", Classes = Classes, InputSize = Size, Channels = 3, Width = 0.25, Mean = mean, Std = std, Masked = true });
+        var model = ModelFactory.Create(new ModelSpec { Arch = "smallcnn", Classes = Classes, InputSize = Size, Channels = 3, Width = 0.25,
+            Mean = mean, Std = std, Masked = true });
         var (x, m, y) = Tensors(data);
         var optimizer = optim.Adam(model.parameters(), lr: 3e-3);
         model.train();

@@ -48,6 +48,7 @@ public class MaskerTrainerTests
         var attack = (Maskbench.Attacks.ThreatModel.Linf(24.0 / 255), 5, 0);
         double naturalUnderAttack = MaskerEvaluation.IoU(task.Masker, task.Test, CPU, attack: attack).Average();
         double robustUnderAttack = MaskerEvaluation.IoU(robust, task.Test, CPU, attack: attack).Average();
-        Assert.True(robustUnderAttack > naturalUnderAttack + 0.02, $"IoU under attack: natural masker {naturalUnderAttack:F3}, PGD masker {robustUnderAttack:F3}");
+        Assert.True(robustUnderAttack > naturalUnderAttack + 0.02, $"IoU under attack: natural masker {naturalUnderAttack:F3}, PGD masker "
+            + $"{robustUnderAttack:F3}");
     }
 }

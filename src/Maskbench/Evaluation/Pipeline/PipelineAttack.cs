@@ -1,19 +1,5 @@
 namespace Maskbench.Evaluation.Pipeline;
 
-/// <summary>
-/// Where the attacker may perturb a predicted-mask pipeline. The defender computes its mask from the (possibly
-/// perturbed) image, so this is a modelling choice, not a fact of the pipeline; docs/learned-masks.md discusses each.
-/// </summary>
-public enum PipelineThreatRegion
-{
-    /// <summary>The defender's thresholded mask of the clean image: the pixels the deployed model calls foreground.</summary>
-    PredictedForeground,
-    /// <summary>The dataset's foreground mask, the oracle mask's threat region (the paper's threat model on the object).</summary>
-    TrueForeground,
-    /// <summary>Every pixel: the attacker is bound by no mask the defender computes.</summary>
-    FullImage,
-}
-
 /// <summary>The attacks of a pipeline's evaluation, in the order they run; the worst case over all is its robust accuracy.</summary>
 public enum PipelineAttack
 {
