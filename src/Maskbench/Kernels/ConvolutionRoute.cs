@@ -17,7 +17,9 @@ public abstract record ConvolutionRoute
     /// <summary>The weight and bias this route runs with (zero-padded or converted); differentiable in the originals.</summary>
     internal abstract (Tensor Weight, Tensor? Bias) PrepareWeights(Tensor weight, Tensor? bias);
 
-    /// <summary>The convolution of <paramref name="input"/> with prepared weights, cut back to <paramref name="outChannels"/>, in the input's dtype.</summary>
+    /// <summary>
+    /// The convolution of <paramref name="input"/> with prepared weights, cut back to <paramref name="outChannels"/>, in the input's dtype.
+    /// </summary>
     internal abstract Tensor Run(Tensor input, Tensor weight, Tensor? bias, long outChannels, ConvolutionGeometry geometry);
 
     public static ConvolutionRoute Parse(string name)
@@ -123,7 +125,8 @@ internal static class Layouts
         TensorLayout.ChannelsLast => ConvolutionShape.LayoutOf(t) == TensorLayout.ChannelsLast ? t
             : empty([t.shape[0], t.shape[2], t.shape[3], t.shape[1]], t.dtype, t.device).permute(0, 3, 1, 2).copy_(t),
         // An NHWC tensor with one channel counts as contiguous to libtorch's contiguous(), which then keeps its strides.
-        TensorLayout.Contiguous => ConvolutionShape.LayoutOf(t) == TensorLayout.ChannelsLast ? empty(t.shape, t.dtype, t.device).copy_(t) : t.contiguous(),
+        TensorLayout.Contiguous => ConvolutionShape.LayoutOf(t) == TensorLayout.ChannelsLast
+            ? empty(t.shape, t.dtype, t.device).copy_(t) : t.contiguous(),
         _ => t,
     };
 }

@@ -57,7 +57,8 @@ internal static class SimulatedFaults
             if (part == "amd-epyc") { fault |= SimulatedKernelFault.AmdEpyc; continue; }
             var match = Names.FirstOrDefault(n => n.Name == part);
             if (match.Name is null)
-                throw new MaskbenchException($"{Variable}={value}: expected none, amd-epyc or a comma-separated list of {string.Join(", ", Names.Select(n => n.Name))}");
+                throw new MaskbenchException(
+                    $"{Variable}={value}: expected none, amd-epyc or a comma-separated list of {string.Join(", ", Names.Select(n => n.Name))}");
             fault |= match.Fault;
         }
         return fault;
