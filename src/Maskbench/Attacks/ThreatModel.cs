@@ -74,11 +74,17 @@ public sealed class ThreatModel
         if (Norm != Norm.Linf) return null;
         using var scope = NewDisposeScope();
         if (Mask is not null && !(Mask.eq(0) | Mask.eq(1)).all().item<bool>()) return null;
-        // Candidates beyond the ball in every coordinate (finite, so that a 0 of the mask keeps δ at 0).
+        // What Project gives for candidates beyond the ball on either side: δ clamped to ∓ε (0 off the mask), the box,
+        // rounding, and the pull back inside; the same operations, without the ones a known δ makes unnecessary.
         var x64 = x.to_type(ScalarType.Float64);
-        var lower = Project(x64 - (Epsilon + 2), x);
-        var upper = Project(x64 + (Epsilon + 2), x);
-        return new LinfBounds(lower.DetachFromDisposeScope(), upper.DetachFromDisposeScope());
+        var on = Mask?.ne(0);
+        Tensor Side(double delta)
+        {
+            var moved = x64 + delta;
+            if (on is not null) moved = where(on, moved, x64);
+            return PullInside(moved.clamp(0.0, 1.0).to_type(ScalarType.Float32), x).DetachFromDisposeScope();
+        }
+        return new LinfBounds(Side(-Epsilon), Side(Epsilon));
     }
 
     /// <summary>
