@@ -1,3 +1,4 @@
+using Maskbench.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -25,6 +26,8 @@ public sealed class Vgg : ImageClassifier
     readonly Sequential features;
     readonly Linear classifier;
     readonly List<string> layers = [];
+    // The features as conv3x3-BN-ReLU blocks, each followed by a pooling or not (every VGG pooling follows a block).
+    readonly List<(Conv2d Conv, BatchNorm2d Norm, bool Pool)> blocks = [];
 
     public Vgg(int depth, ModelSpec spec) : base("VGG" + depth, spec)
     {
@@ -55,6 +58,9 @@ public sealed class Vgg : ImageClassifier
         int side = spec.InputSize / 32;
         int flat = inChannels * side * side;
         features = nn.Sequential(modules);
+        for (int i = 0; i < modules.Count; i++)
+            if (modules[i] is Conv2d conv)
+                blocks.Add((conv, (BatchNorm2d)modules[i + 1], i + 3 < modules.Count && modules[i + 3] is MaxPool2d));
         classifier = nn.Linear(flat, spec.Classes);
         layers.Add("flatten(start_dim=1)");
         layers.Add($"classifier: Linear({flat}, {spec.Classes})");
@@ -94,6 +100,34 @@ public sealed class Vgg : ImageClassifier
         return frozen.Flatten().Linear(classifier).Build();
     }
 
-    protected override Tensor Classify(Tensor normalized) => CheckedLayers.Forward(classifier, CheckedLayers.Forward(features, normalized)
-        .flatten(1));
+    /// <summary>
+    /// The layers of <c>features</c> then the classifier, as <see cref="Sequential"/> would run them, with two changes
+    /// that leave every value and gradient as they are:
+    /// <list type="bullet">
+    /// <item>Where a 2×2 max pooling follows, the ReLU runs after it (max commutes with a monotone map, gradients
+    /// included; see <see cref="Freeze"/>), on a quarter of the elements.</item>
+    /// <item>On bfloat16 activations whose channel count is not a multiple of 16, batch norm, ReLU and pooling run on a
+    /// float32 copy of the convolution's output, cast back to bfloat16 before the next layer: libtorch's channels-last
+    /// bfloat16 kernels for these ops work on 16 channels at a time and fall back to a scalar loop for the rest, about
+    /// twice (batch norm) and three times (pooling) the float32 kernels' time at 8 channels. The float32 batch norm
+    /// computes in float32 as the bfloat16 kernel does inside; rounding to bfloat16 commutes with max and ReLU, so the
+    /// next layer receives the same bfloat16 values as before (up to the kernels' summation order, and pooling ties
+    /// that only bfloat16 rounding made).</item>
+    /// </list>
+    /// </summary>
+    protected override Tensor Classify(Tensor normalized)
+    {
+        var compute = normalized.dtype;
+        var x = normalized;
+        foreach (var (conv, norm, pool) in blocks)
+        {
+            if (x.dtype != compute) x = x.to_type(compute);
+            x = CheckedConvolution.Forward(conv, x);
+            if (x.dtype == ScalarType.BFloat16 && x.shape[1] % 16 != 0) x = x.to_type(ScalarType.Float32);
+            x = norm.call(x);
+            x = pool ? nn.functional.max_pool2d(x, 2, 2).relu_() : x.relu_();
+        }
+        if (x.dtype != compute) x = x.to_type(compute);
+        return CheckedLayers.Forward(classifier, x.flatten(1));
+    }
 }

@@ -44,7 +44,9 @@ static class TrainingAdversary
         using var scope = NewDisposeScope();
         var threat = Threat(epsilon, mask);
         using var generator = new Generator((ulong)(uint)seed, CPU);
-        var adversarial = threat.RandomStart(x, generator);
+        // Every step projects onto the same set: clamping between its bounds is the projection, bit for bit, and cheaper.
+        using var bounds = threat.BoundsAround(x);
+        var adversarial = threat.RandomStart(x, generator, bounds);
         // The search runs the model's frozen form (batch norm folded, see FrozenClassifier) where it has one: the same
         // eval-mode function, cheaper per step. The copy is made per batch, since the weights change between batches.
         using var frozen = model.Freeze(compute ?? x.dtype);
@@ -59,7 +61,11 @@ static class TrainingAdversary
                 var logits = frozen is null ? model.forward(seen) : frozen.Forward(seen);
                 var loss = F.cross_entropy(logits.to_type(ScalarType.Float32), labels);
                 var grad = autograd.grad([loss], [point])[0];
-                using (no_grad()) adversarial = threat.Project(point.detach() + grad.sign() * stepSize, x);
+                using (no_grad())
+                {
+                    var stepped = point.detach() + grad.sign() * stepSize;
+                    adversarial = bounds is null ? threat.Project(stepped, x) : bounds.Project(stepped);
+                }
             }
         }
         finally

@@ -138,4 +138,28 @@ public class FrozenClassifierTests
         using var model = WithRandomBatchNorms("preactresnet18", 1, 32);
         Assert.Null(model.Freeze(ScalarType.Float32));
     }
+
+    [Theory]
+    [InlineData(8)]
+    [InlineData(24)]
+    [InlineData(32)]
+    public void Bf16_pooling_gives_exactly_libtorchs_values_and_gradients_at_any_channel_count(int channels)
+    {
+        // Below a multiple of 16 channels the frozen form pools a float32 copy; values coarse enough to tie often.
+        using var scope = NewDisposeScope();
+        var g = new Generator(5);
+        var values = (randint(0, 7, [4, channels, 8, 8], generator: g).to_type(ScalarType.Float32) / 4 - 0.5).to_type(ScalarType.BFloat16);
+        var x = values.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        var upstream = randn([4, channels, 4, 4], generator: g).to_type(ScalarType.BFloat16);
+        var a = x.detach().requires_grad_(true);
+        var b = x.detach().requires_grad_(true);
+        using var layer = new FrozenClassifier.Layer.MaxPool(2);
+        var ours = layer.Apply(a);
+        var libtorch = nn.functional.max_pool2d(b, 2, 2);
+        Assert.Equal(ScalarType.BFloat16, ours.dtype);
+        Assert.True(ours.eq(libtorch).all().item<bool>());
+        ours.backward([upstream]);
+        libtorch.backward([upstream]);
+        Assert.True(a.grad!.eq(b.grad!).all().item<bool>(), "gradients differ");
+    }
 }
