@@ -10,8 +10,8 @@ namespace Maskbench.Bench;
 /// <summary>Runs entries in order and collects their figures with the machine facts that make them comparable.</summary>
 public static class BenchmarkRunner
 {
-    public static JsonObject Run(IReadOnlyList<IBenchmark> entries, IProgressSink progress, bool quick, Action<IBenchmark,
-        BenchmarkResult>? onResult = null)
+    public static JsonObject Run(IReadOnlyList<IBenchmark> entries, IProgressSink progress, bool quick,
+        Action<IBenchmark, BenchmarkResult>? onResult = null, BenchmarkOptions? options = null)
     {
         TorchRuntime.EnsureLoaded();
         string work = Path.Combine(Path.GetTempPath(), "maskbench-bench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -21,7 +21,7 @@ public static class BenchmarkRunner
         {
             foreach (var entry in entries)
             {
-                var context = new BenchmarkContext { WorkDirectory = Path.Combine(work, entry.Name), Progress = progress, Quick = quick };
+                var context = new BenchmarkContext { WorkDirectory = Path.Combine(work, entry.Name), Progress = progress, Quick = quick, Options = options ?? new() };
                 Directory.CreateDirectory(context.WorkDirectory);
                 BenchmarkResult result;
                 try { result = entry.Run(context); }
@@ -51,6 +51,7 @@ public static class BenchmarkRunner
         {
             ["machine"] = Machine(),
             ["quick"] = quick,
+            ["options"] = new JsonObject { ["model"] = options?.Model, ["data"] = options?.Data, ["images"] = options?.Images },
             ["entries"] = results,
         };
     }

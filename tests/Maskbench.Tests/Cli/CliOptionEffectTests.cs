@@ -290,6 +290,11 @@ public class CliOptionEffectTests
         V(CocoMasks, "--annotations", "b.json"), V(CocoMasks, "--out", "p.txt"),
         V(Export, "--model", "m"), V(Export, "--out", "o"), V(Export, "--last", null),
         V(Import, "--weights", "w"), V(Import, "--out", "o"),
+        // bench eval-job's inputs (issue 18): what BenchmarkRunner hands to the entries (BenchEvalJobTests follow them into the job).
+        // --model and --data go together, so each is compared with the value the base invocation gives it.
+        E<BenchCommand.Settings>([.. Bench, "eval-job", "--data", "d", "--model", "m0"], "--model", "m", s => s.Options().Model, "m"),
+        E<BenchCommand.Settings>([.. Bench, "eval-job", "--model", "m", "--data", "d0"], "--data", "d", s => s.Options().Data, "d"),
+        E<BenchCommand.Settings>([.. Bench, "eval-job"], "--images", "40", s => s.Options().Images, 40),
     ];
 
     /// <summary>reproduce's options that reproduce mnist inherits from its branch but has no use for: refused, not ignored.</summary>
