@@ -115,10 +115,11 @@ public static class ModelExport
         ModelSpec spec;
         try
         {
-            description = JsonNode.Parse(File.ReadAllText(jsonPath))!.AsObject();
+            description = (JsonNode.Parse(File.ReadAllText(jsonPath)) ?? throw new DataFormatException(jsonPath, "the description is null"))
+                .AsObject();
             spec = description["model"].Deserialize<ModelSpec>(JsonFormat.Options) ?? throw new DataFormatException(jsonPath, "no \"model\" object");
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             throw new DataFormatException(jsonPath, "expected a maskbench model description: " + e.Message, null, e);
         }

@@ -82,4 +82,25 @@ public class SafeTensorsFileTests
         Assert.Contains(path, e.Message);
         Assert.Contains("SHA-256", e.Message);
     }
+
+    /// <summary>JSON nulls where the format requires values: refused by name, without a null dereference inside the reader.</summary>
+    [Theory]
+    [InlineData("{\"w\":null}", "tensor 'w' is null")]
+    [InlineData("{\"w\":{\"dtype\":null,\"shape\":[1],\"data_offsets\":[0,4]}}", "tensor 'w' dtype is null")]
+    [InlineData("{\"w\":{\"dtype\":\"F32\",\"shape\":[null],\"data_offsets\":[0,4]}}", "tensor 'w' shape is null")]
+    [InlineData("{\"w\":{\"dtype\":\"F32\",\"shape\":[1]}}", "tensor 'w' data_offsets is null")]
+    [InlineData("{\"__metadata__\":{\"note\":null}}", "__metadata__ 'note' is null")]
+    public void Null_values_in_the_header_are_refused_by_name(string header, string expected)
+    {
+        using var dir = new TempFolder();
+        string path = dir["n.safetensors"];
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(header);
+        var bytes = new byte[8 + json.Length + 4];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)json.Length);
+        json.CopyTo(bytes, 8);
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<DataFormatException>(() => SafeTensorsFile.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains(expected, e.Message);
+    }
 }
