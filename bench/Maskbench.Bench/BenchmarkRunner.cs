@@ -21,7 +21,8 @@ public static class BenchmarkRunner
         {
             foreach (var entry in entries)
             {
-                var context = new BenchmarkContext { WorkDirectory = Path.Combine(work, entry.Name), Progress = progress, Quick = quick, Options = options ?? new() };
+                var context = new BenchmarkContext { WorkDirectory = Path.Combine(work, entry.Name), Progress = progress, Quick = quick,
+                    Options = options ?? new() };
                 Directory.CreateDirectory(context.WorkDirectory);
                 BenchmarkResult result;
                 try { result = entry.Run(context); }

@@ -29,7 +29,9 @@ public sealed class BenchmarkContext
 /// </summary>
 public sealed record BenchmarkOptions
 {
-    /// <summary>A trained plain classifier: a `maskbench train` run folder, a checkpoint in one, or exported weights (model.json and model.safetensors).</summary>
+    /// <summary>
+    /// A trained plain classifier: a `maskbench train` run folder, a checkpoint in one, or exported weights (model.json and model.safetensors).
+    /// </summary>
     public string? Model { get; init; }
     /// <summary>A dataset folder whose test split supplies the images (the first <see cref="Images"/> rows, true labels).</summary>
     public string? Data { get; init; }

@@ -42,7 +42,8 @@ public sealed class EvalJobBenchmark : IBenchmark
         string folder = Path.Combine(context.WorkDirectory, "job");
         string setting = options.Model is null
             ? WriteRandomJob(folder, images, width: context.Quick ? 0.125 : 1.0)
-            : WriteTrainedJob(folder, options.Model, options.Data ?? throw new MaskbenchException("eval-job: --model needs --data (the dataset whose test images to attack)"), ref images);
+            : WriteTrainedJob(folder, options.Model, options.Data ?? throw new MaskbenchException(
+            "eval-job: --model needs --data (the dataset whose test images to attack)"), ref images);
         result.Notes.Add("setting: " + setting);
 
         // Ours first, then each reference mode (the sides are whole jobs of tens of seconds; interleaving finer would
@@ -53,14 +54,19 @@ public sealed class EvalJobBenchmark : IBenchmark
         string? note = null;
         foreach (var mode in new[] { "fp32", "bf16" })
         {
-            var reference = PythonReference.Run("eval_job_reference.py", [folder, Batch.ToString(), get_num_threads().ToString(), mode], out note, timeoutSeconds: 3600);
+            var reference = PythonReference.Run("eval_job_reference.py", [folder, Batch.ToString(), get_num_threads().ToString(), mode], out note,
+                timeoutSeconds: 3600);
             if (reference is not null) theirs[mode] = reference;
         }
         result.Add("ours: whole job", ours.Total, "s", $"load {ours.Load:F2} s, clean pass {ours.Clean:F2} s, attacks {ours.Attacks:F2} s " +
-            $"(PGD-20 {ours.PgdSeconds:F2} s, {ours.PgdGradients} gradients; APGD-CE-100 {ours.ApgdSeconds:F2} s, {ours.ApgdGradients} gradients), bf16 search, early stop");
-        result.Add("ours: kernel check and warm-up", warmUp, "s", "one untimed job on 2 images first: the kernel check's probes (once per machine, then cached) and first-call costs");
+            $"(PGD-20 {ours.PgdSeconds:F2} s, {ours.PgdGradients} gradients; APGD-CE-100 {ours.ApgdSeconds:F2} s, {ours.ApgdGradients} gradients), "
+                + "bf16 search, early stop");
+        result.Add("ours: kernel check and warm-up", warmUp, "s", "one untimed job on 2 images first: the kernel check's probes (once per machine, "
+            + "then cached) and first-call costs");
         double loopGradients = 20 * ours.CleanAccuracy + 100 * ours.PgdRobust;
-        result.Add("ours: gradient evaluations per image", (double)ours.Gradients / images, "1", $"a loop without early stop makes {loopGradients:F1} (PGD-20 on the correctly classified, APGD-CE-100 on PGD's survivors; ours counts fewer where an attack fooled early)");
+        result.Add("ours: gradient evaluations per image", (double)ours.Gradients / images, "1",
+            $"a loop without early stop makes {loopGradients:F1} (PGD-20 on the correctly classified, APGD-CE-100 on PGD's survivors; ours counts "
+            + "fewer where an attack fooled early)");
         result.Add("ours: clean accuracy", 100 * ours.CleanAccuracy, "%");
         result.Add("ours: robust accuracy", 100 * ours.Robust, "%", $"PGD-20 alone {100 * ours.PgdRobust:F1}%");
         if (theirs.Count == 0) result.Notes.Add(note ?? "no reference");
@@ -72,7 +78,8 @@ public sealed class EvalJobBenchmark : IBenchmark
             double robust = reference["robust_accuracy"]!.GetValue<double>();
             result.Add($"PyTorch {mode}: whole job", total, "s", $"torch {reference["torch"]}; {stages}");
             result.Add($"PyTorch {mode}: robust accuracy", 100 * robust, "%",
-                $"PGD-20 alone {100 * reference["pgd_robust_accuracy"]!.GetValue<double>():F1}%, clean {100 * reference["clean_accuracy"]!.GetValue<double>():F1}%");
+                $"PGD-20 alone {100 * reference["pgd_robust_accuracy"]!.GetValue<double>():F1}%, clean "
+                    + $"{100 * reference["clean_accuracy"]!.GetValue<double>():F1}%");
             result.Add($"ours / PyTorch {mode}", total / ours.Total, "x", mode == "fp32" ? "target ≥ 5" : "target ≥ 2");
             result.Add($"robust accuracy ours − PyTorch {mode}", 100 * (ours.Robust - robust), "pp", "target within ±0.5");
         }
@@ -92,14 +99,16 @@ public sealed class EvalJobBenchmark : IBenchmark
         using var _ = model;
         var spec = model.Spec;
         if (spec.Masked)
-            throw new MaskbenchException($"{modelPath}: a masked model; eval-job compares plain models only (the PyTorch reference feeds whole images and perturbs every pixel)");
+            throw new MaskbenchException($"{modelPath}: a masked model; eval-job compares plain models only (the PyTorch reference feeds whole "
+                + "images and perturbs every pixel)");
         if (spec.Channels != 3)
             throw new MaskbenchException($"{modelPath}: a {spec.Channels}-channel model; eval-job needs a colour (3-channel) classifier");
         using var dataset = DatasetStore.Open(dataPath);
         if (!dataset.HasSplit("test")) throw new MaskbenchException($"{dataPath}: no test split");
         var split = dataset.Split("test");
         if (split.ImageSize != spec.InputSize || split.ClassCount != spec.Classes)
-            throw new MaskbenchException($"{dataPath}: {split.ClassCount} classes at {split.ImageSize}x{split.ImageSize}, but {modelPath} is {spec.Description}");
+            throw new MaskbenchException($"{dataPath}: {split.ClassCount} classes at {split.ImageSize}x{split.ImageSize}, but {modelPath} is "
+                + $"{spec.Description}");
         images = Math.Min(images, split.Count);
         using var batch = DatasetBatches.Gather(split, Enumerable.Range(0, images).ToArray(), CPU);
         WriteModel(folder, model);
@@ -125,7 +134,8 @@ public sealed class EvalJobBenchmark : IBenchmark
         using (no_grad()) model.call(x.narrow(0, 0, Math.Min(images, 256))).Dispose();
         model.eval();
         Tensor y;
-        using (no_grad()) y = cat(Enumerable.Range(0, (images + Batch - 1) / Batch).Select(b => model.call(x.narrow(0, b * Batch, Math.Min(Batch, images - b * Batch))).argmax(1)).ToList());
+        using (no_grad()) y = cat(Enumerable.Range(0, (images + Batch - 1) / Batch)
+            .Select(b => model.call(x.narrow(0, b * Batch, Math.Min(Batch, images - b * Batch))).argmax(1)).ToList());
         WriteModel(folder, model);
         SafeTensorsFile.Write(Path.Combine(folder, "data.safetensors"), [("inputs", x), ("labels", y)]);
         return $"random weights: VGG-19 width {width}, {Classes} classes, {images} random images, labels = its predictions";
@@ -139,7 +149,8 @@ public sealed class EvalJobBenchmark : IBenchmark
             new JsonObject { ["model"] = JsonSerializer.SerializeToNode(model.Spec, Maskbench.Files.JsonFormat.Options) }.ToJsonString());
     }
 
-    sealed record OurRun(double Total, double Load, double Clean, double Attacks, long Gradients, double CleanAccuracy, double Robust, double PgdRobust,
+    sealed record OurRun(double Total, double Load, double Clean, double Attacks, long Gradients, double CleanAccuracy, double Robust,
+        double PgdRobust,
         double PgdSeconds, long PgdGradients, double ApgdSeconds, long ApgdGradients);
 
     /// <summary>A member of the ensemble with its own clock and gradient count, to say where the attacks' time goes.</summary>
@@ -168,12 +179,15 @@ public sealed class EvalJobBenchmark : IBenchmark
         return clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>The job with the library: load, one clean pass per batch shared by both attacks, the ensemble (early stop, bf16 search, float32 verdicts).</summary>
+    /// <summary>
+    /// The job with the library: load, one clean pass per batch shared by both attacks, the ensemble (early stop, bf16 search, float32 verdicts).
+    /// </summary>
     static OurRun RunOurs(string folder, long limit = long.MaxValue)
     {
         using var scope = NewDisposeScope();
         var total = Stopwatch.StartNew();
-        var spec = JsonSerializer.Deserialize<JsonObject>(File.ReadAllText(Path.Combine(folder, ModelExport.DescriptionFile)))!["model"].Deserialize<ModelSpec>(Maskbench.Files.JsonFormat.Options)!;
+        var spec = JsonSerializer.Deserialize<JsonObject>(File.ReadAllText(Path.Combine(folder, ModelExport.DescriptionFile)))![
+            "model"].Deserialize<ModelSpec>(Maskbench.Files.JsonFormat.Options)!;
         using var model = ModelFactory.Create(spec);
         var (weights, _) = SafeTensorsFile.Read(Path.Combine(folder, ModelExport.WeightsFile));
         model.load_state_dict(weights.ToDictionary(t => t.Name, t => t.Tensor));
@@ -219,7 +233,8 @@ public sealed class EvalJobBenchmark : IBenchmark
                 if (!(record.Fooled && record.FooledBy != "apgd-ce")) pgdRobust++;
             }
         }
-        return new OurRun(total.Elapsed.TotalSeconds, load, clean, attacks, gradients, (double)correct / count, (double)robust / count, (double)pgdRobust / count,
+        return new OurRun(total.Elapsed.TotalSeconds, load, clean, attacks, gradients, (double)correct / count, (double)robust / count,
+            (double)pgdRobust / count,
             pgd.Seconds, pgd.Gradients, apgd.Seconds, apgd.Gradients);
     }
 }

@@ -31,7 +31,8 @@ public sealed class PgdBenchmark : IBenchmark
         double stepFlops = 2 * VggFlops.Forward(19, width);
         var peaks = MatmulPeaks.Measure();
         int reps = 2;
-        string[] args = [width.ToString(System.Globalization.CultureInfo.InvariantCulture), batch.ToString(), steps.ToString(), reps.ToString(), get_num_threads().ToString()];
+        string[] args = [width.ToString(System.Globalization.CultureInfo.InvariantCulture), batch.ToString(), steps.ToString(), reps.ToString(),
+            get_num_threads().ToString()];
         // Two rounds, each the reference then ours, and every side's best run counts: on a shared machine a burst of
         // load then disturbs both sides alike instead of favouring either, and each side gets the same number of runs.
         var theirs = new Dictionary<string, double>();
@@ -69,14 +70,16 @@ public sealed class PgdBenchmark : IBenchmark
             result.Add($"PGD {label} image-steps/s", rate, "1/s", $"VGG-19, width {width}, batch {batch}, {steps} steps, best of {2 * reps}");
             result.Add($"PGD {label} achieved", gflops, "GFLOP/s", $"2 x forward FLOPs per image-step; {peaks.Share(gflops, precision)}");
         }
-        result.Add("PGD fp32 image-steps/s, module as is", batch * steps / unfolded, "1/s", "ModuleTarget.Freeze off: batch norm not folded (the folding's share of the speed)");
+        result.Add("PGD fp32 image-steps/s, module as is", batch * steps / unfolded, "1/s",
+            "ModuleTarget.Freeze off: batch norm not folded (the folding's share of the speed)");
         result.Add("ours bf16 − fp32 robust accuracy (this network)", 100 * (best[Precision.Bf16].Robust - best[Precision.Fp32].Robust), "pp",
             $"fp32 {best[Precision.Fp32].Robust:P1}, bf16 {best[Precision.Bf16].Robust:P1}; float32 verdicts; target within ±0.5");
         if (theirs.Count == 0) result.Notes.Add(note ?? "no reference");
         else
         {
             result.Add("PyTorch fp32 image-steps/s", theirs["fp32"], "1/s", $"torch {torchVersion}, eager, best of {2 * reps}");
-            result.Add("PyTorch bf16 image-steps/s", theirs["bf16"], "1/s", $"{theirBf16Mode}; {peaks.Share(theirs["bf16"] * stepFlops / 1e9, Precision.Bf16)}");
+            result.Add("PyTorch bf16 image-steps/s", theirs["bf16"], "1/s",
+                $"{theirBf16Mode}; {peaks.Share(theirs["bf16"] * stepFlops / 1e9, Precision.Bf16)}");
             result.Add("PGD fp32 ours / PyTorch fp32", ours["fp32"] / theirs["fp32"], "x", "target ≥ 1");
             result.Add("PGD bf16 ours / PyTorch fp32", ours["bf16"] / theirs["fp32"], "x", "target ≥ 2");
             result.Add("PGD bf16 ours / PyTorch bf16", ours["bf16"] / theirs["bf16"], "x", "target ≥ 1");
@@ -88,7 +91,9 @@ public sealed class PgdBenchmark : IBenchmark
         return result;
     }
 
-    /// <summary>The kernel check's one-time cost for this network on this machine: every shape probed from an empty cache (see `bench kernels`).</summary>
+    /// <summary>
+    /// The kernel check's one-time cost for this network on this machine: every shape probed from an empty cache (see `bench kernels`).
+    /// </summary>
     static void KernelCheckCost(BenchmarkResult result, double width, int batch)
     {
         string saved = Maskbench.Kernels.KernelChecks.CacheDirectory;
@@ -105,7 +110,8 @@ public sealed class PgdBenchmark : IBenchmark
             using (no_grad()) y = model.call(x).argmax(1);
             foreach (var precision in new[] { Precision.Fp32, Precision.Bf16 })
             {
-                var (seconds, shapes, rerouted, probing) = KernelRouteBenchmark.FirstAttackOnAFreshCache(new ModuleTarget(model), x, y, ThreatModel.Linf(8.0 / 255), precision);
+                var (seconds, shapes, rerouted, probing) = KernelRouteBenchmark.FirstAttackOnAFreshCache(new ModuleTarget(model), x, y,
+                    ThreatModel.Linf(8.0 / 255), precision);
                 string label = precision == Precision.Fp32 ? "fp32" : "bf16";
                 result.Add($"kernel check {label}: probes, once per machine", probing, "s",
                     $"{shapes} shapes, {rerouted} rerouted; a 1-step attack on an empty cache took {seconds:F1} s; 0 after (cached)");
@@ -154,7 +160,8 @@ public sealed class PgdBenchmark : IBenchmark
 
     /// <summary>
     /// A small CNN trained naturally for a few seconds on synthetic images (class = quadrant of a bright blob), then
-    /// 20-step PGD at ε = 0.2 (where, as natural CIFAR models at 8/255, it is broken within a few steps) with and without early stop (same robust accuracy by construction), and in bf16.
+    /// 20-step PGD at ε = 0.2 (where, as natural CIFAR models at 8/255, it is broken within a few steps) with and without early stop (same robust
+    /// accuracy by construction), and in bf16.
     /// </summary>
     static void EarlyStopFigures(BenchmarkResult result, bool quick)
     {
@@ -181,8 +188,10 @@ public sealed class PgdBenchmark : IBenchmark
         using var bf16 = new PgdAttack { Steps = 20, Seed = 1, Precision = Precision.Bf16 }.Run(target, testX, testY, threat);
         using var clean = new PgdAttack { Steps = 1 }.Run(target, testX, testY, ThreatModel.Linf(0));
         string setting = $"trained CNN, natural accuracy {clean.RobustAccuracy:P1}, PGD-20 ε=0.2";
-        result.Add("early stop: gradient evaluations saved", (double)off.GradientEvaluations / Math.Max(1, on.GradientEvaluations), "x", $"{setting}; target ≥ 3");
-        result.Add("early stop: robust accuracy on − off", 100 * (on.RobustAccuracy - off.RobustAccuracy), "pp", $"on {on.RobustAccuracy:P2}, off {off.RobustAccuracy:P2}");
+        result.Add("early stop: gradient evaluations saved", (double)off.GradientEvaluations / Math.Max(1, on.GradientEvaluations), "x",
+            $"{setting}; target ≥ 3");
+        result.Add("early stop: robust accuracy on − off", 100 * (on.RobustAccuracy - off.RobustAccuracy), "pp",
+            $"on {on.RobustAccuracy:P2}, off {off.RobustAccuracy:P2}");
         result.Add("bf16 − fp32 robust accuracy", 100 * (bf16.RobustAccuracy - on.RobustAccuracy), "pp", "target within ±0.5");
     }
 

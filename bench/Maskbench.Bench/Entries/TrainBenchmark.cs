@@ -30,7 +30,8 @@ public sealed class TrainBenchmark : IBenchmark
         int pgdIterations = context.Quick ? 1 : 2;
         var result = new BenchmarkResult();
         var peaks = MatmulPeaks.Measure();
-        var figures = TrainComparison.Measure(setting, naturalIterations, pgdIterations, rounds: 2, [Precision.Fp32, Precision.Bf16], context, out var note);
+        var figures = TrainComparison.Measure(setting, naturalIterations, pgdIterations, rounds: 2, [Precision.Fp32, Precision.Bf16], context,
+            out var note);
         TrainComparison.Report(result, "", setting, figures, peaks, note);
         return result;
     }
@@ -50,7 +51,8 @@ static class TrainComparison
 {
     const int Size = 32, Classes = 10;
 
-    public static TrainFigures Measure(TrainSetting setting, int naturalIterations, int pgdIterations, int rounds, Precision[] precisions, BenchmarkContext context, out string? note)
+    public static TrainFigures Measure(TrainSetting setting, int naturalIterations, int pgdIterations, int rounds, Precision[] precisions,
+        BenchmarkContext context, out string? note)
     {
         var ours = new Dictionary<(Precision, bool), double>();
         var theirs = new Dictionary<(Precision, bool), double>();
@@ -60,7 +62,8 @@ static class TrainComparison
         for (int round = 0; round < rounds; round++)
         {
             var reference = PythonReference.Run("train_reference.py",
-                [setting.Batch.ToString(), Size.ToString(), Classes.ToString(), naturalIterations.ToString(), pgdIterations.ToString(), get_num_threads().ToString(),
+                [setting.Batch.ToString(), Size.ToString(), Classes.ToString(), naturalIterations.ToString(), pgdIterations.ToString(),
+                    get_num_threads().ToString(),
                  setting.Depth.ToString(), setting.Width.ToString(CultureInfo.InvariantCulture), setting.PgdSteps.ToString(), modes], out note);
             if (reference is not null)
             {
@@ -92,7 +95,8 @@ static class TrainComparison
         {
             string kind = pgd ? $"PGD-{setting.PgdSteps}" : "natural";
             double gflops = rate * VggFlops.TrainingImage(setting.Depth, setting.Width, pgd ? setting.PgdSteps : 0) / 1e9;
-            result.Add($"{prefix}{kind} {Label(precision)}", rate, "images/s", $"{setting.Label}; {gflops:G3} GFLOP/s, {peaks.Share(gflops, precision)}");
+            result.Add($"{prefix}{kind} {Label(precision)}", rate, "images/s",
+                $"{setting.Label}; {gflops:G3} GFLOP/s, {peaks.Share(gflops, precision)}");
             if (figures.Theirs.TryGetValue((precision, pgd), out var theirs) && theirs > 0)
             {
                 result.Add($"{prefix}PyTorch {kind} {Label(precision)}", theirs, "images/s",
@@ -110,7 +114,8 @@ static class TrainComparison
         using var outer = NewDisposeScope();
         manual_seed(0);
         int batch = setting.Batch;
-        var options = new TrainingOptions { Mode = mode, Epochs = 1, BatchSize = batch, Steps = setting.PgdSteps, StepSize = 2.0 / 255, Precision = precision };
+        var options = new TrainingOptions { Mode = mode, Epochs = 1, BatchSize = batch, Steps = setting.PgdSteps, StepSize = 2.0 / 255,
+            Precision = precision };
         using var model = ModelFactory.Create("vgg" + setting.Depth, Classes, Size, width: setting.Width);
         using var optimizer = new SgdMomentum(model.named_parameters(), options.Momentum, options.WeightDecay);
         var step = new TrainingStep(model, optimizer, options);
@@ -119,7 +124,8 @@ static class TrainComparison
         var labels = randint(0, Classes, [batch], dtype: ScalarType.Int64);
         using var data = new TensorBatch(images, masks, labels, Enumerable.Range(0, batch).ToArray());
         model.train();
-        using var task = context.Progress.Start($"train {setting.Label} {mode.ToString().ToLowerInvariant()} {Label(precision)}", iterations + 1, "steps");
+        using var task = context.Progress.Start($"train {setting.Label} {mode.ToString().ToLowerInvariant()} {Label(precision)}", iterations + 1,
+            "steps");
         int iteration = 0;
         double fastest = double.MaxValue;
         for (int i = 0; i <= iterations; i++)   // the first step warms up

@@ -44,7 +44,8 @@ sealed class BenchCommand : Command<BenchCommand.Settings>
         public override ValidationResult Validate()
         {
             if (base.Validate() is { Successful: false } common) return common;
-            if ((Model is null) != (Data is null)) return ValidationResult.Error("--model and --data go together (eval-job on a trained model and its dataset's test images)");
+            if ((Model is null) != (Data is null)) return ValidationResult.Error(
+                "--model and --data go together (eval-job on a trained model and its dataset's test images)");
             if ((Model is not null || Images is not null) && Names.Length > 0 && !Names.Contains("eval-job", StringComparer.OrdinalIgnoreCase))
                 return ValidationResult.Error("--model, --data and --images are eval-job's; name eval-job among the benchmarks");
             return OptionRange.First(OptionRange.Integer(Images, "--images", 1, 100_000));

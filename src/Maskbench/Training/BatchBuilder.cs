@@ -75,7 +75,8 @@ public sealed class BatchBuilder(SplitArrays set, int channels, Device device)
                 }
             }
         }
-        return new TensorBatch(OnDevice(tensor(pixels, [n, channels, s, s])), OnDevice(tensor(mask, [n, 1, s, s])), OnDevice(tensor(labels)), indices.ToArray());
+        return new TensorBatch(OnDevice(tensor(pixels, [n, channels, s, s])), OnDevice(tensor(mask, [n, 1, s, s])), OnDevice(tensor(labels)),
+            indices.ToArray());
     }
 
     Tensor OnDevice(Tensor t)

@@ -38,7 +38,8 @@ public static class Checkpoint
     /// lines. With <paramref name="expectedSha256"/> the bytes read must hash to it (the file a cached result was
     /// computed from); the data section is always checked against the hash the file records.
     /// </summary>
-    public static (int Epoch, List<string> MetricLines) Load(string path, ImageClassifier model, SgdMomentum? optimizer, string? expectedSha256 = null)
+    public static (int Epoch, List<string> MetricLines) Load(string path, ImageClassifier model, SgdMomentum? optimizer,
+        string? expectedSha256 = null)
     {
         if (!File.Exists(path)) throw new MaskbenchException($"{path}: checkpoint not found");
         var (tensors, metadata) = SafeTensorsFile.Read(path, out string sha256);
@@ -54,7 +55,8 @@ public static class Checkpoint
             if (optimizer is not null)
                 optimizer.LoadBuffers(tensors.Where(t => t.Name.StartsWith(MomentumPrefix, StringComparison.Ordinal))
                     .ToDictionary(t => t.Name[MomentumPrefix.Length..], t => t.Tensor));
-            if (!metadata.TryGetValue("epoch", out var epochText) || !int.TryParse(epochText, NumberStyles.None, CultureInfo.InvariantCulture, out int epoch))
+            if (!metadata.TryGetValue("epoch", out var epochText) || !int.TryParse(epochText, NumberStyles.None, CultureInfo.InvariantCulture,
+                out int epoch))
                 throw new DataFormatException(path, "metadata lacks a valid \"epoch\"", "__metadata__");
             var lines = metadata.TryGetValue("metrics", out var m) && m.Length > 0 ? m.Split('\n').ToList() : [];
             return (epoch, lines);
@@ -80,7 +82,8 @@ public static class Checkpoint
         {
             var source = state[name];
             if (!source.shape.SequenceEqual(target.shape))
-                throw new DataFormatException(path, $"tensor '{name}' has shape [{string.Join(", ", source.shape)}], the model expects [{string.Join(", ", target.shape)}]");
+                throw new DataFormatException(path, $"tensor '{name}' has shape [{string.Join(", ", source.shape)}], the model expects "
+                    + $"[{string.Join(", ", target.shape)}]");
             target.copy_(source);
         }
     }

@@ -16,7 +16,9 @@ public sealed record EpochMetrics
     public double ValidationNaturalAccuracy { get; init; }
     public double ValidationPgdAccuracy { get; init; }
     public int TrainImages { get; init; }
-    /// <summary>Wall-clock time of the epoch; the one field that differs between repeated runs, so checkpoints leave it out (0, not written).</summary>
+    /// <summary>
+    /// Wall-clock time of the epoch; the one field that differs between repeated runs, so checkpoints leave it out (0, not written).
+    /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public double Seconds { get; init; }
     public bool Best { get; init; }

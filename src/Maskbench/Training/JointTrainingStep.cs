@@ -53,7 +53,8 @@ public sealed class JointTrainingStep : ITrainingStep, IDisposable
     public MaskUNet Masker => _masker;
 
     /// <summary>The epoch so far: mean segmentation loss and mean IoU of the soft prediction on the inputs trained on.</summary>
-    public (double SegmentationLoss, double TrainIoU) EpochMasker => _seen == 0 ? (double.NaN, double.NaN) : (_segmentationSum / _seen, _iouSum / _seen);
+    public (double SegmentationLoss, double TrainIoU) EpochMasker =>
+        _seen == 0 ? (double.NaN, double.NaN) : (_segmentationSum / _seen, _iouSum / _seen);
 
     public void StartEpoch()
     {
@@ -164,7 +165,8 @@ public sealed class JointTrainingStep : ITrainingStep, IDisposable
         }
         if (_options.Epsilon <= 0) robust = natural;
         var report = IoUReport.Of(iou.ToArray(), labels.ToArray());
-        return new JointValidation((double)natural / validation.Length, (double)robust / validation.Length, report.Mean, report.PerClass.ToDictionary());
+        return new JointValidation((double)natural / validation.Length, (double)robust / validation.Length, report.Mean,
+            report.PerClass.ToDictionary());
     }
 
     public void Dispose() => _maskerOptimizer.Dispose();

@@ -67,7 +67,8 @@ public static class ModelExport
         {
             int s = spec.InputSize, lo = s / 4;
             var mask = zeros(1, 1, s, s);
-            mask[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(lo, s - lo), TensorIndex.Slice(lo, s - lo)] = ones(1, 1, s - 2 * lo, s - 2 * lo);
+            mask[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(lo, s - lo), TensorIndex.Slice(lo, s - lo)] =
+                ones(1, 1, s - 2 * lo, s - 2 * lo);
             inputs = inputs * mask;
         }
         model.eval();
@@ -103,7 +104,10 @@ public static class ModelExport
     public static bool IsExported(string directory) =>
         File.Exists(Path.Combine(directory, DescriptionFile)) && File.Exists(Path.Combine(directory, WeightsFile));
 
-    /// <summary>The classifier that model.json and model.safetensors in <paramref name="weightsDirectory"/> describe, its class names and the weights' SHA-256.</summary>
+    /// <summary>
+    /// The classifier that model.json and model.safetensors in <paramref name="weightsDirectory"/> describe, its class names and the weights'
+    /// SHA-256.
+    /// </summary>
     public static (ImageClassifier Model, List<string> ClassNames, string WeightsSha256) ReadExported(string weightsDirectory)
     {
         Runtime.TorchRuntime.EnsureLoaded();

@@ -65,7 +65,8 @@ public sealed class SgdMomentum : IDisposable
         foreach (var (name, t) in state)
         {
             if (!known.TryGetValue(name, out var p)) throw new MaskbenchException($"checkpoint has a momentum buffer for unknown parameter '{name}'");
-            if (!t.shape.SequenceEqual(p.shape)) throw new MaskbenchException($"checkpoint momentum buffer '{name}' has shape [{string.Join(", ", t.shape)}], expected [{string.Join(", ", p.shape)}]");
+            if (!t.shape.SequenceEqual(p.shape)) throw new MaskbenchException(
+                $"checkpoint momentum buffer '{name}' has shape [{string.Join(", ", t.shape)}], expected [{string.Join(", ", p.shape)}]");
             if (buffers.Remove(name, out var old)) old.Dispose();
             buffers[name] = t.to(p.device).clone().DetachFromDisposeScope();
         }

@@ -49,13 +49,15 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
     {
         Options.Validate();
         if (spec.Masked != Options.Masked) throw new ArgumentException("model spec and options disagree on masking");
-        if (spec.InputSize != data.ImageSize) throw new MaskbenchException($"the dataset's images are {data.ImageSize}x{data.ImageSize}, the model expects {spec.InputSize}");
+        if (spec.InputSize != data.ImageSize) throw new MaskbenchException(
+            $"the dataset's images are {data.ImageSize}x{data.ImageSize}, the model expects {spec.InputSize}");
         long maxLabel = data.Labels.Length == 0 ? -1 : data.Labels.Max();
         if (maxLabel >= spec.Classes) throw new MaskbenchException($"the dataset has label {maxLabel}, the model has {spec.Classes} classes");
         var (validation, train) = Split(data.Count);
         if (train.Length == 0) throw new MaskbenchException("no training images left after the validation slice");
         if (Options.Joint is not null && resume)
-            throw new MaskbenchException($"{runPath}: a joint run cannot be resumed (its checkpoints hold the classifier, not the masker's optimizer state); start it again");
+            throw new MaskbenchException($"{runPath}: a joint run cannot be resumed (its checkpoints hold the classifier, not the masker's optimizer "
+                + "state); start it again");
         // The masker is loaded before the classifier's seeding, so that the classifier starts from the same weights as without it.
         using var masker = Options.Joint is { } joint ? LoadJointMasker(joint, spec, device) : null;
         var run = new RunFolder(runPath);
@@ -129,13 +131,16 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             // The checkpoint holds no wall-clock time, so that two runs with the same seed write identical files.
             Checkpoint.Save(run.Last, model, optimizer, epoch + 1, history.Select(m => m.WithoutTiming().ToJsonLine()).ToList());
             if (metrics.Best && jointStep is not null)
-                WriteJointMasker(jointStep.Masker, Path.Combine(runPath, JointMaskerFolder), dataset, maskerEpochs, jointValidation!, runPath, epoch + 1);
+                WriteJointMasker(jointStep.Masker, Path.Combine(runPath, JointMaskerFolder), dataset, maskerEpochs, jointValidation!, runPath,
+                    epoch + 1);
             if (metrics.Best) AtomicFile.Copy(run.Last, run.Best);
             if (extend) { run.WriteInfo(info); extend = false; }
             run.WriteMetrics(history.Select(m => m.ToJsonLine()));
             run.WriteKernels(kernels.Provenance());
-            string maskerLine = jointValidation is null ? "" : $", masker: segmentation loss {maskerEpochs[^1].Loss:F4}, train IoU {maskerEpochs[^1].TrainIoU:F3}, val IoU {jointValidation.MaskIoU.Mean:F3}";
-            progress.Info($"epoch {epoch + 1}/{Options.Epochs}: loss {loss:F4}, train acc {accuracy:P1}, val natural {natural:P1}{(Options.Epsilon > 0 ? $", val PGD {robust:P1}" : "")}"
+            string maskerLine = jointValidation is null ? "" : $", masker: segmentation loss {maskerEpochs[^1].Loss:F4}, train IoU "
+                + $"{maskerEpochs[^1].TrainIoU:F3}, val IoU {jointValidation.MaskIoU.Mean:F3}";
+            progress.Info($"epoch {epoch + 1}/{Options.Epochs}: loss {loss:F4}, train acc {accuracy:P1}, val natural "
+                + $"{natural:P1}{(Options.Epsilon > 0 ? $", val PGD {robust:P1}" : "")}"
                 + $"{maskerLine}{(metrics.Best ? " (best)" : "")}, {metrics.Seconds:F1} s, working set {Environment.WorkingSet / (1024 * 1024)} MiB");
         }
         int bestEpoch = history.Count == 0 ? 0 : history.MaxBy(Score)!.Epoch;
@@ -204,26 +209,31 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         {
             var (size, channels) = (masker.Spec.InputSize, masker.Spec.Channels);
             masker.Dispose();
-            throw new MaskbenchException($"{joint.Masker}: the masker takes {channels}-channel {size}x{size} images, the classifier {spec.Channels}-channel {spec.InputSize}x{spec.InputSize} ones; the pipeline feeds both the same image");
+            throw new MaskbenchException($"{joint.Masker}: the masker takes {channels}-channel {size}x{size} images, the classifier "
+                + $"{spec.Channels}-channel {spec.InputSize}x{spec.InputSize} ones; the pipeline feeds both the same image");
         }
         return masker;
     }
 
     /// <summary>The fine-tuned masker, exported as train-masker exports one, with where it came from and how it was tuned.</summary>
-    void WriteJointMasker(MaskUNet masker, string folder, DatasetIdentity dataset, List<MaskerEpoch> epochs, JointValidation validation, string runPath, int epoch)
+    void WriteJointMasker(MaskUNet masker, string folder, DatasetIdentity dataset, List<MaskerEpoch> epochs, JointValidation validation,
+        string runPath, int epoch)
     {
         var joint = Options.Joint!;
         var source = new MaskerRun(joint.Masker).ReadInfo();
         var info = new MaskerInfo
         {
             Spec = masker.Spec, Options = source.Options, Dataset = dataset, Parameters = masker.ParameterCount, Epochs = epochs.ToList(),
-            Test = validation.MaskIoU.Count == 0 ? null : new MaskerQuality("validation slice of train", validation.MaskIoU, validation.MaskIoUPerClass, null, null),
-            FineTuning = new MaskerFineTuning(Path.GetFullPath(joint.Masker), Path.GetFullPath(runPath), epoch, joint.SegmentationWeight, joint.MaskerLearningRate, Options.Mode, joint.Mask),
+            Test = validation.MaskIoU.Count == 0 ? null : new MaskerQuality("validation slice of train", validation.MaskIoU,
+                validation.MaskIoUPerClass, null, null),
+            FineTuning = new MaskerFineTuning(Path.GetFullPath(joint.Masker), Path.GetFullPath(runPath), epoch, joint.SegmentationWeight,
+                joint.MaskerLearningRate, Options.Mode, joint.Mask),
         };
         new MaskerRun(folder).Write(masker, info);
     }
 
-    (double Loss, double Accuracy) TrainEpoch(ImageClassifier model, BatchBuilder builder, ITrainingStep step, int[] train, int epoch, CancellationToken cancellation)
+    (double Loss, double Accuracy) TrainEpoch(ImageClassifier model, BatchBuilder builder, ITrainingStep step, int[] train, int epoch,
+        CancellationToken cancellation)
     {
         int seed = EpochSeed(Options.Seed, epoch);
         manual_seed(seed);

@@ -43,13 +43,15 @@ public sealed class TrainingStep(ImageClassifier model, SgdMomentum optimizer, T
             case TrainingMode.Pgd:
             {
                 double scale = options.EpsilonAt(epoch) / Math.Max(options.Epsilon, double.Epsilon);
-                var adversarial = TrainingAdversary.MadryPgd(model, batch.Images, batch.Labels, mask, options.EpsilonAt(epoch), options.Steps, options.StepSize * scale,
+                var adversarial = TrainingAdversary.MadryPgd(model, batch.Images, batch.Labels, mask, options.EpsilonAt(epoch), options.Steps,
+                    options.StepSize * scale,
                     Trainer.EpochSeed(options.Seed, epoch) ^ (iteration * 7919), options.ComputeType);
                 return Update(adversarial, batch.Labels, mask, LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
             }
             case TrainingMode.Fast:
             {
-                var adversarial = TrainingAdversary.Fgsm(model, batch.Images, batch.Labels, mask, options.EpsilonAt(epoch), options.FastStepFactor * options.EpsilonAt(epoch));
+                var adversarial = TrainingAdversary.Fgsm(model, batch.Images, batch.Labels, mask, options.EpsilonAt(epoch),
+                    options.FastStepFactor * options.EpsilonAt(epoch));
                 return Update(adversarial, batch.Labels, mask, LearningRates.At(options, epoch, iteration++, iterationsPerEpoch));
             }
             case TrainingMode.Free:

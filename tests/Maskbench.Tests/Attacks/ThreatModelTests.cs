@@ -105,7 +105,8 @@ public class ThreatModelTests
                 Assert.Equal(Bits(threat.Project(candidate, x)), Bits(bounds.Project(candidate)));
             }
             // Float64 candidates (random starts) round to float32 first, where rounding may cross a bound.
-            var wide = x.to_type(ScalarType.Float64) + (AttackFixtures.Inputs(seed + 400, 6).to_type(ScalarType.Float64) * 2 - 1) * (epsilon * 1.01 + 1e-9);
+            var wide = x.to_type(ScalarType.Float64) + (AttackFixtures.Inputs(seed + 400, 6).to_type(ScalarType.Float64) * 2 - 1)
+                * (epsilon * 1.01 + 1e-9);
             Assert.Equal(Bits(threat.Project(wide, x)), Bits(bounds.Project(wide)));
             var between = (bounds.Lower.to_type(ScalarType.Float64) + bounds.Upper.to_type(ScalarType.Float64)) / 2
                           + (bounds.Upper.to_type(ScalarType.Float64) - bounds.Lower.to_type(ScalarType.Float64)) * 0.5000001;

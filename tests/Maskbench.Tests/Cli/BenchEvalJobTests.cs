@@ -18,7 +18,9 @@ public class BenchEvalJobTests
 {
     const int Size = 32, Classes = 3, TestCount = 12;
 
-    /// <summary>A dataset of random images (test split of <see cref="TestCount"/> rows) and a plain VGG-11 (width 1/16) as exported weights.</summary>
+    /// <summary>
+    /// A dataset of random images (test split of <see cref="TestCount"/> rows) and a plain VGG-11 (width 1/16) as exported weights.
+    /// </summary>
     static (string Data, string Model, SplitArrays Test, ImageClassifier Classifier) Job(TempFolder dir, bool masked = false, int classes = Classes)
     {
         var test = SyntheticSplits.Random(TestCount, Size, Classes, seed: 5);
@@ -47,7 +49,8 @@ public class BenchEvalJobTests
 
         var job = SafeTensorsFile.Read(dir["job/data.safetensors"]).Tensors.ToDictionary(t => t.Name, t => t.Tensor);
         Assert.Equal([5L, 3, Size, Size], job["inputs"].shape);
-        // The dataset's bytes (rows 0..4, HWC) as the model sees them: channel c of pixel p is byte * (1/255) in float32, as DatasetBatches documents.
+        // The dataset's bytes (rows 0..4, HWC) as the model sees them: channel c of pixel p is byte * (1/255) in float32, as DatasetBatches
+        // documents.
         var inputs = job["inputs"].data<float>().ToArray();
         int px = Size * Size;
         for (int row = 0; row < 5; row++)
@@ -61,7 +64,8 @@ public class BenchEvalJobTests
         Assert.Equal(state.Keys.Order(), weights.Keys.Order());
         foreach (var (key, value) in state)
             Assert.True(value.eq(weights[key]).all().item<bool>(), key);
-        var spec = JsonDocument.Parse(File.ReadAllText(dir["job/model.json"])).RootElement.GetProperty("model").Deserialize<ModelSpec>(Maskbench.Files.JsonFormat.Options)!;
+        var spec = JsonDocument.Parse(File.ReadAllText(dir["job/model.json"])).RootElement.GetProperty("model")
+            .Deserialize<ModelSpec>(Maskbench.Files.JsonFormat.Options)!;
         Assert.Equal(model.Spec.Description, spec.Description);
     }
 

@@ -83,7 +83,9 @@ public class VggTests
         Assert.True(a.allclose(b, rtol: 1e-5, atol: 1e-5));
     }
 
-    /// <summary>The network as PyTorch's nn.Sequential runs it: every layer of <c>features</c> in order (ReLU before pooling), then the classifier.</summary>
+    /// <summary>
+    /// The network as PyTorch's nn.Sequential runs it: every layer of <c>features</c> in order (ReLU before pooling), then the classifier.
+    /// </summary>
     static Tensor SequentialReference(ImageClassifier model, Tensor input)
     {
         var parts = model.named_children().ToDictionary(c => c.name, c => c.module);
@@ -94,7 +96,8 @@ public class VggTests
         return ((nn.Module<Tensor, Tensor>)parts["classifier"]).call(x.flatten(1));
     }
 
-    static (Tensor Logits, Dictionary<string, Tensor> Gradients) TrainStep(ImageClassifier model, Tensor x, Tensor labels, bool reference, ScalarType? compute = null)
+    static (Tensor Logits, Dictionary<string, Tensor> Gradients) TrainStep(ImageClassifier model, Tensor x, Tensor labels, bool reference,
+        ScalarType? compute = null)
     {
         model.train();
         model.zero_grad();
@@ -124,7 +127,8 @@ public class VggTests
         var (logits, grads) = TrainStep(model, x, labels, reference: false);
         var (expected, expectedGrads) = TrainStep(twin, x, labels, reference: true);
         Assert.True(logits.eq(expected).all().item<bool>(), "logits differ from the sequential network's");
-        foreach (var (name, g) in expectedGrads) Assert.True(grads[name].eq(g).all().item<bool>(), $"{name}: gradient differs from the sequential network's");
+        foreach (var (name, g) in expectedGrads) Assert.True(grads[name].eq(g).all().item<bool>(),
+            $"{name}: gradient differs from the sequential network's");
         foreach (var key in new[] { "features.1.running_mean", "features.1.running_var", "features.26.running_var" })
             Assert.True(model.state_dict()[key].eq(twin.state_dict()[key]).all().item<bool>(), $"{key} differs");
     }
@@ -166,10 +170,12 @@ public class VggTests
         Assert.Equal(ScalarType.Float32, logits.dtype);
         double logitError = (logits - expected).norm().item<float>() / expected.norm().item<float>();
         Assert.True(logitError is > 0 and < 0.03, $"bf16 logits differ from float32's by {logitError:E2}");
-        double output = (grads["classifier.weight"] - expectedGrads["classifier.weight"]).norm().item<float>() / expectedGrads["classifier.weight"].norm().item<float>();
+        double output = (grads["classifier.weight"] - expectedGrads["classifier.weight"]).norm()
+            .item<float>() / expectedGrads["classifier.weight"].norm().item<float>();
         Assert.True(output < 0.05, $"classifier.weight: bf16 gradient differs from float32's by {output:P1}");
         var mean = model.state_dict()["features.1.running_mean"];
         var reference = twin.state_dict()["features.1.running_mean"];
-        Assert.True((mean - reference).abs().max().item<float>() < 0.02 * reference.abs().max().item<float>() + 1e-3, "running mean of the 8-channel batch norm");
+        Assert.True((mean - reference).abs().max().item<float>() < 0.02 * reference.abs().max().item<float>() + 1e-3,
+            "running mean of the 8-channel batch norm");
     }
 }
