@@ -14,6 +14,15 @@ public sealed class AttackEnsemble(string name, IReadOnlyList<IAttack> members) 
     public string Name { get; } = name;
     public IReadOnlyList<IAttack> Members { get; } = members;
 
+    /// <summary>
+    /// When set, each member attacks the rows still open, gathered from the whole input, in batches of this many
+    /// (attack by attack, as torchattacks' <c>MultiAttack</c> does), instead of all the given rows at once with the
+    /// decided ones excluded. Early stop thins a batch as its rows are fooled; gathering the open rows keeps the later
+    /// members' batches full, so a large input can be given whole. Rows get other random draws than in one batch, so
+    /// results are as valid but not the same bytes as without it.
+    /// </summary>
+    public int? MemberBatch { get; init; }
+
     public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null, Tensor? cleanLogits = null)
     {
         using var zone = Runtime.NoCollectionZone.Enter();   // see Attack.Run; members' zones nest in it
@@ -35,21 +44,37 @@ public sealed class AttackEnsemble(string name, IReadOnlyList<IAttack> members) 
         foreach (var member in Members)
         {
             if (decided.all().item<bool>()) break;
-            using var result = member.Run(target, x, y, threat, decided.to(x.device), cleanLogits);
-            gradients += result.GradientEvaluations;
-            forwards += result.ForwardEvaluations;
             var open = decided.logical_not().data<bool>().ToArray();
-            for (int i = 0; i < n; i++)
+            if (MemberBatch is not { } size)
             {
-                if (!open[i]) continue;
-                var record = result.Examples[i];
-                if (record.Fooled || records[i] is null || record.Margin < records[i]!.Margin)
-                {
-                    best[i] = result.Adversarial[i];
-                    records[i] = record;
-                }
-                if (record.Fooled) decided[i] = true;
+                using var result = member.Run(target, x, y, threat, decided.to(x.device), cleanLogits);
+                gradients += result.GradientEvaluations;
+                forwards += result.ForwardEvaluations;
+                for (int i = 0; i < n; i++)
+                    if (open[i]) Keep(i, result.Examples[i], result.Adversarial[i]);
+                continue;
             }
+            var rows = Enumerable.Range(0, (int)n).Where(i => open[i]).ToArray();
+            foreach (var chunk in rows.Chunk(Math.Max(1, size)))
+            {
+                using var chunkScope = NewDisposeScope();
+                var index = tensor(chunk.Select(i => (long)i).ToArray(), ScalarType.Int64).to(x.device);
+                using var result = member.Run(target.Select(index), x.index_select(0, index), y.index_select(0, index), threat.Select(index),
+                    null, cleanLogits.index_select(0, index.to(cleanLogits.device)));
+                gradients += result.GradientEvaluations;
+                forwards += result.ForwardEvaluations;
+                for (int k = 0; k < chunk.Length; k++) Keep(chunk[k], result.Examples[k], result.Adversarial[k]);
+            }
+        }
+
+        void Keep(int i, ExampleRecord record, Tensor adversarial)
+        {
+            if (record.Fooled || records[i] is null || record.Margin < records[i]!.Margin)
+            {
+                best[i] = adversarial;
+                records[i] = record;
+            }
+            if (record.Fooled) decided[i] = true;
         }
         using (target.Prepare(Precision.Fp32))
         {

@@ -138,4 +138,27 @@ public class SquareAndEnsembleTests
         }
         Assert.All(combined.Examples.Where(e => e.Fooled), e => Assert.NotNull(e.FooledBy));
     }
+
+    /// <summary>
+    /// Members run over the open rows gathered in small batches give each row the search it gets in one batch: with
+    /// no random draws (FGSM, PGD without random start) and a float64 network, whose sums do not depend on the batch,
+    /// every adversarial input and verdict is the same, while the threat model holds and masks stay per row.
+    /// </summary>
+    [Fact]
+    public void Members_over_gathered_open_rows_give_each_row_the_search_it_gets_in_one_batch()
+    {
+        using var scope = NewDisposeScope();
+        using var model = AttackFixtures.RandomConvNet64(31);
+        var (x, _) = TrainedFixture.Data(3, 24);
+        Tensor y;
+        using (no_grad()) y = model.call(x).argmax(1);   // every row starts correct, so every row is attacked
+        var threat = ThreatModel.Linf(0.02, AttackFixtures.Masks(3, (int)x.shape[0]));
+        IAttack[] members = [new FgsmAttack(), new PgdAttack { Steps = 8, RandomStart = false }];
+        using var whole = new AttackEnsemble("one batch", members).Run(new ModuleTarget(model), x, y, threat);
+        using var gathered = new AttackEnsemble("gathered", members) { MemberBatch = 3 }.Run(new ModuleTarget(model), x, y, threat);
+        Assert.Empty(threat.Check(x, gathered.Adversarial));
+        Assert.InRange(whole.FooledCount, 1, whole.Count - 1);   // both members have work, and the second gets a thinned set
+        Assert.Equal(whole.Examples.Select(e => (e.Fooled, e.FooledBy)), gathered.Examples.Select(e => (e.Fooled, e.FooledBy)));
+        Assert.Equal(0f, (whole.Adversarial - gathered.Adversarial).abs().max().item<float>());
+    }
 }
