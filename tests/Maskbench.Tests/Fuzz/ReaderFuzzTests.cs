@@ -29,11 +29,9 @@ namespace Maskbench.Tests.Fuzz;
 /// </summary>
 /// <remarks>
 /// The readers allocate managed memory fast (a file's bytes, its parsed header, per input), so collections come often
-/// while they run. TorchSharp 0.107 lets the collector finalize a temporary <c>Scalar</c> (made implicitly from a
-/// number: <c>x * 2</c>) or tensor while a native call that uses it is still running (dotnet/TorchSharp#1496); a test
-/// beside this one that computes outside a <see cref="Maskbench.Runtime.NoCollectionZone"/> then reads freed memory,
-/// and the test host crashed that way (once in three full runs, always while the safetensors reader was being fuzzed).
-/// So these tests run alone.
+/// while they run. They run alone, so that those collections never land inside another test's native calls: TorchSharp
+/// 0.107 lets the collector finalize a temporary <c>Scalar</c> (made implicitly from a number: <c>x * 2</c>) or tensor
+/// while a native call that uses it is still running (dotnet/TorchSharp#1496).
 /// </remarks>
 [Collection(AllocationHeavyCollection.Name)]
 public class ReaderFuzzTests(ITestOutputHelper output)
