@@ -206,7 +206,7 @@ public sealed class EvalJobBenchmark : IBenchmark
         double clean = 0, attacks = 0;
         long gradients = 0, correct = 0, robust = 0, pgdRobust = 0;
         long count = Math.Min(limit, x.shape[0]);
-        using (var jobScope = NewDisposeScope())
+        using (NewDisposeScope())
         using (Runtime.NoCollectionZone.Enter())
         {
             var xs = x.narrow(0, 0, count);

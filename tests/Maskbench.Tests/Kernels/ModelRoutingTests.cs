@@ -11,19 +11,8 @@ namespace Maskbench.Tests.Kernels;
 [Collection(KernelStateCollection.Name)]
 public class ModelRoutingTests
 {
-    static ImageClassifier Model(string arch, int size, int channels, double width)
-    {
-        manual_seed(9);
-        var model = ModelFactory.Create(arch, classes: 5, inputSize: size, width: width, channels: channels);
-        using (no_grad())
-            foreach (var bn in model.modules().OfType<BatchNorm2d>())
-            {
-                bn.running_mean!.normal_(0, 0.3);
-                bn.running_var!.uniform_(0.5, 2.0);
-            }
-        model.eval();
-        return model;
-    }
+    static ImageClassifier Model(string arch, int size, int channels, double width) =>
+        RoutingFixtures.Model(arch, size, channels, width, seed: 9);
 
     static Tensor InputGradient(Func<Tensor, Tensor> forward, Tensor x)
     {
@@ -45,7 +34,7 @@ public class ModelRoutingTests
         return autograd.grad([logits], [first], [upstream])[0].to_type(ScalarType.Float64);
     }
 
-    static double Relative(Tensor a, Tensor reference) => (a - reference).abs().max().item<double>() / reference.abs().max().item<double>();
+    static double Relative(Tensor a, Tensor reference) => RoutingFixtures.Relative(a, reference);
 
     [Theory]
     [InlineData("vgg11", 32, 3, 0.0625)]   // 4 and 8 channels: the fault reaches earlier layers' weight gradients

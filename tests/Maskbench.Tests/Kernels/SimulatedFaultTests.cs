@@ -68,19 +68,8 @@ public class SimulatedFaultTests
         }
     }
 
-    static ImageClassifier Model(string arch, int size, int channels, double width)
-    {
-        manual_seed(11);
-        var model = ModelFactory.Create(arch, classes: 5, inputSize: size, width: width, channels: channels);
-        using (no_grad())
-            foreach (var bn in model.modules().OfType<BatchNorm2d>())
-            {
-                bn.running_mean!.normal_(0, 0.3);
-                bn.running_var!.uniform_(0.5, 2.0);
-            }
-        model.eval();
-        return model;
-    }
+    static ImageClassifier Model(string arch, int size, int channels, double width) =>
+        RoutingFixtures.Model(arch, size, channels, width, seed: 11);
 
     static (Tensor Logits, Tensor Gradient) Run(Func<Tensor, Tensor> forward, Tensor x)
     {
@@ -91,7 +80,7 @@ public class SimulatedFaultTests
         return (logits.detach().to_type(ScalarType.Float64), gradient.to_type(ScalarType.Float64));
     }
 
-    static double Relative(Tensor a, Tensor reference) => (a - reference).abs().max().item<double>() / reference.abs().max().item<double>();
+    static double Relative(Tensor a, Tensor reference) => RoutingFixtures.Relative(a, reference);
 
     static (Tensor Logits, Tensor Gradient) Unchecked(Func<Tensor, Tensor> forward, Tensor x)
     {
