@@ -221,10 +221,12 @@ sealed class TrainCommand : Command<TrainSettings>
             throw new MaskbenchException($"{settings.Data} has no split '{settings.Split}'; it has {string.Join(", ", dataset.SplitNames)}");
         options = options with { HorizontalFlip = dataset.Manifest.HorizontalFlipPreservesLabels };
         SplitArrays data = dataset.Split(settings.Split).Load();   // the dataset owns (and disposes) its splits
+        MaskSource? inputMasks = null;
         if (options.Joint is null && settings.Masker is not null)
         {
             if (!settings.Masked) throw new MaskbenchException("--masker replaces the dataset's masks, so it needs --masked");
-            data = new MaskSource.Predicted(settings.Masker).ForTraining(data, device);
+            inputMasks = new MaskSource.Predicted(Path.GetFullPath(settings.Masker));
+            data = inputMasks.ForTraining(data, device);
         }
         string manifestPath = Path.Combine(settings.Data, DatasetStore.ManifestFile);
         var identity = new DatasetIdentity(Path.GetFullPath(settings.Data),
@@ -233,7 +235,7 @@ sealed class TrainCommand : Command<TrainSettings>
         var spec = ModelFactory.Spec(settings.Arch, dataset.Manifest.ClassNames.Count, dataset.Manifest.ImageSize, channels, settings.Width,
             settings.Masked);
         var result = ConsoleProgress.Run(settings, sink =>
-            new Trainer(options, sink).Train(data, spec, identity, dataset.Manifest.ClassNames, settings.Out, settings.Resume, device,
+            new Trainer(options, sink) { InputMasks = inputMasks }.Train(data, spec, identity, dataset.Manifest.ClassNames, settings.Out, settings.Resume, device,
                 cancellationToken));
         var best = result.Epochs.FirstOrDefault(e => e.Epoch == result.BestEpoch);
         Console.WriteLine($"trained {spec.Description} into {result.RunFolder}; best epoch {result.BestEpoch}" +

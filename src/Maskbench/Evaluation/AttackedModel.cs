@@ -3,6 +3,7 @@ using Maskbench.Attacks;
 using Maskbench.Batching;
 using Maskbench.Kernels;
 using Maskbench.Masks;
+using Maskbench.Masks.Learned;
 using Maskbench.Models;
 using Maskbench.Training;
 using TorchSharp;
@@ -47,19 +48,54 @@ public sealed class AttackedModel(string description, Func<TensorBatch, Tensor?,
 
     /// <summary>A TorchSharp module; with <paramref name="maskedInput"/> it sees x ⊙ the dataset's foreground mask.</summary>
     public static AttackedModel FromModule(nn.Module<Tensor, Tensor> model, bool maskedInput, string description) =>
-        FromModule(model, maskedInput ? new MaskSource.GroundTruth() : new MaskSource.NoMask(), description);
+        FromModule(model, MaskSource.Dataset(maskedInput), description);
 
     /// <summary>
     /// The one way to load a model to evaluate, on <paramref name="device"/> in eval mode: a `maskbench train` run folder
     /// (best.ckpt, else last.ckpt), a checkpoint file inside one, a folder of exported weights (model.json and
-    /// model.safetensors, `maskbench export`), or a TorchScript file exported from PyTorch. A masked model (or any, with
-    /// <paramref name="maskedInput"/>) is fed x ⊙ the dataset's foreground mask, as in training.
+    /// model.safetensors, `maskbench export`), or a TorchScript file exported from PyTorch. A masked model is fed x ⊙
+    /// the masks it was trained on (<see cref="RunInfo.InputMasks"/>: the dataset's, the random-mask control's, or its
+    /// masker's predictions, recomputed from every input as deployed); exported weights and TorchScript files, which
+    /// do not record it, and any model with <paramref name="maskedInput"/>, the dataset's foreground mask.
     /// </summary>
     public static AttackedModel Load(string path, Device device, bool maskedInput = false)
     {
         if (File.Exists(path) && !IsCheckpoint(path)) return FromTorchScript(path, device, maskedInput);
+        var recorded = RecordedInputMasks(path);
         var (model, source) = LoadClassifier(path, device);
-        return FromModule(model, model.Spec.Masked || maskedInput, $"{model.Spec.Description}, {source}");
+        var input = recorded is { MasksInput: true } ? recorded
+            : MaskSource.Dataset(model.Spec.Masked || maskedInput);
+        string masks = input is MaskSource.Predicted predicted ? $", masks predicted by {predicted.MaskerFolder}"
+            : input is MaskSource.RandomTwin twin ? $", random-twin masks (seed {twin.Seed})" : "";
+        return FromModule(model, input, $"{model.Spec.Description}, {source}{masks}");
+    }
+
+    /// <summary>
+    /// The input masks a run folder (or a checkpoint inside one) records; null for exported weights. A run trained on a
+    /// masker's predictions needs that masker, unchanged (its weights' hash is checked); a jointly trained run is refused,
+    /// since its classifier works behind its own tuned masker, which the pipeline evaluation attacks.
+    /// </summary>
+    static MaskSource? RecordedInputMasks(string path)
+    {
+        string? folder = File.Exists(path) && IsCheckpoint(path) ? Path.GetDirectoryName(Path.GetFullPath(path))
+            : Directory.Exists(path) && File.Exists(new RunFolder(path).RunJson) ? path : null;
+        if (folder is null || !File.Exists(new RunFolder(folder).RunJson)) return null;
+        var info = new RunFolder(folder).ReadInfo();
+        if (info.Options.Joint is not null)
+            throw new MaskbenchException($"{folder}: a jointly trained classifier works behind its tuned masker; attack the pipeline with "
+                + $"attack-pipeline --model {folder} --masker {Path.Combine(folder, Trainer.JointMaskerFolder)}");
+        var masks = info.InputMasksOrDefault;
+        if (masks is MaskSource.Predicted predicted)
+        {
+            var masker = new MaskerRun(predicted.MaskerFolder);
+            if (!masker.Exists)
+                throw new MaskbenchException($"{folder}: trained on the masks of the masker {predicted.MaskerFolder}, which is not there");
+            string hash = masker.WeightsSha256();
+            if (info.MaskerWeightsSha256 is { } expected && hash != expected)
+                throw new MaskbenchException($"{masker.WeightsPath}: not the masker {folder} was trained with (SHA-256 {hash[..12]}…, run.json "
+                    + $"records {expected[..12]}…)");
+        }
+        return masks;
     }
 
     /// <summary>The model of a run folder (see <see cref="Load"/>).</summary>

@@ -132,7 +132,7 @@ public static class PredictedMaskStage
         Settings settings, Device device, IProgressSink progress)
     {
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n",
-            Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(maskerRun.WeightsPath))),
+            maskerRun.WeightsSha256(),
             Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(checkpoint))),
             JsonSerializer.Serialize(settings), test.Count.ToString(CultureInfo.InvariantCulture)))))[..16];
         string path = Path.Combine(stageFolder, $"pipeline-{letter}-{key}.json");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Maskbench.Models;
 using Maskbench.Files;
+using Maskbench.Masks.Sources;
 
 namespace Maskbench.Training;
 
@@ -20,6 +21,18 @@ public sealed record RunInfo
     public int ValidationCount { get; init; }
     /// <summary>libtorch's intra-op threads on a CPU run: float sums are split per thread, so the weights depend on it.</summary>
     public int? Threads { get; init; }
+    /// <summary>
+    /// Where the masks the model was trained on came from (the dataset's, the random-mask control, or a masker's
+    /// predictions); evaluation feeds the model the same kind. Null in runs written before it was recorded: then the
+    /// dataset's masks for a masked model, none otherwise.
+    /// </summary>
+    public MaskSource? InputMasks { get; init; }
+    /// <summary>With <see cref="InputMasks"/> predicted by a masker: SHA-256 of its weights when the model was trained.</summary>
+    public string? MaskerWeightsSha256 { get; init; }
+
+    /// <summary><see cref="InputMasks"/>, or what a run that did not record it was trained on.</summary>
+    [JsonIgnore]
+    public MaskSource InputMasksOrDefault => InputMasks ?? MaskSource.Dataset(Model.Masked);
 }
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Maskbench.Batching;
 using Maskbench.Data;
 using Maskbench.Masks.Learned;
+using Maskbench.Masks.Sources;
 using Maskbench.Models;
 using Maskbench.Progress;
 using Maskbench.Runtime;
@@ -30,6 +31,12 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
 {
     public TrainingOptions Options { get; } = options;
 
+    /// <summary>
+    /// Where the masks of the arrays given to <see cref="Train"/> came from, recorded in run.json so that evaluation feeds
+    /// the model the same kind (<see cref="RunInfo.InputMasks"/>). Null: the dataset's masks when masked, none otherwise.
+    /// </summary>
+    public MaskSource? InputMasks { get; init; }
+
     /// <summary>The folder inside a joint run that holds the fine-tuned masker of best.ckpt (a <see cref="MaskerRun"/>).</summary>
     public const string JointMaskerFolder = "masker";
 
@@ -49,6 +56,10 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
     {
         Options.Validate();
         if (spec.Masked != Options.Masked) throw new ArgumentException("model spec and options disagree on masking");
+        // A joint run's classifier sees the predictions of the masker it tunes, written into the run folder.
+        var inputMasks = Options.Joint is not null ? new MaskSource.Predicted(Path.GetFullPath(Path.Combine(runPath, JointMaskerFolder)))
+            : InputMasks ?? MaskSource.Dataset(Options.Masked);
+        if (inputMasks.MasksInput != Options.Masked) throw new ArgumentException("the input masks and the options disagree on masking");
         if (spec.InputSize != data.ImageSize) throw new MaskbenchException(
             $"the dataset's images are {data.ImageSize}x{data.ImageSize}, the model expects {spec.InputSize}");
         long maxLabel = data.Labels.Length == 0 ? -1 : data.Labels.Max();
@@ -66,6 +77,9 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             Model = spec, Options = Options, Dataset = dataset, ClassNames = classNames,
             TrainCount = train.Length, ValidationCount = validation.Length,
             Threads = device.type == DeviceType.CPU ? get_num_threads() : null,
+            InputMasks = inputMasks,
+            MaskerWeightsSha256 = Options.Joint is null && inputMasks is MaskSource.Predicted predicted
+                ? new MaskerRun(predicted.MaskerFolder).WeightsSha256() : null,
         };
         manual_seed(Options.Seed);
         using var model = ModelFactory.Create(spec);
@@ -184,6 +198,8 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             throw new MaskbenchException(Problem("the model"));
         if (previous.Options with { Epochs = 0 } != now.Options with { Epochs = 0 }) throw new MaskbenchException(Problem("a training option"));
         if (previous.Dataset.Sha256 != now.Dataset.Sha256) throw new MaskbenchException(Problem("the dataset"));
+        if (previous.InputMasksOrDefault != now.InputMasksOrDefault || previous.MaskerWeightsSha256 != now.MaskerWeightsSha256)
+            throw new MaskbenchException(Problem("the source of the input masks"));
         if (previous.Threads is int before && now.Threads is int threads && before != threads)
             progress.Info($"note: the run used {before} libtorch threads and this process uses {threads} (--threads); " +
                 "it continues correctly but not bit-identically to an uninterrupted run");

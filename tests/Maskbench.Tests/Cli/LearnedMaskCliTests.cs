@@ -48,6 +48,7 @@ public class LearnedMaskCliTests
         (code, _, stderr) = CliProcess.Run([.. train, "--out", dir["predicted"], "--masker", dir["masker"]]);
         Assert.True(code == 0, stderr);
         Assert.NotEqual(File.ReadAllBytes(dir["oracle/last.ckpt"]), File.ReadAllBytes(dir["predicted/last.ckpt"]));
+        AttackTheRunAsDeployed(dir, "predicted", "masker");
         (code, _, stderr) = CliProcess.Run("train", "--data", dir["data"], "--arch", "smallcnn", "--epochs", "1", "--out", dir["x"], "--masker",
             dir["masker"]);
         Assert.Equal(1, code);
@@ -68,6 +69,54 @@ public class LearnedMaskCliTests
             "--mask-mode", "soft", "--attacks", "straight-through", "--threads", "1");
         Assert.Equal(1, code);
         Assert.Contains("threshold", stderr);
+    }
+
+    /// <summary>
+    /// The run records the masker (pinned by its weights' hash), and `attack --model RUN` feeds the classifier x ⊙ the
+    /// masker's thresholded prediction, as deployed: its natural accuracy equals a direct computation from the masker and
+    /// the classifier. A changed masker is refused, naming its weights file.
+    /// </summary>
+    static void AttackTheRunAsDeployed(TempFolder dir, string run, string maskerFolder)
+    {
+        var info = new Maskbench.Training.RunFolder(dir[run]).ReadInfo();
+        var recorded = Assert.IsType<Maskbench.Masks.Sources.MaskSource.Predicted>(info.InputMasks);
+        Assert.Equal(Path.GetFullPath(dir[maskerFolder]), recorded.MaskerFolder);
+        Assert.Equal(new MaskerRun(dir[maskerFolder]).WeightsSha256(), info.MaskerWeightsSha256);
+
+        var (code, stdout, stderr) = CliProcess.Run("attack", "--model", dir[run], "--data", dir["data"], "--split", "test", "--eps", "2/255",
+            "--steps", "1", "--out", dir["deployed.json"], "--threads", "1");
+        Assert.True(code == 0, stderr + stdout);
+        var report = JsonSerializer.Deserialize<Maskbench.Evaluation.RobustnessReport>(File.ReadAllText(dir["deployed.json"]), JsonFormat.Options)!;
+        Assert.Contains($"masks predicted by {Path.GetFullPath(dir[maskerFolder])}", report.Model);
+
+        using (var data = DatasetStore.Open(dir["data"]))
+        using (var scope = TorchSharp.torch.NewDisposeScope())
+        using (var masker = new MaskerRun(dir[maskerFolder]).Load(TorchSharp.torch.CPU))
+        {
+            var (classifier, _) = Maskbench.Evaluation.AttackedModel.LoadClassifier(dir[run], TorchSharp.torch.CPU);
+            using var _ = classifier;
+            var test = data.Split("test").Load();
+            // The store's layout is N x S x S x 3 (RGB bytes); the models take N x 3 x S x S in [0, 1].
+            var images = TorchSharp.torch.tensor(test.Images.Select(b => b / 255f).ToArray(),
+                [test.Count, test.ImageSize, test.ImageSize, 3]).permute(0, 3, 1, 2).contiguous();
+            using var noGrad = TorchSharp.torch.no_grad();
+            var mask = masker.SoftMask(images).ge(MaskIoU.Threshold).to_type(TorchSharp.torch.ScalarType.Float32);
+            var predictions = classifier.call(images * mask).argmax(1).data<long>().ToArray();
+            int correct = predictions.Where((p, i) => p == test.Labels[i]).Count();
+            Assert.Equal(correct / (double)test.Count, report.NaturalAccuracy, 12);
+        }
+
+        // Another masker's weights (here: one byte changed) are not the masker the run was trained with.
+        string weights = new MaskerRun(dir[maskerFolder]).WeightsPath, saved = dir["weights.saved"];
+        File.Copy(weights, saved);
+        var bytes = File.ReadAllBytes(weights);
+        bytes[^1] ^= 1;
+        File.WriteAllBytes(weights, bytes);
+        (code, _, stderr) = CliProcess.Run("attack", "--model", dir[run], "--data", dir["data"], "--split", "test", "--steps", "1", "--threads", "1");
+        File.Copy(saved, weights, overwrite: true);
+        Assert.Equal(1, code);
+        Assert.Contains(weights, stderr);
+        Assert.Contains("not the masker", stderr);
     }
 
     [Fact]
@@ -120,5 +169,9 @@ public class LearnedMaskCliTests
             "--mask-mode", "soft", "--attacks", "non-adaptive,full-image", "--eps", "2/255", "--steps", "1", "--threads", "1");
         Assert.True(code == 0, stderr + stdout);
         Assert.Contains("worst case per example", stdout);
+        // `attack` cannot evaluate a joint run's classifier on its own: it says where the pipeline is.
+        (code, _, stderr) = CliProcess.Run("attack", "--model", dir["joint"], "--data", dir["data"], "--steps", "1", "--threads", "1");
+        Assert.Equal(1, code);
+        Assert.Contains($"attack-pipeline --model {dir["joint"]} --masker {Path.Combine(dir["joint"], "masker")}", stderr);
     }
 }

@@ -60,6 +60,11 @@ public sealed class MaskerRun(string folder)
 
     public bool Exists => File.Exists(InfoPath);
 
+    /// <summary>SHA-256 of the weights file (lower-case hex): what pins a masker in cell keys and run folders.</summary>
+    public string WeightsSha256() => File.Exists(WeightsPath)
+        ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(WeightsPath)))
+        : throw new MaskbenchException($"{Folder}: {ModelExport.WeightsFile} is missing");
+
     public void Write(MaskUNet masker, MaskerInfo info)
     {
         Directory.CreateDirectory(Folder);

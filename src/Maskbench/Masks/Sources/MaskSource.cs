@@ -38,6 +38,9 @@ public abstract record MaskSource
     /// <summary>Which kind of source this is (derived from its type, so never written).</summary>
     [JsonIgnore] public abstract MaskKind Kind { get; }
 
+    /// <summary>The dataset's own: its stored foreground masks for a masked model, none otherwise.</summary>
+    public static MaskSource Dataset(bool masked) => masked ? new GroundTruth() : new NoMask();
+
     /// <summary>Whether the model's input is multiplied by a mask.</summary>
     [JsonIgnore] public bool MasksInput => Kind != MaskKind.None;
 
@@ -146,8 +149,7 @@ public abstract record MaskSource
         [JsonIgnore] public override MaskKind Kind => MaskKind.Predicted;
 
         public override IEnumerable<KeyValuePair<string, string>> Parameters() =>
-            [new("mask.masker", Path.GetFullPath(MaskerFolder)), new("mask.maskerWeightsSha256",
-                Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(new MaskerRun(MaskerFolder).WeightsPath))))];
+            [new("mask.masker", Path.GetFullPath(MaskerFolder)), new("mask.maskerWeightsSha256", new MaskerRun(MaskerFolder).WeightsSha256())];
 
         public override SplitArrays ForTraining(SplitArrays arrays, Device device) =>
             MaskerEvaluation.WithPredictedMasks(Masker(device), arrays, device);
