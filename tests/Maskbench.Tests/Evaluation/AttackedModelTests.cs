@@ -16,13 +16,14 @@ namespace Maskbench.Tests.Evaluation;
 /// <summary>One library call loads a model to evaluate, whatever form its weights are in.</summary>
 public class AttackedModelTests
 {
-    static string SaveRun(string folder, ImageClassifier model)
+    static string SaveRun(string folder, ImageClassifier model, MaskSource? inputMasks = null)
     {
         var run = new RunFolder(folder);
         Directory.CreateDirectory(run.Path);
         run.WriteInfo(new RunInfo
         {
             Model = model.Spec, Options = new TrainingOptions { Masked = model.Spec.Masked }, Dataset = new DatasetIdentity(folder, "0", "fixture"),
+            InputMasks = inputMasks,
         });
         Checkpoint.Save(run.Last, model, null, 1, []);
         return run.Path;
@@ -72,6 +73,23 @@ public class AttackedModelTests
         Assert.IsType<MaskSource.GroundTruth>(plain.Foreground);
         var missing = Assert.Throws<MaskbenchException>(() => AttackedModel.Load(temp["nothing"], CPU));
         Assert.Contains(temp["nothing"], missing.Message);
+    }
+
+    [Fact]
+    public void A_run_trained_on_random_twin_masks_is_fed_and_attacked_through_the_same_twins()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var temp = new TempFolder();
+        using var original = ModelFactory.Create("smallcnn", 4, 8, masked: true);
+        string run = SaveRun(temp["run"], original, new MaskSource.RandomTwin(7));
+        Assert.Equal(new MaskSource.RandomTwin(7), new RunFolder(run).ReadInfo().InputMasks);
+        foreach (string path in new[] { run, new RunFolder(run).Last })
+        {
+            var attacked = AttackedModel.Load(path, CPU);
+            Assert.Equal(new MaskSource.RandomTwin(7), attacked.Input);
+            Assert.Equal(new MaskSource.RandomTwin(7), attacked.Foreground);
+            Assert.Contains("random-twin masks (seed 7)", attacked.Description);
+        }
     }
 }
 
