@@ -41,24 +41,38 @@ public static class PredictedMaskStage
 
     public const string Folder = "predicted-masks";
 
+    /// <param name="masker">
+    /// A trained masker to use (<c>reproduce --masker</c>); null trains one into the stage folder (the demo). The grid's
+    /// predicted-mask models (trained on this masker's predictions) get their own pipeline rows beside the oracle-mask
+    /// models behind the same masker.
+    /// </param>
     public static PredictedMaskResults Run(string datasetFolder, string gridFolder, ExperimentResults results, Settings settings, Device device,
-        IProgressSink progress)
+        IProgressSink progress, string? masker = null)
     {
         string stageFolder = Path.Combine(gridFolder, Folder);
-        var maskerRun = new MaskerRun(Path.Combine(stageFolder, "masker"));
-        string manifestSha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(datasetFolder, DatasetStore.ManifestFile))));
-        if (maskerRun.Exists && maskerRun.ReadInfo().Dataset.Sha256 != manifestSha)
-            throw new MaskbenchException($"{maskerRun.Folder} was trained on another dataset; delete that folder to retrain it");
-        if (!maskerRun.Exists)
+        var maskerRun = new MaskerRun(masker ?? Path.Combine(stageFolder, "masker"));
+        if (masker is not null)
         {
-            progress.Info($"predicted masks: training a U-Net masker (base width {settings.BaseWidth}, {settings.Epochs} epochs) -> "
-                + $"{maskerRun.Folder}");
-            MaskerTraining.Run(datasetFolder, maskerRun.Folder, new MaskerTrainingOptions { Epochs = settings.Epochs, Seed = settings.Seed },
-                settings.BaseWidth, settings.Depth, null, 0, device, progress);
+            if (!maskerRun.Exists) throw new MaskbenchException($"{masker}: no masker here (train one with `maskbench train-masker`)");
+            progress.Info($"predicted masks: the masker in {maskerRun.Folder}");
         }
-        else progress.Info($"predicted masks: reusing the masker in {maskerRun.Folder}");
+        else
+        {
+            string manifestSha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(datasetFolder,
+                DatasetStore.ManifestFile))));
+            if (maskerRun.Exists && maskerRun.ReadInfo().Dataset.Sha256 != manifestSha)
+                throw new MaskbenchException($"{maskerRun.Folder} was trained on another dataset; delete that folder to retrain it");
+            if (!maskerRun.Exists)
+            {
+                progress.Info($"predicted masks: training a U-Net masker (base width {settings.BaseWidth}, {settings.Epochs} epochs) -> "
+                    + $"{maskerRun.Folder}");
+                MaskerTraining.Run(datasetFolder, maskerRun.Folder, new MaskerTrainingOptions { Epochs = settings.Epochs, Seed = settings.Seed },
+                    settings.BaseWidth, settings.Depth, null, 0, device, progress);
+            }
+            else progress.Info($"predicted masks: reusing the masker in {maskerRun.Folder}");
+        }
         var info = maskerRun.ReadInfo();
-        using var masker = maskerRun.Load(device);
+        using var maskerModel = maskerRun.Load(device);
         using var dataset = DatasetStore.Open(datasetFolder, verifyHashes: false);
         var split = dataset.Split(dataset.HasSplit("test") ? "test" : "val");
         var test = split.Load(TorchExperimentBackend.TestRows(split.Count, settings.TestLimit));
@@ -73,34 +87,47 @@ public static class PredictedMaskStage
                     + $"{settings.Region.Spelling()} ")
                 + "(the non-adaptive, end-to-end and BPDA attacks), extended by the mask-growth attack, the whole image for the full-image attack.",
         };
-        foreach (var (training, letter) in new[] { (GridModel.Natural, "N"), (GridModel.Adversarial, "A") })
+
+        // One pipeline: the masker in front of a grid model's classifier, evaluated under every attack (cached).
+        void AddPipeline(string letter, string pipeline, string rowMask, ModelResults model)
         {
-            var plain = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.Sources.MaskKind.None);
-            var oracle = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.Sources.MaskKind.GroundTruth);
-            if (plain is not null) section.Rows.Add(GridRow(letter, "plain", plain));
-            if (oracle is null) continue;
-            section.Rows.Add(GridRow(letter, "oracle mask", oracle));
-            var cell = cells.FirstOrDefault(c => c.Id == $"train-{oracle.Id}" || c.Parameters.GetValueOrDefault("model.id") == oracle.Id);
-            if (cell?.Training is null) continue;
+            var cell = cells.FirstOrDefault(c => c.Id == $"train-{model.Id}" || c.Parameters.GetValueOrDefault("model.id") == model.Id);
+            if (cell?.Training is null) return;
             // The cell stores its checkpoint relative to the grid folder.
             string checkpoint = Path.Combine(Path.GetFullPath(gridFolder), cell.Training.Checkpoint);
-            if (!File.Exists(checkpoint)) throw new MaskbenchException($"{checkpoint}: the checkpoint of {oracle.Id} is missing (rerun the grid)");
-            var report = EvaluateCached(stageFolder, letter, maskerRun, checkpoint, masker, test, settings, device, progress);
+            if (!File.Exists(checkpoint)) throw new MaskbenchException($"{checkpoint}: the checkpoint of {model.Id} is missing (rerun the grid)");
+            string tag = pipeline.Replace(' ', '-');
+            var report = EvaluateCached(stageFolder, tag, maskerRun, checkpoint, maskerModel, test, settings, device, progress);
             section.Rows.Add(new PredictedMaskRow
             {
-                Training = letter, Mask = "predicted mask", Natural = Percent(report.Natural), Robust = Percent(report.WorstCase),
+                Training = letter, Mask = rowMask, Natural = Percent(report.Natural), Robust = Percent(report.WorstCase),
                 MaskIoUUnderAttack = Math.Round(report.WorstCaseMaskIoU.Mean, 4), TestCount = report.Natural.Count,
             });
             section.Attacks.AddRange(report.Attacks.Select(a => new PipelineAttackRow
             {
-                Training = letter, Attack = AttackName(a.Attack), Robust = Percent(a.Robust), MaskIoU = Math.Round(a.MaskIoU.Mean, 4),
+                Training = pipeline, Attack = AttackName(a.Attack), Robust = Percent(a.Robust), MaskIoU = Math.Round(a.MaskIoU.Mean, 4),
             }));
             if (report.Examples.Count > 0)
             {
-                string image = Path.Combine(Folder, $"examples-{letter}.png");
+                string image = Path.Combine(Folder, $"examples-{tag}.png");
                 AtomicFile.WriteAllBytes(Path.Combine(gridFolder, image), ExampleGrid(report));
-                section.ExampleImages[letter] = image;
+                section.ExampleImages[pipeline] = image;
             }
+        }
+
+        foreach (var (training, letter) in new[] { (GridModel.Natural, "N"), (GridModel.Adversarial, "A") })
+        {
+            var plain = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.Sources.MaskKind.None);
+            var oracle = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.Sources.MaskKind.GroundTruth);
+            var learned = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.Sources.MaskKind.Predicted);
+            if (plain is not null) section.Rows.Add(GridRow(letter, "plain", plain));
+            if (oracle is not null)
+            {
+                section.Rows.Add(GridRow(letter, "oracle mask", oracle));
+                AddPipeline(letter, letter, "predicted mask", oracle);
+            }
+            const string trained = PredictedMaskResults.TrainedOnPredictions;
+            if (learned is not null) AddPipeline(letter, $"{letter} {trained}", $"predicted mask, {trained}", learned);
         }
         return section;
     }

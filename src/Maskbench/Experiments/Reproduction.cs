@@ -66,6 +66,12 @@ public static class Reproduction
         var runner = new GridRunner(plan, new CellStore(outFolder), backend, progress) { ReplaceOtherPlan = replaceOtherPlan };
         runner.Run(selection);
         var results = ResultsBuilder.Build(plan, new CellStore(outFolder));
+        // With a masker, the pipelines behind it (oracle-mask and predicted-mask classifiers) meet the adaptive attacks too.
+        if (masker is not null)
+            results.PredictedMasks = PredictedMaskStage.Run(datasetFolder, outFolder, results, new PredictedMaskStage.Settings
+            {
+                Steps = p.PgdSteps, Epsilon = ExperimentProfile.PaperEpsilon, TestLimit = p.TestLimit, Seed = p.Seed,
+            }, device, progress, masker);
         string report = ReportWriter.Write(results, outFolder, Path.GetFullPath(outFolder));
         return new Outcome(report, runner.Executed, runner.Reused, runner.Unavailable, results);
     }

@@ -8,6 +8,9 @@ namespace Maskbench.Reports;
 /// </summary>
 public sealed class PredictedMaskResults
 {
+    /// <summary>How rows and pipelines with a classifier trained on the masker's predictions (the grid's predicted-mask models) are named.</summary>
+    public const string TrainedOnPredictions = "trained on predicted masks";
+
     public required string Masker { get; set; }
     /// <summary>Test IoU of the masker's thresholded mask against the dataset's masks (mean and 95% interval).</summary>
     public required double[] MaskerIoU { get; set; }
@@ -29,7 +32,10 @@ public sealed class PredictedMaskRow
 {
     /// <summary>"N" or "A".</summary>
     public required string Training { get; set; }
-    /// <summary>plain (no mask), oracle mask (the dataset's), predicted mask (the pipeline).</summary>
+    /// <summary>
+    /// plain (no mask), oracle mask (the dataset's), predicted mask (the pipeline with the oracle-mask classifier), or
+    /// predicted mask with a classifier trained on the masker's predictions.
+    /// </summary>
     public required string Mask { get; set; }
     public PercentInterval? Natural { get; set; }
     /// <summary>The paper's PGD (foreground threat) for plain and oracle rows; the worst case over all adaptive attacks for the pipeline.</summary>
@@ -41,6 +47,7 @@ public sealed class PredictedMaskRow
 
 public sealed class PipelineAttackRow
 {
+    /// <summary>The pipeline: "N" or "A" (oracle-mask classifier), or with the suffix of a classifier trained on predicted masks.</summary>
     public required string Training { get; set; }
     public required string Attack { get; set; }
     public required PercentInterval Robust { get; set; }
@@ -56,7 +63,8 @@ public static class PredictedMaskSection
         yield return new HeadingBlock(2, "Masks without an oracle: learned masks under adaptive attack");
         yield return new ParagraphBlock($"Masker: {p.Masker}; test IoU against the dataset's masks {p.MaskerIoU[0]:F3} [{p.MaskerIoU[1]:F3}, "
             + $"{p.MaskerIoU[2]:F3}]. "
-            + $"Pipeline: image → predicted mask (thresholded at 0.5) → masked image → the oracle-mask model's classifier. {p.Threat} "
+            + "Pipeline: image → predicted mask (thresholded at 0.5) → masked image → a classifier: the oracle-mask model's, or, in rows "
+            + $"\"{PredictedMaskResults.TrainedOnPredictions}\", one trained on this masker's predictions. {p.Threat} "
             + "Accuracies in % with 95% Wilson intervals; robust accuracy of the pipeline is the worst case per example over every attack below.");
         yield return new TableBlock(["training", "mask", "natural", "robust", "mask IoU under attack", "n"],
             p.Rows.Select(row => (IReadOnlyList<string>)[row.Training, row.Mask, row.Natural?.ToString() ?? "–", row.Robust?.ToString() ?? "–",
@@ -71,7 +79,7 @@ public static class PredictedMaskSection
             if (File.Exists(path))
                 yield return new FigureBlock($"{training} pipeline: clean image, clean predicted mask, attacked predicted mask, perturbation "
                     + "magnified",
-                    $"predicted-masks-{training}.png", File.ReadAllBytes(path));
+                    $"predicted-masks-{training.Replace(' ', '-')}.png", File.ReadAllBytes(path));
         }
     }
 }

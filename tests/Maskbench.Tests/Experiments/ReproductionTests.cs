@@ -135,6 +135,27 @@ public class ReproductionTests
                 Assert.True(target.Logits(moved).allclose(classifier.call(moved * movedMask), rtol: 1e-4, atol: 1e-4));
         }
         Assert.Contains("predicted-mask-A", File.ReadAllText(tmp["out/report.md"]));
+
+        // Behind the same masker, the predicted-mask models meet the adaptive attacks too (the oracle-mask models were not
+        // selected, so they have no pipeline rows). Same test images, same pipeline: the same natural accuracy as the grid's.
+        var section = r.PredictedMasks!;
+        foreach (var (id, letter) in new[] { ("natural-predicted-mask", "N"), ("adversarial-predicted-mask", "A") })
+        {
+            var row = section.Rows.Single(x => x.Training == letter && x.Natural is not null);
+            Assert.Equal($"predicted mask, {Maskbench.Reports.PredictedMaskResults.TrainedOnPredictions}", row.Mask);
+            Assert.Equal(r.Models.Single(x => x.Id == id).Natural!.Value, row.Natural!.Value, 1);
+            string pipeline = $"{letter} {Maskbench.Reports.PredictedMaskResults.TrainedOnPredictions}";
+            var attacks = section.Attacks.Where(a => a.Training == pipeline).ToList();
+            Assert.Equal(5, attacks.Count);
+            // The worst case per example is at or below every single attack.
+            Assert.All(attacks, a => Assert.True(row.Robust!.Value <= a.Robust.Value + 1e-9, $"{pipeline}: {a.Attack}"));
+            Assert.True(row.Robust!.Value <= row.Natural.Value);
+            // The grid's run folder records the masker, so `attack --model` meets the same pipeline.
+            var cell = new CellStore(tmp["out"]).All().Single(c => c.Kind == CellSpec.Train && c.Id == $"train/{id}");
+            var info = new Maskbench.Training.RunFolder(Path.GetDirectoryName(Path.Combine(tmp["out"], cell.Training!.Checkpoint))!).ReadInfo();
+            Assert.Equal(new MaskSource.Predicted(Path.GetFullPath(tmp["masker"])), info.InputMasks);
+        }
+        Assert.Contains(Maskbench.Reports.PredictedMaskResults.TrainedOnPredictions, File.ReadAllText(tmp["out/report.md"]));
     }
 
     /// <summary>
