@@ -235,8 +235,8 @@ sealed class TrainCommand : Command<TrainSettings>
         var spec = ModelFactory.Spec(settings.Arch, dataset.Manifest.ClassNames.Count, dataset.Manifest.ImageSize, channels, settings.Width,
             settings.Masked);
         var result = ConsoleProgress.Run(settings, sink =>
-            new Trainer(options, sink) { InputMasks = inputMasks }.Train(data, spec, identity, dataset.Manifest.ClassNames, settings.Out, settings.Resume, device,
-                cancellationToken));
+            new Trainer(options, sink) { InputMasks = inputMasks?.Record() }.Train(data, spec, identity, dataset.Manifest.ClassNames, settings.Out,
+                settings.Resume, device, cancellationToken));
         var best = result.Epochs.FirstOrDefault(e => e.Epoch == result.BestEpoch);
         Console.WriteLine($"trained {spec.Description} into {result.RunFolder}; best epoch {result.BestEpoch}" +
             (best is null ? "" : $" (validation natural {best.ValidationNaturalAccuracy:P1}, PGD {best.ValidationPgdAccuracy:P1})"));

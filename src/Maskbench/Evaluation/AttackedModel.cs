@@ -84,14 +84,16 @@ public sealed class AttackedModel(string description, Func<TensorBatch, Tensor?,
         if (info.Options.Joint is not null)
             throw new MaskbenchException($"{folder}: a jointly trained classifier works behind its tuned masker; attack the pipeline with "
                 + $"attack-pipeline --model {folder} --masker {Path.Combine(folder, Trainer.JointMaskerFolder)}");
-        var masks = info.InputMasksOrDefault;
+        var run = new RunFolder(folder);
+        var record = info.InputMasksOrDefault;
+        var masks = MaskSource.FromRecord(record, run.RunJson);
         if (masks is MaskSource.Predicted predicted)
         {
             var masker = new MaskerRun(predicted.MaskerFolder);
             if (!masker.Exists)
                 throw new MaskbenchException($"{folder}: trained on the masks of the masker {predicted.MaskerFolder}, which is not there");
             string hash = masker.WeightsSha256();
-            if (info.MaskerWeightsSha256 is { } expected && hash != expected)
+            if (record.MaskerWeightsSha256 is { } expected && hash != expected)
                 throw new MaskbenchException($"{masker.WeightsPath}: not the masker {folder} was trained with (SHA-256 {hash[..12]}…, run.json "
                     + $"records {expected[..12]}…)");
         }

@@ -117,9 +117,9 @@ public static class PredictedMaskStage
 
         foreach (var (training, letter) in new[] { (GridModel.Natural, "N"), (GridModel.Adversarial, "A") })
         {
-            var plain = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.Sources.MaskKind.None);
-            var oracle = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.Sources.MaskKind.GroundTruth);
-            var learned = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.Sources.MaskKind.Predicted);
+            var plain = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.MaskKind.None);
+            var oracle = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.MaskKind.GroundTruth);
+            var learned = results.Models.FirstOrDefault(m => m.Training == training && m.Mask == Masks.MaskKind.Predicted);
             if (plain is not null) section.Rows.Add(GridRow(letter, "plain", plain));
             if (oracle is not null)
             {

@@ -97,7 +97,7 @@ public sealed class TorchExperimentBackend : IExperimentBackend, IDisposable
         if (!resume && Directory.Exists(runFolder)) Directory.Delete(runFolder, recursive: true);
         try
         {
-            return new Trainer(options, progress) { InputMasks = model.Mask }.Train(arrays, ArchitectureOf(model),
+            return new Trainer(options, progress) { InputMasks = model.Mask.Record() }.Train(arrays, ArchitectureOf(model),
                 new DatasetIdentity(_dataset.Folder, _datasetSha256, _dataset.Manifest.Name), _dataset.Manifest.ClassNames, runFolder, resume,
                 _device);
         }

@@ -106,7 +106,7 @@ public sealed class ModelResults
     public required string Training { get; set; }
     public required string Input { get; set; }
     /// <summary>The kind of mask the model's input is multiplied by (what <see cref="Input"/> names).</summary>
-    public Masks.Sources.MaskKind Mask { get; set; }
+    public Masks.MaskKind Mask { get; set; }
     /// <summary>The training seed; models with the same training and input but another seed are <c>--seeds</c> replicas.</summary>
     public int Seed { get; set; }
     public bool Replica { get; set; }

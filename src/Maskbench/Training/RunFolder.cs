@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Maskbench.Models;
 using Maskbench.Files;
-using Maskbench.Masks.Sources;
+using Maskbench.Masks;
 
 namespace Maskbench.Training;
 
@@ -22,17 +22,26 @@ public sealed record RunInfo
     /// <summary>libtorch's intra-op threads on a CPU run: float sums are split per thread, so the weights depend on it.</summary>
     public int? Threads { get; init; }
     /// <summary>
-    /// Where the masks the model was trained on came from (the dataset's, the random-mask control, or a masker's
-    /// predictions); evaluation feeds the model the same kind. Null in runs written before it was recorded: then the
-    /// dataset's masks for a masked model, none otherwise.
+    /// Where the masks the model was trained on came from; evaluation feeds the model the same kind. Null in runs
+    /// written before it was recorded: then the dataset's masks for a masked model, none otherwise.
     /// </summary>
-    public MaskSource? InputMasks { get; init; }
-    /// <summary>With <see cref="InputMasks"/> predicted by a masker: SHA-256 of its weights when the model was trained.</summary>
-    public string? MaskerWeightsSha256 { get; init; }
+    public InputMaskRecord? InputMasks { get; init; }
 
     /// <summary><see cref="InputMasks"/>, or what a run that did not record it was trained on.</summary>
     [JsonIgnore]
-    public MaskSource InputMasksOrDefault => InputMasks ?? MaskSource.Dataset(Model.Masked);
+    public InputMaskRecord InputMasksOrDefault => InputMasks ?? InputMaskRecord.Dataset(Model.Masked);
+}
+
+/// <summary>
+/// The masks a model was trained on, as run.json records them (Masks.Sources.MaskSource converts to and from it):
+/// the kind, the random twin's seed, or the masker folder and the SHA-256 of its weights at training time.
+/// </summary>
+public sealed record InputMaskRecord(MaskKind Kind, int? Seed = null, string? Masker = null, string? MaskerWeightsSha256 = null)
+{
+    /// <summary>The dataset's own: its stored foreground masks for a masked model, none otherwise.</summary>
+    public static InputMaskRecord Dataset(bool masked) => new(masked ? MaskKind.GroundTruth : MaskKind.None);
+
+    public bool MasksInput => Kind != MaskKind.None;
 }
 
 /// <summary>

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Maskbench.Batching;
 using Maskbench.Data;
 using Maskbench.Masks.Learned;
-using Maskbench.Masks.Sources;
+using Maskbench.Masks;
 using Maskbench.Models;
 using Maskbench.Progress;
 using Maskbench.Runtime;
@@ -35,7 +35,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
     /// Where the masks of the arrays given to <see cref="Train"/> came from, recorded in run.json so that evaluation feeds
     /// the model the same kind (<see cref="RunInfo.InputMasks"/>). Null: the dataset's masks when masked, none otherwise.
     /// </summary>
-    public MaskSource? InputMasks { get; init; }
+    public InputMaskRecord? InputMasks { get; init; }
 
     /// <summary>The folder inside a joint run that holds the fine-tuned masker of best.ckpt (a <see cref="MaskerRun"/>).</summary>
     public const string JointMaskerFolder = "masker";
@@ -57,8 +57,9 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
         Options.Validate();
         if (spec.Masked != Options.Masked) throw new ArgumentException("model spec and options disagree on masking");
         // A joint run's classifier sees the predictions of the masker it tunes, written into the run folder.
-        var inputMasks = Options.Joint is not null ? new MaskSource.Predicted(Path.GetFullPath(Path.Combine(runPath, JointMaskerFolder)))
-            : InputMasks ?? MaskSource.Dataset(Options.Masked);
+        var inputMasks = Options.Joint is not null
+            ? new InputMaskRecord(MaskKind.Predicted, Masker: Path.GetFullPath(Path.Combine(runPath, JointMaskerFolder)))
+            : InputMasks ?? InputMaskRecord.Dataset(Options.Masked);
         if (inputMasks.MasksInput != Options.Masked) throw new ArgumentException("the input masks and the options disagree on masking");
         if (spec.InputSize != data.ImageSize) throw new MaskbenchException(
             $"the dataset's images are {data.ImageSize}x{data.ImageSize}, the model expects {spec.InputSize}");
@@ -78,8 +79,6 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             TrainCount = train.Length, ValidationCount = validation.Length,
             Threads = device.type == DeviceType.CPU ? get_num_threads() : null,
             InputMasks = inputMasks,
-            MaskerWeightsSha256 = Options.Joint is null && inputMasks is MaskSource.Predicted predicted
-                ? new MaskerRun(predicted.MaskerFolder).WeightsSha256() : null,
         };
         manual_seed(Options.Seed);
         using var model = ModelFactory.Create(spec);
@@ -198,7 +197,7 @@ public sealed class Trainer(TrainingOptions options, IProgressSink progress)
             throw new MaskbenchException(Problem("the model"));
         if (previous.Options with { Epochs = 0 } != now.Options with { Epochs = 0 }) throw new MaskbenchException(Problem("a training option"));
         if (previous.Dataset.Sha256 != now.Dataset.Sha256) throw new MaskbenchException(Problem("the dataset"));
-        if (previous.InputMasksOrDefault != now.InputMasksOrDefault || previous.MaskerWeightsSha256 != now.MaskerWeightsSha256)
+        if (previous.InputMasksOrDefault != now.InputMasksOrDefault)
             throw new MaskbenchException(Problem("the source of the input masks"));
         if (previous.Threads is int before && now.Threads is int threads && before != threads)
             progress.Info($"note: the run used {before} libtorch threads and this process uses {threads} (--threads); " +

@@ -79,9 +79,8 @@ public class LearnedMaskCliTests
     static void AttackTheRunAsDeployed(TempFolder dir, string run, string maskerFolder)
     {
         var info = new Maskbench.Training.RunFolder(dir[run]).ReadInfo();
-        var recorded = Assert.IsType<Maskbench.Masks.Sources.MaskSource.Predicted>(info.InputMasks);
-        Assert.Equal(Path.GetFullPath(dir[maskerFolder]), recorded.MaskerFolder);
-        Assert.Equal(new MaskerRun(dir[maskerFolder]).WeightsSha256(), info.MaskerWeightsSha256);
+        Assert.Equal(new Maskbench.Training.InputMaskRecord(Maskbench.Masks.MaskKind.Predicted, Masker: Path.GetFullPath(dir[maskerFolder]),
+            MaskerWeightsSha256: new MaskerRun(dir[maskerFolder]).WeightsSha256()), info.InputMasks);
 
         var (code, stdout, stderr) = CliProcess.Run("attack", "--model", dir[run], "--data", dir["data"], "--split", "test", "--eps", "2/255",
             "--steps", "1", "--out", dir["deployed.json"], "--threads", "1");

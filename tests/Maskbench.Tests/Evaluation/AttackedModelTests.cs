@@ -23,7 +23,7 @@ public class AttackedModelTests
         run.WriteInfo(new RunInfo
         {
             Model = model.Spec, Options = new TrainingOptions { Masked = model.Spec.Masked }, Dataset = new DatasetIdentity(folder, "0", "fixture"),
-            InputMasks = inputMasks,
+            InputMasks = inputMasks?.Record(),
         });
         Checkpoint.Save(run.Last, model, null, 1, []);
         return run.Path;
@@ -82,7 +82,7 @@ public class AttackedModelTests
         using var temp = new TempFolder();
         using var original = ModelFactory.Create("smallcnn", 4, 8, masked: true);
         string run = SaveRun(temp["run"], original, new MaskSource.RandomTwin(7));
-        Assert.Equal(new MaskSource.RandomTwin(7), new RunFolder(run).ReadInfo().InputMasks);
+        Assert.Equal(new InputMaskRecord(MaskKind.RandomTwin, Seed: 7), new RunFolder(run).ReadInfo().InputMasks);
         foreach (string path in new[] { run, new RunFolder(run).Last })
         {
             var attacked = AttackedModel.Load(path, CPU);

@@ -1,3 +1,4 @@
+using Maskbench.Masks;
 using Maskbench.Data;
 using Maskbench.Experiments;
 using Maskbench.Masks.Sources;
@@ -153,7 +154,8 @@ public class ReproductionTests
             // The grid's run folder records the masker, so `attack --model` meets the same pipeline.
             var cell = new CellStore(tmp["out"]).All().Single(c => c.Kind == CellSpec.Train && c.Id == $"train/{id}");
             var info = new Maskbench.Training.RunFolder(Path.GetDirectoryName(Path.Combine(tmp["out"], cell.Training!.Checkpoint))!).ReadInfo();
-            Assert.Equal(new MaskSource.Predicted(Path.GetFullPath(tmp["masker"])), info.InputMasks);
+            Assert.Equal(new Maskbench.Training.InputMaskRecord(MaskKind.Predicted, Masker: Path.GetFullPath(tmp["masker"]),
+                MaskerWeightsSha256: weightsSha), info.InputMasks);
         }
         Assert.Contains(Maskbench.Reports.PredictedMaskResults.TrainedOnPredictions, File.ReadAllText(tmp["out/report.md"]));
     }

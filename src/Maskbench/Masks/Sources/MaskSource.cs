@@ -4,24 +4,11 @@ using System.Text.Json.Serialization;
 using Maskbench.Batching;
 using Maskbench.Data;
 using Maskbench.Masks.Learned;
+using Maskbench.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Maskbench.Masks.Sources;
-
-/// <summary>The kinds of <see cref="MaskSource"/>, for results and reports that must tell them apart.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<MaskKind>))]
-public enum MaskKind
-{
-    /// <summary>No mask: the model sees the whole image.</summary>
-    None,
-    /// <summary>The dataset's stored foreground masks (the paper's oracle masks).</summary>
-    GroundTruth,
-    /// <summary>The random-mask control.</summary>
-    RandomTwin,
-    /// <summary>Masks predicted by a trained U-Net masker.</summary>
-    Predicted,
-}
 
 /// <summary>
 /// Where the masks a model multiplies its input by come from, for training and evaluation alike: none, the dataset's
@@ -56,12 +43,26 @@ public abstract record MaskSource
     /// <summary>The masks of a held-out batch (N x 1 x H x W, 0/1 float32 on the batch's device); null without a mask.</summary>
     public abstract Tensor? ForEvaluation(TensorBatch batch);
 
+    /// <summary>What a run folder records of this source (a masker with the SHA-256 of its weights as they are now).</summary>
+    public abstract InputMaskRecord Record();
+
+    /// <summary>The source a run folder's <paramref name="record"/> names; <paramref name="origin"/> (its run.json) is for errors.</summary>
+    public static MaskSource FromRecord(InputMaskRecord record, string origin) => record.Kind switch
+    {
+        MaskKind.None => new NoMask(),
+        MaskKind.GroundTruth => new GroundTruth(),
+        MaskKind.RandomTwin => new RandomTwin(record.Seed ?? throw new DataFormatException(origin, "random-twin input masks without a seed")),
+        MaskKind.Predicted => new Predicted(record.Masker ?? throw new DataFormatException(origin, "predicted input masks without a masker")),
+        _ => throw new DataFormatException(origin, $"unknown input masks '{record.Kind}'"),
+    };
+
     /// <summary>The whole image.</summary>
     public sealed record NoMask : MaskSource
     {
         [JsonIgnore] public override MaskKind Kind => MaskKind.None;
         public override SplitArrays ForTraining(SplitArrays arrays, Device device) => arrays;
         public override Tensor? ForEvaluation(TensorBatch batch) => null;
+        public override InputMaskRecord Record() => new(MaskKind.None);
     }
 
     /// <summary>The dataset's stored foreground masks.</summary>
@@ -70,6 +71,7 @@ public abstract record MaskSource
         [JsonIgnore] public override MaskKind Kind => MaskKind.GroundTruth;
         public override SplitArrays ForTraining(SplitArrays arrays, Device device) => arrays;
         public override Tensor? ForEvaluation(TensorBatch batch) => batch.Masks;
+        public override InputMaskRecord Record() => new(MaskKind.GroundTruth);
     }
 
     /// <summary>
@@ -90,6 +92,8 @@ public abstract record MaskSource
 
         public override SplitArrays ForTraining(SplitArrays arrays, Device device) =>
             arrays.WithMasks(Twin(arrays.Masks, arrays.Count, arrays.ImageSize, Seed));
+
+        public override InputMaskRecord Record() => new(MaskKind.RandomTwin, Seed: Seed);
 
         public override Tensor? ForEvaluation(TensorBatch batch)
         {
@@ -155,6 +159,9 @@ public abstract record MaskSource
             MaskerEvaluation.WithPredictedMasks(Masker(device), arrays, device);
 
         public override Tensor? ForEvaluation(TensorBatch batch) => Predict(batch.Images);
+
+        public override InputMaskRecord Record() =>
+            new(MaskKind.Predicted, Masker: Path.GetFullPath(MaskerFolder), MaskerWeightsSha256: new MaskerRun(MaskerFolder).WeightsSha256());
 
         /// <summary>The masker on <paramref name="device"/>, loaded once per folder and device (evaluation mode).</summary>
         public MaskUNet Masker(Device device) =>
