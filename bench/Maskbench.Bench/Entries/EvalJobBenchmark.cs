@@ -160,10 +160,11 @@ public sealed class EvalJobBenchmark : IBenchmark
         public double Seconds { get; private set; }
         public long Gradients { get; private set; }
 
-        public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null, Tensor? cleanLogits = null)
+        public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null, Tensor? cleanLogits = null,
+            int? window = null)
         {
             var clock = Stopwatch.StartNew();
-            var result = inner.Run(target, x, y, threat, exclude, cleanLogits);
+            var result = inner.Run(target, x, y, threat, exclude, cleanLogits, window);
             Seconds += clock.Elapsed.TotalSeconds;
             Gradients += result.GradientEvaluations;
             return result;
