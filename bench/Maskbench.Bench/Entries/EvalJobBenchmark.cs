@@ -201,8 +201,8 @@ public sealed class EvalJobBenchmark : IBenchmark
         var threat = ThreatModel.Linf(Epsilon);
         var pgd = new TimedAttack(new PgdAttack { Steps = 20, StepSize = 2.0 / 255, Precision = Precision.Bf16 });
         var apgd = new TimedAttack(new ApgdAttack { Steps = 100, Precision = Precision.Bf16 });
-        // Attack by attack over all the images, each member's open rows gathered in batches of 128: the reference
-        // loop's order, so early stop's thinned batches are refilled rather than run part-empty.
+        // Attack by attack over all the images (the reference loop's order), each member working through the open rows
+        // 128 at a time: PGD admits waiting rows as others are fooled or finish, so its batch stays full.
         var ensemble = new AttackEnsemble("pgd-20 + apgd-ce-100", [pgd, apgd]) { MemberBatch = Batch };
         double clean = 0, attacks = 0;
         long gradients = 0, correct = 0, robust = 0, pgdRobust = 0;

@@ -56,7 +56,7 @@ public sealed class PgdAttack : Attack
                     // Each row's iterate is recorded at its own step number (rows admitted later are at earlier steps).
                     var (gradient, _, fooled) = context.Gradient(set, x.Value, (z, y) => AttackObjectives.Evaluate(Loss, z, y, targets));
                     var moved = x.Value + SteepestAscent.Direction(gradient, set.Threat.Norm) * alpha;
-                    x.Value = set.Threat.Project(moved, set.Inputs);
+                    x.Value = set.Project(moved);
                     newly = fooled.MoveToOuterDisposeScope();
                 }
                 set.Advance();

@@ -174,6 +174,38 @@ public class RefilledSearchTests
         Assert.Equal(Rows - 4, set.Queued);
     }
 
+    /// <summary>
+    /// The set's projection (bounds made once per row, appended as rows are admitted) gives the threat model's own
+    /// projection bit for bit, with a 0/1 mask and with a fractional one (where there are no bounds).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_active_set_projects_every_row_as_its_threat_model_does(bool fractionalMask)
+    {
+        using var scope = NewDisposeScope();
+        var (model, x, y, _) = Setup(Norm.Linf, 0.02, masked: false);
+        var mask = AttackFixtures.Masks(4, Rows);
+        if (fractionalMask) mask = mask * 0.5 + 0.25;
+        var threat = ThreatModel.Linf(0.03, mask);
+        using var ledger = new AttackLedger(x, y, exclude: null);
+        var context = new AttackContext(new ModuleTarget(model), x, y, threat, ledger, new PgdAttack(), Precision.Fp32, window: 4);
+        using var set = context.Begin();
+        set.Admit().Dispose();
+        using var generator = new Generator(9);
+        void Compare()
+        {
+            var candidate = set.Inputs + (rand(set.Inputs.shape, generator: generator) * 2 - 1) * 0.05;
+            Assert.Equal(0f, (set.Project(candidate) - set.Threat.Project(candidate, set.Inputs)).abs().max().item<float>());
+        }
+        Compare();
+        set.Drop(tensor(new[] { true, false, true, false }));
+        Compare();
+        set.Admit().Dispose();
+        Assert.Equal(new long[] { 1, 3, 4, 5 }, set.Rows.data<long>().ToArray());
+        Compare();
+    }
+
     /// <summary>An ensemble whose members work in a window fools the same rows as one given the whole batch (trained model, float32).</summary>
     [Fact]
     public void An_ensemble_with_member_batches_keeps_the_robust_accuracy_of_one_batch()
