@@ -79,7 +79,10 @@ public sealed class AttackContext
     public (Tensor Gradient, Tensor Loss, Tensor NewlyFooled) Gradient(ActiveSet set, Tensor iterate, Func<Tensor, Tensor, Tensor> loss, int step) =>
         Gradient(set, iterate, loss, step, null);
 
-    /// <summary>As <see cref="Gradient(ActiveSet, Tensor, Func{Tensor, Tensor, Tensor}, int)"/>, each row's iterate recorded at its own <see cref="ActiveSet.Step"/>.</summary>
+    /// <summary>
+    /// As <see cref="Gradient(ActiveSet, Tensor, Func{Tensor, Tensor, Tensor}, int)"/>, each row's iterate recorded at
+    /// its own <see cref="ActiveSet.Step"/>.
+    /// </summary>
     public (Tensor Gradient, Tensor Loss, Tensor NewlyFooled) Gradient(ActiveSet set, Tensor iterate, Func<Tensor, Tensor, Tensor> loss) =>
         Gradient(set, iterate, loss, 0, set.Step);
 

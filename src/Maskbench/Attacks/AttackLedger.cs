@@ -99,7 +99,9 @@ internal sealed class AttackLedger : IDisposable
     public Tensor Observe(Tensor rows, Tensor iterate, Tensor logits, int step, bool countForward, bool exact) =>
         Observe(rows, iterate, logits, step, null, countForward, exact);
 
-    /// <summary>As <see cref="Observe(Tensor, Tensor, Tensor, int, bool, bool)"/>, each row at its own step (<paramref name="steps"/>: local int64).</summary>
+    /// <summary>
+    /// As <see cref="Observe(Tensor, Tensor, Tensor, int, bool, bool)"/>, each row at its own step (<paramref name="steps"/>: local int64).
+    /// </summary>
     public Tensor Observe(Tensor rows, Tensor iterate, Tensor logits, Tensor steps, bool countForward, bool exact) =>
         Observe(rows, iterate, logits, 0, steps, countForward, exact);
 

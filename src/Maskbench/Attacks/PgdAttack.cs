@@ -77,6 +77,7 @@ public sealed class PgdAttack : Attack
         x.Append(start is null ? inputs : start.index_select(0, added));
         if (TargetRank is int rank)
             using (no_grad())
-                target.Append(AttackObjectives.RankedTarget(context.Target.Select(added).Logits(inputs), context.Labels.index_select(0, added), rank));
+                target.Append(AttackObjectives.RankedTarget(context.Target.Select(added).Logits(inputs), context.Labels.index_select(0, added),
+                    rank));
     }
 }

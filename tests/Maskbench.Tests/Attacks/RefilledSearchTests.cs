@@ -124,7 +124,10 @@ public class RefilledSearchTests
         Assert.All(target.GradientBatches.Concat(target.ForwardBatches), size => Assert.InRange(size, 1, 6));
     }
 
-    /// <summary>A bf16 search's last iterates finish a few rows at a time and are judged in float32 together; the verdicts are the float32 model's.</summary>
+    /// <summary>
+    /// A bf16 search's last iterates finish a few rows at a time and are judged in float32 together; the verdicts are
+    /// the float32 model's.
+    /// </summary>
     [Fact]
     public void A_refilled_bf16_pgd_reports_the_float32_verdict_at_each_kept_input()
     {
