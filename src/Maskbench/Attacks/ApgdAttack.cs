@@ -137,10 +137,10 @@ public sealed class ApgdAttack : Attack
                         state.Increases.Value = zeros_like(f);
                     }
                 }
-                var z = set.Threat.Project(x + state.Eta.Value * SteepestAscent.Direction(g, set.Threat.Norm), set.Inputs);
+                var z = set.Project(x + state.Eta.Value * SteepestAscent.Direction(g, set.Threat.Norm));
                 Tensor next = k == 0
                     ? z
-                    : set.Threat.Project(x + Momentum * (z - x) + (1 - Momentum) * (x - state.Previous.Value), set.Inputs);
+                    : set.Project(x + Momentum * (z - x) + (1 - Momentum) * (x - state.Previous.Value));
                 state.Previous.Value = x.clone();
                 state.X.Value = next;
             }

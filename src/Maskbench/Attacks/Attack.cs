@@ -28,10 +28,15 @@ public abstract class Attack : IAttack
     /// <summary>
     /// Attacks <paramref name="x"/> (N x C x H x W float32 in [0,1]) with true labels <paramref name="y"/> (int64 N).
     /// Rows where <paramref name="exclude"/> (bool N) is true are left at their clean input and cost nothing; the other
-    /// rows get exactly the search they would get without it (random draws are made for the whole batch).
+    /// rows get exactly the search they would get without it (random draws are made for the whole batch, so a row's
+    /// start depends on its row number, not on which rows are searched with it). With a <paramref name="window"/> the
+    /// model sees at most that many rows at a time: an attack that refills (<see cref="Refills"/>) admits waiting rows
+    /// as others leave its search; any other attack searches the open rows in chunks of that many.
     /// </summary>
-    public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null, Tensor? cleanLogits = null)
+    public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null, Tensor? cleanLogits = null,
+        int? window = null)
     {
+        if (window is <= 0) throw new ArgumentOutOfRangeException(nameof(window), $"the window must hold at least one row, got {window}");
         if (x.dim() != 4) throw new ArgumentException($"inputs must be N x C x H x W, got [{string.Join(", ", x.shape)}]", nameof(x));
         if (y.dim() != 1 || y.shape[0] != x.shape[0]) throw new ArgumentException("labels must be a vector with one entry per input", nameof(y));
         if (threat.Mask is not null && (threat.Mask.shape[0] != x.shape[0] || threat.Mask.shape[2] != x.shape[2]
@@ -51,20 +56,22 @@ public abstract class Attack : IAttack
         using (target.Prepare(Precision.Fp32))
         {
             using (no_grad())
-                ledger.Observe(ledger.All, inputs, cleanLogits?.detach().to_type(ScalarType.Float32) ?? target.Logits(inputs), step: 0,
+                ledger.Observe(ledger.All, inputs, cleanLogits?.detach().to_type(ScalarType.Float32) ?? InBatches(target, inputs, window), step: 0,
                     countForward: cleanLogits is null, exact: true);
             AttackContext? context = null;
             using (target.Prepare(Precision))
-                if (threat.Epsilon > 0) Search(context = new AttackContext(target, inputs, labels, threat, ledger, this, Precision));
+                if (threat.Epsilon > 0) context = SearchOpenRows(new AttackContext(target, inputs, labels, threat, ledger, this, Precision,
+                    window: Refills ? window : null), window);
             // Back in float32: the search's last iterate, if it left one, is judged by the float32 model.
             context?.ConcludePending(exact: true);
 
             // The decision that counts: the float32 model at the kept input (logits a float32 observation gave are reused).
-            var logits = ledger.Float32LogitsAtBest(target);
-            if (Precision != Precision.Fp32 && threat.Epsilon > 0 && SearchAgainWhereFloat32Disagrees(target, inputs, labels, threat, ledger, logits))
+            var logits = ledger.Float32LogitsAtBest(target, window);
+            if (Precision != Precision.Fp32 && threat.Epsilon > 0 && SearchAgainWhereFloat32Disagrees(target, inputs, labels, threat, ledger, logits,
+                window))
             {
                 logits.Dispose();
-                logits = ledger.Float32LogitsAtBest(target);
+                logits = ledger.Float32LogitsAtBest(target, window);
             }
             var problems = threat.Check(inputs, ledger.Best);
             if (problems.Count > 0) throw new InvalidOperationException(
@@ -82,6 +89,21 @@ public abstract class Attack : IAttack
         }
     }
 
+    /// <summary>The target's logits at <paramref name="inputs"/>, at most <paramref name="batch"/> rows at a time.</summary>
+    internal static Tensor InBatches(IAttackTarget target, Tensor inputs, int? batch)
+    {
+        long n = inputs.shape[0];
+        if (batch is not { } size || n <= size) return target.Logits(inputs);
+        using var scope = NewDisposeScope();
+        var parts = new List<Tensor>();
+        for (long start = 0; start < n; start += size)
+        {
+            using var rows = arange(start, Math.Min(n, start + size), ScalarType.Int64, inputs.device);
+            parts.Add(target.Select(rows).Logits(inputs.narrow(0, start, rows.shape[0])));
+        }
+        return cat(parts).MoveToOuterDisposeScope();
+    }
+
     /// <summary>
     /// A low-precision search decides "fooled" with low-precision logits, and early stop then drops the example. Where
     /// the float32 model is not fooled by the kept input (<paramref name="float32Logits"/>), those rows are searched
@@ -89,7 +111,7 @@ public abstract class Attack : IAttack
     /// </summary>
     /// <returns>Whether any row was searched again.</returns>
     bool SearchAgainWhereFloat32Disagrees(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger,
-        Tensor float32Logits)
+        Tensor float32Logits, int? window)
     {
         using var scope = NewDisposeScope();
         var disagree = ledger.Fooled.logical_and(AttackObjectives.Misclassified(float32Logits, labels).logical_not());
@@ -97,9 +119,41 @@ public abstract class Attack : IAttack
         ledger.Reopen(disagree);
         // Early stop on whatever the attack's setting: it cannot change the outcome, and these rows were borderline, so
         // the float32 search usually fools them within a step or two (at batch 1 a VGG-19 step costs ~8x per image).
-        Search(new AttackContext(target, inputs, labels, threat, ledger, this, Precision.Fp32, earlyStop: true));
+        SearchOpenRows(new AttackContext(target, inputs, labels, threat, ledger, this, Precision.Fp32, earlyStop: true,
+            window: Refills ? window : null), window).ConcludePending(exact: true);
         return true;
     }
+
+    /// <summary>
+    /// Runs the search on the rows the ledger leaves open: at once, in a refilled window (the context has one), or, for
+    /// an attack that does not refill, in chunks of <paramref name="window"/> open rows within the one context (one
+    /// ledger, one set of random draws, the model prepared once). Returns the context, whose pending iterates the caller concludes.
+    /// </summary>
+    AttackContext SearchOpenRows(AttackContext context, int? window)
+    {
+        if (context.Window is not null || window is not { } size)
+        {
+            Search(context);
+            return context;
+        }
+        var ledger = context.Ledger;
+        var open = ledger.All.masked_select(ledger.Excluded.logical_not()).cpu().data<long>().ToArray();
+        foreach (var chunk in open.Chunk(size))
+        {
+            using var within = zeros(new[] { ledger.All.shape[0] }, ScalarType.Bool, ledger.All.device);
+            using (var index = tensor(chunk, ScalarType.Int64).to(ledger.All.device)) within.index_fill_(0, index, true);
+            context.Within = within;
+            Search(context);
+        }
+        context.Within = null;
+        return context;
+    }
+
+    /// <summary>
+    /// True when <see cref="Search"/> admits queued rows into its running batch (<see cref="ActiveSet.Admit"/>) and so
+    /// can be given a window; each row still gets its own complete search.
+    /// </summary>
+    protected virtual bool Refills => false;
 
     ExampleRecord[] Records(AttackLedger ledger, Tensor logits, Tensor labels)
     {

@@ -21,9 +21,19 @@ public sealed class AttackContext
     /// <summary>The precision the model runs in during this search.</summary>
     public Precision Precision { get; }
 
+    /// <summary>
+    /// Null: <see cref="Begin"/> gives the search every open row at once. Otherwise the set works on at most this many
+    /// rows at a time and queues the rest (see <see cref="ActiveSet.Admit"/>): a search that refills its batch.
+    /// </summary>
+    public long? Window { get; }
+
+    /// <summary>Null, or the only rows <see cref="Begin"/> may give (bool N): the frame's chunk for a search that does not refill.</summary>
+    internal Tensor? Within { get; set; }
+
     internal AttackContext(IAttackTarget target, Tensor inputs, Tensor labels, ThreatModel threat, AttackLedger ledger, Attack attack,
-        Precision precision, bool? earlyStop = null)
+        Precision precision, bool? earlyStop = null, long? window = null)
     {
+        Window = window;
         Precision = precision;
         Target = target;
         Inputs = inputs;
@@ -38,7 +48,8 @@ public sealed class AttackContext
     public Tensor Fooled => Ledger.Fooled;
 
     /// <summary>
-    /// The rows to attack next: those not yet fooled when early stop is on, every row otherwise (running every step).
+    /// The rows to attack next: those not yet fooled when early stop is on, every row otherwise (running every step),
+    /// all at once or, with a <see cref="Window"/>, that many at a time with the rest queued in row order.
     /// </summary>
     public ActiveSet Begin()
     {
@@ -46,9 +57,13 @@ public sealed class AttackContext
         ConcludePending(exact: Precision == Precision.Fp32);
         // Built outside any inner dispose scope: the set's views (threat mask, model masks) must outlive this call.
         Tensor rows;
-        using (var open = EarlyStop ? Ledger.Fooled.logical_or(Ledger.Excluded).logical_not() : Ledger.Excluded.logical_not())
-            rows = Ledger.All.masked_select(open);
-        return new ActiveSet(this, rows.DetachFromDisposeScope());
+        using (var scope = NewDisposeScope())
+        {
+            var open = EarlyStop ? Ledger.Fooled.logical_or(Ledger.Excluded).logical_not() : Ledger.Excluded.logical_not();
+            if (Within is not null) open = open.logical_and(Within);
+            rows = Ledger.All.masked_select(open).MoveToOuterDisposeScope();
+        }
+        return new ActiveSet(this, rows.DetachFromDisposeScope(), Window);
     }
 
     /// <summary>A generator for this attack run, derived from the seed and a purpose number so that streams differ.</summary>
@@ -61,7 +76,18 @@ public sealed class AttackContext
     /// only; records the iterate as step <paramref name="step"/>. Returns the gradient, the loss values and which rows
     /// this iterate newly fooled (all local to <paramref name="set"/>).
     /// </summary>
-    public (Tensor Gradient, Tensor Loss, Tensor NewlyFooled) Gradient(ActiveSet set, Tensor iterate, Func<Tensor, Tensor, Tensor> loss, int step)
+    public (Tensor Gradient, Tensor Loss, Tensor NewlyFooled) Gradient(ActiveSet set, Tensor iterate, Func<Tensor, Tensor, Tensor> loss, int step) =>
+        Gradient(set, iterate, loss, step, null);
+
+    /// <summary>
+    /// As <see cref="Gradient(ActiveSet, Tensor, Func{Tensor, Tensor, Tensor}, int)"/>, each row's iterate recorded at
+    /// its own <see cref="ActiveSet.Step"/>.
+    /// </summary>
+    public (Tensor Gradient, Tensor Loss, Tensor NewlyFooled) Gradient(ActiveSet set, Tensor iterate, Func<Tensor, Tensor, Tensor> loss) =>
+        Gradient(set, iterate, loss, 0, set.Step);
+
+    (Tensor Gradient, Tensor Loss, Tensor NewlyFooled) Gradient(ActiveSet set, Tensor iterate, Func<Tensor, Tensor, Tensor> loss, int step,
+        Tensor? steps)
     {
         // Between steps no native call of this search is in flight: the place to let the collector run.
         Runtime.NoCollectionZone.SafePoint();
@@ -78,8 +104,9 @@ public sealed class AttackContext
         Tensor exact;
         if (set.Target.GradientLogitsAreExact) exact = logits.detach();
         else using (no_grad()) exact = set.Target.Logits(iterate);
-        var newly = Ledger.Observe(set.Rows, iterate, exact, step, countForward: !set.Target.GradientLogitsAreExact,
-            exact: Precision == Precision.Fp32);
+        var newly = steps is null
+            ? Ledger.Observe(set.Rows, iterate, exact, step, countForward: !set.Target.GradientLogitsAreExact, exact: Precision == Precision.Fp32)
+            : Ledger.Observe(set.Rows, iterate, exact, steps, countForward: !set.Target.GradientLogitsAreExact, exact: Precision == Precision.Fp32);
         return (gradient.detach().MoveToOuterDisposeScope(), values.detach().MoveToOuterDisposeScope(), newly.MoveToOuterDisposeScope());
     }
 
@@ -96,46 +123,71 @@ public sealed class AttackContext
         return (logits.MoveToOuterDisposeScope(), newly.MoveToOuterDisposeScope());
     }
 
-    (Tensor Rows, Tensor Iterate, int Step)? _pending;
+    readonly List<(Tensor Rows, Tensor Iterate, int Step)> _pending = [];
+    long _pendingRows;
 
     /// <summary>
-    /// Records a search's last iterate, whose outcome the search itself does not use. A float32 search evaluates it at
-    /// once. A lower-precision search leaves it to the float32 model, which judges the kept inputs after the search
-    /// anyway: the last iterate then costs one float32 forward pass instead of a low-precision pass followed, where it
-    /// is kept, by a float32 one.
+    /// Records a search's last iterate of the rows <paramref name="which"/> (local bool; null: all of the set), whose
+    /// outcome the search itself does not use. A float32 search evaluates it at once, or with a <see cref="Window"/>
+    /// once a window's worth of rows has finished (rows of a refilled batch finish a few at a time). A lower-precision
+    /// search leaves it to the float32 model, which judges the kept inputs after the search anyway: the last iterate then
+    /// costs one float32 forward pass instead of a low-precision pass followed, where it is kept, by a float32 one.
     /// </summary>
-    public void Conclude(ActiveSet set, Tensor iterate, int step)
+    public void Conclude(ActiveSet set, Tensor iterate, int step, Tensor? which = null)
     {
-        if (Precision == Precision.Fp32)
+        if (Precision == Precision.Fp32 && Window is null)
         {
-            var (logits, newly) = Evaluate(set, iterate, step);
-            logits.Dispose();
-            newly.Dispose();
+            Runtime.NoCollectionZone.SafePoint();
+            using var scope = NewDisposeScope();
+            var rows = which is null ? set.Rows : set.Rows.masked_select(which);
+            var target = which is null ? set.Target : Target.Select(rows);
+            var point = which is null ? iterate : iterate[which];
+            Tensor logits;
+            using (no_grad()) logits = target.Logits(point);
+            Ledger.Observe(rows, point, logits, step, countForward: true, exact: true);
             return;
         }
-        ConcludePending(exact: false);
-        _pending = (set.Rows.clone().DetachFromDisposeScope(), iterate.detach().clone().DetachFromDisposeScope(), step);
+        var keptRows = (which is null ? set.Rows.clone() : set.Rows.masked_select(which)).DetachFromDisposeScope();
+        var keptIterate = (which is null ? iterate.detach().clone() : iterate.detach()[which]).DetachFromDisposeScope();
+        _pending.Add((keptRows, keptIterate, step));
+        _pendingRows += keptRows.shape[0];
+        if (Precision == Precision.Fp32 && _pendingRows >= Window) ConcludePending(exact: true);
     }
 
     /// <summary>
-    /// Evaluates the iterate left by <see cref="Conclude"/>, if any, with the target as it runs now (float32 once the
-    /// search's precision has been left: <paramref name="exact"/>). Rows already fooled are skipped: an observation
-    /// cannot change what the ledger keeps for them.
+    /// Evaluates the iterates left by <see cref="Conclude"/>, if any, with the target as it runs now (float32 once the
+    /// search's precision has been left: <paramref name="exact"/>), in batches of the <see cref="Window"/>. Rows already
+    /// fooled are skipped: an observation cannot change what the ledger keeps for them.
     /// </summary>
     internal void ConcludePending(bool exact)
     {
-        if (_pending is not { } pending) return;
-        _pending = null;
+        if (_pending.Count == 0) return;
         using var scope = NewDisposeScope();
-        using var pendingRows = pending.Rows;
-        using var pendingIterate = pending.Iterate;
+        var pendingRows = cat(_pending.Select(p => p.Rows).ToList());
+        var pendingIterate = cat(_pending.Select(p => p.Iterate).ToList());
+        var pendingSteps = cat(_pending.Select(p => full(new[] { p.Rows.shape[0] }, (long)p.Step, ScalarType.Int64, p.Rows.device)).ToList());
+        foreach (var (rows, iterate, _) in _pending)
+        {
+            rows.Dispose();
+            iterate.Dispose();
+        }
+        _pending.Clear();
+        _pendingRows = 0;
         var open = Ledger.Fooled.index_select(0, pendingRows).logical_not();
         if (!open.any().item<bool>()) return;
-        var rows = pendingRows.masked_select(open);
-        var iterate = pendingIterate[open];
-        var target = Target.Select(rows);
-        Tensor logits;
-        using (no_grad()) logits = target.Logits(iterate);
-        Ledger.Observe(rows, iterate, logits, pending.Step, countForward: true, exact: exact);
+        var openRows = pendingRows.masked_select(open);
+        var openIterate = pendingIterate[open];
+        var openSteps = pendingSteps.masked_select(open);
+        long count = openRows.shape[0], batch = Window ?? count;
+        for (long start = 0; start < count; start += batch)
+        {
+            using var inner = NewDisposeScope();
+            long size = Math.Min(batch, count - start);
+            var rows = openRows.narrow(0, start, size);
+            var iterate = openIterate.narrow(0, start, size);
+            Tensor logits;
+            using (no_grad()) logits = Target.Select(rows).Logits(iterate);
+            Ledger.Observe(rows, iterate, logits, openSteps.narrow(0, start, size), countForward: true, exact: exact);
+        }
     }
 }

@@ -15,20 +15,23 @@ public sealed class AttackEnsemble(string name, IReadOnlyList<IAttack> members) 
     public IReadOnlyList<IAttack> Members { get; } = members;
 
     /// <summary>
-    /// When set, each member attacks the rows still open, gathered from the whole input, in batches of this many
-    /// (attack by attack, as torchattacks' <c>MultiAttack</c> does), instead of all the given rows at once with the
-    /// decided ones excluded. Early stop thins a batch as its rows are fooled; gathering the open rows keeps the later
-    /// members' batches full, so a large input can be given whole. Rows get other random draws than in one batch, so
-    /// results are as valid but not the same bytes as without it.
+    /// When set, each member sees at most this many rows at a time (its <c>window</c>, <see cref="Attack.Run"/>): it is
+    /// given every row still open and works through them, a member that refills (PGD) admitting waiting rows into its
+    /// running batch as others are fooled or finish, any other in chunks of this many open rows. Early stop otherwise
+    /// thins a batch as its rows are fooled; this keeps the model's batches full, so a large input can be given whole.
+    /// A row's random start depends on its row number only, so results are the same as without a window up to the
+    /// float rounding of other batch sizes.
     /// </summary>
     public int? MemberBatch { get; init; }
 
-    public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null, Tensor? cleanLogits = null)
+    public AttackResult Run(IAttackTarget target, Tensor x, Tensor y, ThreatModel threat, Tensor? exclude = null, Tensor? cleanLogits = null,
+        int? window = null)
     {
         using var zone = Runtime.NoCollectionZone.Enter();   // see Attack.Run; members' zones nest in it
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         long n = x.shape[0];
+        var memberWindow = window ?? MemberBatch;
         var best = x.to_type(ScalarType.Float32).clone();
         var decided = exclude is null ? zeros(new[] { n }, ScalarType.Bool) : exclude.to_type(ScalarType.Bool).cpu().clone();
         var records = new ExampleRecord?[n];
@@ -38,33 +41,18 @@ public sealed class AttackEnsemble(string name, IReadOnlyList<IAttack> members) 
         {
             using (target.Prepare(Precision.Fp32))
             using (no_grad())
-                cleanLogits = target.Logits(x.to_type(ScalarType.Float32));
+                cleanLogits = Attack.InBatches(target, x.to_type(ScalarType.Float32), memberWindow);
             forwards += n;
         }
         foreach (var member in Members)
         {
             if (decided.all().item<bool>()) break;
             var open = decided.logical_not().data<bool>().ToArray();
-            if (MemberBatch is not { } size)
-            {
-                using var result = member.Run(target, x, y, threat, decided.to(x.device), cleanLogits);
-                gradients += result.GradientEvaluations;
-                forwards += result.ForwardEvaluations;
-                for (int i = 0; i < n; i++)
-                    if (open[i]) Keep(i, result.Examples[i], result.Adversarial[i]);
-                continue;
-            }
-            var rows = Enumerable.Range(0, (int)n).Where(i => open[i]).ToArray();
-            foreach (var chunk in rows.Chunk(Math.Max(1, size)))
-            {
-                using var chunkScope = NewDisposeScope();
-                var index = tensor(chunk.Select(i => (long)i).ToArray(), ScalarType.Int64).to(x.device);
-                using var result = member.Run(target.Select(index), x.index_select(0, index), y.index_select(0, index), threat.Select(index),
-                    null, cleanLogits.index_select(0, index.to(cleanLogits.device)));
-                gradients += result.GradientEvaluations;
-                forwards += result.ForwardEvaluations;
-                for (int k = 0; k < chunk.Length; k++) Keep(chunk[k], result.Examples[k], result.Adversarial[k]);
-            }
+            using var result = member.Run(target, x, y, threat, decided.to(x.device), cleanLogits, memberWindow);
+            gradients += result.GradientEvaluations;
+            forwards += result.ForwardEvaluations;
+            for (int i = 0; i < n; i++)
+                if (open[i]) Keep(i, result.Examples[i], result.Adversarial[i]);
         }
 
         void Keep(int i, ExampleRecord record, Tensor adversarial)
@@ -76,36 +64,29 @@ public sealed class AttackEnsemble(string name, IReadOnlyList<IAttack> members) 
             }
             if (record.Fooled) decided[i] = true;
         }
-        using (target.Prepare(Precision.Fp32))
+
+        var problems = threat.Check(x.to_type(ScalarType.Float32), best);
+        if (problems.Count > 0) throw new InvalidOperationException(
+            $"{Name}: a member produced inputs outside the threat model: {string.Join("; ", problems)}");
+        // A member's record is the float32 model's verdict at the input it returned, which is the input kept here; rows
+        // no member attacked (excluded) keep their clean input, judged by the clean logits.
+        var labels = y.to_type(ScalarType.Int64).to(cleanLogits.device);
+        var cleanFooled = AttackObjectives.Misclassified(cleanLogits, labels).cpu().data<bool>().ToArray();
+        var cleanMargin = AttackObjectives.Margin(cleanLogits, labels).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+        var cleanLoss = nn.functional.cross_entropy(cleanLogits.to_type(ScalarType.Float32), labels, reduction: nn.Reduction.None)
+            .to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+        var final = new ExampleRecord[n];
+        for (int i = 0; i < n; i++)
+            final[i] = records[i] ?? new ExampleRecord(cleanFooled[i], cleanFooled[i] ? 0 : -1, cleanLoss[i], cleanMargin[i],
+                cleanFooled[i] ? "clean" : null);
+        return new AttackResult
         {
-            var problems = threat.Check(x.to_type(ScalarType.Float32), best);
-            if (problems.Count > 0) throw new InvalidOperationException(
-                $"{Name}: a member produced inputs outside the threat model: {string.Join("; ", problems)}");
-            Tensor logits;
-            using (no_grad()) logits = target.Logits(best);
-            forwards += n;
-            var labels = y.to_type(ScalarType.Int64);
-            var fooled = AttackObjectives.Misclassified(logits, labels).cpu().data<bool>().ToArray();
-            var margin = AttackObjectives.Margin(logits, labels).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
-            var loss = nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.None).to_type(ScalarType.Float64).cpu().data<double>()
-                .ToArray();
-            var final = new ExampleRecord[n];
-            for (int i = 0; i < n; i++)
-            {
-                var member = records[i];
-                bool memberFooled = member is { Fooled: true };
-                final[i] = new ExampleRecord(fooled[i], fooled[i] && memberFooled ? member!.Step : fooled[i] ? 0 : -1, loss[i], margin[i],
-                    fooled[i] ? member?.FooledBy ?? "clean" : null);
-            }
-            return new AttackResult
-            {
-                Attack = Name,
-                Adversarial = best.MoveToOuterDisposeScope(),
-                Examples = final,
-                GradientEvaluations = gradients,
-                ForwardEvaluations = forwards,
-                Elapsed = clock.Elapsed,
-            };
-        }
+            Attack = Name,
+            Adversarial = best.MoveToOuterDisposeScope(),
+            Examples = final,
+            GradientEvaluations = gradients,
+            ForwardEvaluations = forwards,
+            Elapsed = clock.Elapsed,
+        };
     }
 }

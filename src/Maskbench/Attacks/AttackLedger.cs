@@ -60,17 +60,17 @@ internal sealed class AttackLedger : IDisposable
 
     /// <summary>
     /// The float32 model's logits at every kept input: those observed in float32 as they are, the others computed by
-    /// <paramref name="target"/>, which must be running in float32 (counted as forward evaluations), and recorded, so
-    /// each is computed once.
+    /// <paramref name="target"/>, which must be running in float32 (counted as forward evaluations; at most
+    /// <paramref name="batch"/> rows at a time), and recorded, so each is computed once.
     /// </summary>
-    public Tensor Float32LogitsAtBest(IAttackTarget target)
+    public Tensor Float32LogitsAtBest(IAttackTarget target, int? batch = null)
     {
         using var scope = NewDisposeScope();
         var missing = All.masked_select(BestExact.logical_not());
         if (missing.shape[0] > 0)
         {
             Tensor logits;
-            using (no_grad()) logits = target.Select(missing).Logits(Best.index_select(0, missing));
+            using (no_grad()) logits = Attack.InBatches(target.Select(missing), Best.index_select(0, missing), batch);
             ForwardEvaluations += missing.shape[0];
             KeepLogits(missing, logits, exact: true);
         }
@@ -96,7 +96,16 @@ internal sealed class AttackLedger : IDisposable
     /// Records iterate <paramref name="step"/> of rows <paramref name="rows"/>, whose <paramref name="logits"/> the
     /// float32 model gave when <paramref name="exact"/>; returns which of them it newly fooled (local bool).
     /// </summary>
-    public Tensor Observe(Tensor rows, Tensor iterate, Tensor logits, int step, bool countForward, bool exact)
+    public Tensor Observe(Tensor rows, Tensor iterate, Tensor logits, int step, bool countForward, bool exact) =>
+        Observe(rows, iterate, logits, step, null, countForward, exact);
+
+    /// <summary>
+    /// As <see cref="Observe(Tensor, Tensor, Tensor, int, bool, bool)"/>, each row at its own step (<paramref name="steps"/>: local int64).
+    /// </summary>
+    public Tensor Observe(Tensor rows, Tensor iterate, Tensor logits, Tensor steps, bool countForward, bool exact) =>
+        Observe(rows, iterate, logits, 0, steps, countForward, exact);
+
+    Tensor Observe(Tensor rows, Tensor iterate, Tensor logits, int step, Tensor? steps, bool countForward, bool exact)
     {
         using var scope = NewDisposeScope();
         if (countForward) ForwardEvaluations += rows.shape[0];
@@ -118,7 +127,8 @@ internal sealed class AttackLedger : IDisposable
         {
             var fooledRows = rows.masked_select(newly);
             Fooled.index_fill_(0, fooledRows, true);
-            Steps.index_fill_(0, fooledRows, (long)step);
+            if (steps is null) Steps.index_fill_(0, fooledRows, (long)step);
+            else Steps.index_copy_(0, fooledRows, steps.masked_select(newly));
         }
         return newly.MoveToOuterDisposeScope();
     }
