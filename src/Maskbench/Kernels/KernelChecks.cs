@@ -121,6 +121,12 @@ public static class KernelChecks
         var cache = _cache ??= new VerdictCache(CacheDirectory, MachineFingerprint.Current());
         ProbeResult Probe(ConvolutionRoute route) => cache.GetOrProbe(shape, route);
         var direct = Probe(ConvolutionRoute.Direct.Instance);
+        // Where matrix products on the unfolded input are the faster way (small bfloat16 maps), they run if they agree.
+        if (policy == KernelPolicy.Auto && UnfoldedConvolution.Preferred(shape))
+        {
+            var unfolded = Probe(ConvolutionRoute.Unfolded.Instance);
+            if (unfolded.Passed) return new(shape.ToString(), direct, ConvolutionRoute.Unfolded.Instance, unfolded);
+        }
         if (policy == KernelPolicy.Auto && direct.Passed) return new(shape.ToString(), direct, ConvolutionRoute.Direct.Instance, direct);
         if (policy != KernelPolicy.Float64)
             foreach (var padded in PaddingCandidates(shape, mustChange: policy == KernelPolicy.Reroute))
