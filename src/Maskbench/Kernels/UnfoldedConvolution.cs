@@ -112,20 +112,21 @@ public static class UnfoldedConvolution
             var upstream = gradOutput.permute(0, 2, 3, 1).reshape(n * ho * wo, o);
             Tensor? dInput = null, dWeight = null, dBias = null;
             if (needWeight) dWeight = upstream.t().mm(saved[0]).view(o, kh, kw, c).permute(0, 3, 1, 2);
-            if (needBias) dBias = upstream.sum(0, type: ScalarType.Float32).to_type(gradOutput.dtype);
+            if (needBias) dBias = gradOutput.dtype == ScalarType.Float64 ? upstream.sum([0L])
+                : upstream.sum([0L], type: ScalarType.Float32).to_type(gradOutput.dtype);
             if (needInput) dInput = Fold(upstream.mm(saved[1]).view(n, ho, wo, kh, kw, c), gradOutput.dtype, h, w, g);
             List<Tensor> result = [dInput?.MoveToOuterDisposeScope()!, dWeight?.MoveToOuterDisposeScope()!, dBias?.MoveToOuterDisposeScope()!, null!];
             return result;
         }
 
         /// <summary>
-        /// col2im: each window's gradient added back onto the pixels it was read from, in float32 (one rounding to the
-        /// input's dtype at the end), then the padding cut off; the result is channels-last.
+        /// col2im: each window's gradient added back onto the pixels it was read from, in float32 (float64 for float64; one
+        /// rounding to the input's dtype at the end), then the padding cut off; the result is channels-last.
         /// </summary>
         static Tensor Fold(Tensor windows, ScalarType dtype, long h, long w, ConvolutionGeometry g)
         {
             long n = windows.shape[0], ho = windows.shape[1], wo = windows.shape[2], kh = windows.shape[3], kw = windows.shape[4], c = windows.shape[5];
-            var padded = zeros([n, h + 2 * g.PadH, w + 2 * g.PadW, c], ScalarType.Float32);
+            var padded = zeros([n, h + 2 * g.PadH, w + 2 * g.PadW, c], dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32);
             for (long i = 0; i < kh; i++)
                 for (long j = 0; j < kw; j++)
                 {
