@@ -89,7 +89,12 @@ public static class UnfoldedConvolution
             long ho = g.OutputSize(input.shape[2], kh, true), wo = g.OutputSize(input.shape[3], kw, false);
             var rows = Unfold(input, kh, kw, ho, wo, g);
             var matrix = Matrix(weight);
-            var y = bias is null ? rows.mm(matrix.t()) : addmm(bias, rows, matrix.t(), 1, 1);
+            // The output is a tensor of its own (channels-last), written through a matrix view: callers modify it in
+            // place (ReLU), which autograd forbids on a view made inside a custom function.
+            var y = empty_strided([n, o, ho, wo], [ho * wo * o, 1, wo * o, o], input.dtype);
+            var product = y.permute(0, 2, 3, 1).view(n * ho * wo, o);
+            if (bias is null) product.addmm_(rows, matrix.t(), beta: 0);
+            else product.copy_(bias.expand(n * ho * wo, o)).addmm_(rows, matrix.t());
             // Only what a requested gradient needs is kept: the rows for the weight's, the weight for the input's.
             bool needInput = input.requires_grad, needWeight = weight.requires_grad, needBias = bias?.requires_grad == true;
             // Saved after forward returns (TorchSharp saves them as the node is wired), so they must outlive this scope.
@@ -97,7 +102,7 @@ public static class UnfoldedConvolution
             ctx.save_data("shape", new long[] { n, input.shape[1], input.shape[2], input.shape[3], kh, kw, ho, wo });
             ctx.save_data("needs", (needInput, needWeight, needBias));
             ctx.save_data("geometry", g);
-            return y.view(n, ho, wo, o).permute(0, 3, 1, 2).MoveToOuterDisposeScope();
+            return y.MoveToOuterDisposeScope();
         }
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)

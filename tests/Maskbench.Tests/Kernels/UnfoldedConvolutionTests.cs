@@ -74,6 +74,12 @@ public class UnfoldedConvolutionTests
         var wr = w.detach().requires_grad_(true);
         var gwReference = autograd.grad([nn.functional.conv2d(x, wr, null, g.Strides, g.Paddings)], [wr], [upstream])[0];
         Assert.True(Relative(gw, gwReference) < 1e-12);
+        // The output is a tensor of its own: an in-place ReLU on it (as the models run) keeps the gradient right.
+        var xi = x.detach().requires_grad_(true);
+        var gxRelu = autograd.grad([UnfoldedConvolution.Apply(xi, w, null, g).relu_()], [xi], [upstream])[0];
+        var xir = x.detach().requires_grad_(true);
+        var gxReluReference = autograd.grad([nn.functional.conv2d(xir, w, null, g.Strides, g.Paddings).relu()], [xir], [upstream])[0];
+        Assert.True(Relative(gxRelu, gxReluReference) < 1e-12);
         // No gradient at all: a plain forward pass.
         using (no_grad())
             Assert.True(Relative(UnfoldedConvolution.Apply(x, w, null, g), nn.functional.conv2d(x, w, null, g.Strides, g.Paddings)) < 1e-12);
