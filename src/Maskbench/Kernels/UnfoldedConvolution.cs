@@ -16,23 +16,32 @@ namespace Maskbench.Kernels;
 /// in exact arithmetic; each product accumulates in float32 and rounds once, as oneDNN's kernels do.
 /// <para>
 /// Why: on maps of 4×4 and smaller, libtorch 2.10's oneDNN bfloat16 kernels are far from the machine's matrix-product
-/// speed, the weight gradient most of all (VGG-19's 512→512 convolutions at batch 128: 4×4 maps 109 ms against 23 ms
-/// here, 2×2 maps 87 ms against 4 ms, one thread), and that kernel does not share its work between threads. The
+/// speed, the weight gradient most of all (VGG-19's 512→512 convolutions at batch 128: 4×4 maps 81 ms against 19 ms
+/// here, 2×2 maps 64 ms against 5 ms, one thread), and that kernel barely shares its work between threads. The
 /// windows of such maps are few (N·Ho·Wo rows), so unfolding them costs little beside the products.
 /// </para>
 /// </summary>
 public static class UnfoldedConvolution
 {
     /// <summary>
-    /// Whether this formulation is the faster one for <paramref name="shape"/>: bfloat16, groups 1, output maps of at
-    /// most 16 pixels (measured on VGG-19's layers, see <see cref="UnfoldedConvolution"/>; at 8×8 the two are even).
+    /// Whether this formulation is the faster one for <paramref name="shape"/> (groups 1): output maps of at most 16
+    /// pixels in bfloat16, at most 4 in float32. Measured on VGG-19's layers at batch 128, one thread, forward / input
+    /// gradient / weight gradient in ms, libtorch's own against unfolded: bfloat16 512→512 at 4×4 26 / 27 / 81 against
+    /// 21 / 24 / 19, at 2×2 24 / 25 / 64 against 6 / 6 / 5; float32 at 2×2 72 / 78 / 69 against 24 / 23 / 21, at 4×4
+    /// even. At 8×8 and larger libtorch's own is the faster (the unfolded rows grow with the map, the products do not
+    /// gain).
     /// </summary>
     public static bool Preferred(ConvolutionShape shape)
     {
-        if (shape.ScalarType != ScalarType.BFloat16 || shape.Geometry.Groups != 1) return false;
+        if (shape.Geometry.Groups != 1) return false;
         var g = shape.Geometry;
-        long ho = g.OutputSize(shape.Height, shape.KernelHeight, true), wo = g.OutputSize(shape.Width, shape.KernelWidth, false);
-        return ho * wo <= 16;
+        long pixels = g.OutputSize(shape.Height, shape.KernelHeight, true) * g.OutputSize(shape.Width, shape.KernelWidth, false);
+        return shape.ScalarType switch
+        {
+            ScalarType.BFloat16 => pixels <= 16,
+            ScalarType.Float32 => pixels <= 4,
+            _ => false,
+        };
     }
 
     /// <summary>conv2d(<paramref name="input"/>, <paramref name="weight"/>, <paramref name="bias"/>), differentiable in all three.</summary>

@@ -111,6 +111,7 @@ public class UnfoldedConvolutionTests
             Assert.IsType<ConvolutionRoute.Unfolded>(KernelChecks.For(Shape("bfloat16", 2)).Route);
             Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("bfloat16", 8)).Route);
             Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("float32", 4)).Route);
+            Assert.IsType<ConvolutionRoute.Unfolded>(KernelChecks.For(Shape("float32", 2)).Route);
         }
         using (var state = new KernelState(KernelPolicy.Reroute, freshCache: true))
             Assert.IsType<ConvolutionRoute.PaddedChannels>(KernelChecks.For(Shape("bfloat16", 4)).Route);
