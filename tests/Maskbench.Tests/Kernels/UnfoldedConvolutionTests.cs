@@ -103,8 +103,8 @@ public class UnfoldedConvolutionTests
     [Fact]
     public void Chosen_where_preferred_and_agreeing_never_under_reroute_or_for_other_shapes()
     {
-        static ConvolutionShape Shape(string dtype, int side) => new(dtype, TensorLayout.ChannelsLast, TensorLayout.Contiguous, 16, 32, 32,
-            side, side, 3, 3, ConvolutionGeometry.Same(1, 1), true, get_num_threads());
+        static ConvolutionShape Shape(string dtype, int side, int channels = 256, int batch = 16) => new(dtype, TensorLayout.ChannelsLast,
+            TensorLayout.Contiguous, batch, channels, channels, side, side, 3, 3, ConvolutionGeometry.Same(1, 1), true, get_num_threads());
         using (var state = new KernelState(freshCache: true))
         {
             Assert.IsType<ConvolutionRoute.Unfolded>(KernelChecks.For(Shape("bfloat16", 4)).Route);
@@ -112,6 +112,8 @@ public class UnfoldedConvolutionTests
             Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("bfloat16", 8)).Route);
             Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("float32", 4)).Route);
             Assert.IsType<ConvolutionRoute.Unfolded>(KernelChecks.For(Shape("float32", 2)).Route);
+            Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("bfloat16", 4, channels: 64)).Route);
+            Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("bfloat16", 4, batch: 2)).Route);
         }
         using (var state = new KernelState(KernelPolicy.Reroute, freshCache: true))
             Assert.IsType<ConvolutionRoute.PaddedChannels>(KernelChecks.For(Shape("bfloat16", 4)).Route);
