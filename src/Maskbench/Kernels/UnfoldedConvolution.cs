@@ -74,8 +74,9 @@ public static class UnfoldedConvolution
                 if (aFirst > 0 || aEnd < ho || bFirst > 0 || bEnd < wo) tap.zero_();
                 if (aFirst >= aEnd || bFirst >= bEnd) continue;
                 long top = aFirst * g.StrideH + i * g.DilationH - g.PadH, left = bFirst * g.StrideW + j * g.DilationW - g.PadW;
-                tap.slice(1, aFirst, aEnd, 1).slice(2, bFirst, bEnd, 1).copy_(
-                    nhwc.slice(1, top, top + (aEnd - aFirst - 1) * g.StrideH + 1, g.StrideH).slice(2, left, left + (bEnd - bFirst - 1) * g.StrideW + 1, g.StrideW));
+                var source = nhwc.slice(1, top, top + (aEnd - aFirst - 1) * g.StrideH + 1, g.StrideH)
+                    .slice(2, left, left + (bEnd - bFirst - 1) * g.StrideW + 1, g.StrideW);
+                tap.slice(1, aFirst, aEnd, 1).slice(2, bFirst, bEnd, 1).copy_(source);
             }
         return rows.view(n * ho * wo, kh * kw * c);
     }
@@ -141,13 +142,16 @@ public static class UnfoldedConvolution
         /// </summary>
         static Tensor Fold(Tensor windows, ScalarType dtype, long h, long w, ConvolutionGeometry g)
         {
-            long n = windows.shape[0], ho = windows.shape[1], wo = windows.shape[2], kh = windows.shape[3], kw = windows.shape[4], c = windows.shape[5];
-            var padded = zeros([n, h + 2 * g.PadH, w + 2 * g.PadW, c], dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32);
+            long n = windows.shape[0], ho = windows.shape[1], wo = windows.shape[2];
+            long kh = windows.shape[3], kw = windows.shape[4], c = windows.shape[5];
+            var sum = dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+            var padded = zeros([n, h + 2 * g.PadH, w + 2 * g.PadW, c], sum);
             for (long i = 0; i < kh; i++)
                 for (long j = 0; j < kw; j++)
                 {
                     long top = i * g.DilationH, left = j * g.DilationW;
-                    var target = padded.slice(1, top, top + g.StrideH * (ho - 1) + 1, g.StrideH).slice(2, left, left + g.StrideW * (wo - 1) + 1, g.StrideW);
+                    var target = padded.slice(1, top, top + g.StrideH * (ho - 1) + 1, g.StrideH)
+                        .slice(2, left, left + g.StrideW * (wo - 1) + 1, g.StrideW);
                     target.add_(windows.select(4, j).select(3, i));
                 }
             var inner = padded.slice(1, g.PadH, g.PadH + h, 1).slice(2, g.PadW, g.PadW + w, 1);

@@ -50,7 +50,8 @@ public class UnfoldedConvolutionTests
             for (int i = 0; i < 4; i++)
             {
                 Assert.Equal(reference[i].shape, tested[i].shape);
-                Assert.True(Relative(tested[i], reference[i]) < 1e-12, $"{names[i]} (channels-last {channelsLast}): {Relative(tested[i], reference[i]):G3}");
+                double error = Relative(tested[i], reference[i]);
+                Assert.True(error < 1e-12, $"{names[i]} (channels-last {channelsLast}): {error:G3}");
             }
         }
     }
