@@ -40,8 +40,8 @@ public sealed record KernelVerdict(string Subject, ProbeResult Direct, Convoluti
 /// agree the call runs as it is; if not, the first route that agrees is chosen: zero-padded channels (the kernels of a
 /// shape that passed), then float64. Shapes on which matrix products on the unfolded input are the faster way
 /// (<see cref="UnfoldedConvolution.Preferred"/>) take that route first, where it agrees. Probe results are cached on
-/// disk per <see cref="MachineFingerprint"/>, so each shape costs its milliseconds once per machine. Every verdict used is recorded (<see cref="Record"/>) so results can
-/// say how they were computed.
+/// disk per <see cref="MachineFingerprint"/>, so each shape costs its milliseconds once per machine. Every verdict
+/// used is recorded (<see cref="Record"/>) so results can say how they were computed.
 /// </para>
 /// </summary>
 public static class KernelChecks
