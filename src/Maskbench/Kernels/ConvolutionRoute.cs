@@ -9,7 +9,7 @@ namespace Maskbench.Kernels;
 /// </summary>
 public abstract record ConvolutionRoute
 {
-    /// <summary>Stable name, as recorded in results: <c>direct</c>, <c>padded:CINxCOUT</c>, <c>float64</c>.</summary>
+    /// <summary>Stable name, as recorded in results: <c>direct</c>, <c>unfolded</c>, <c>padded:CINxCOUT</c>, <c>float64</c>.</summary>
     public abstract string Name { get; }
 
     public sealed override string ToString() => Name;
@@ -26,13 +26,14 @@ public abstract record ConvolutionRoute
     {
         if (name == Direct.Instance.Name) return Direct.Instance;
         if (name == Float64.Instance.Name) return Float64.Instance;
+        if (name == Unfolded.Instance.Name) return Unfolded.Instance;
         if (name.StartsWith("padded:", StringComparison.Ordinal))
         {
             var parts = name["padded:".Length..].Split('x');
             if (parts.Length == 2 && int.TryParse(parts[0], out int cin) && int.TryParse(parts[1], out int cout) && cin > 0 && cout > 0)
                 return new PaddedChannels(cin, cout);
         }
-        throw new MaskbenchException($"unknown convolution route '{name}'; expected direct, padded:CINxCOUT or float64");
+        throw new MaskbenchException($"unknown convolution route '{name}'; expected direct, unfolded, padded:CINxCOUT or float64");
     }
 
     /// <summary>libtorch's own conv2d (oneDNN on x86 CPUs for float32 and bfloat16).</summary>
@@ -45,6 +46,23 @@ public abstract record ConvolutionRoute
 
         internal override Tensor Run(Tensor input, Tensor weight, Tensor? bias, long outChannels, ConvolutionGeometry geometry) =>
             Convolve(input, weight, bias, geometry);
+    }
+
+    /// <summary>
+    /// The convolution as matrix products on the unfolded input (<see cref="UnfoldedConvolution"/>), which libtorch runs
+    /// with its matrix-product kernels instead of oneDNN's convolutions: chosen, where it agrees with float64, for the
+    /// shapes on which it is the faster (<see cref="UnfoldedConvolution.Preferred"/>).
+    /// </summary>
+    public sealed record Unfolded : ConvolutionRoute
+    {
+        public static readonly Unfolded Instance = new();
+        public override string Name => "unfolded";
+
+        internal override (Tensor Weight, Tensor? Bias) PrepareWeights(Tensor weight, Tensor? bias) => (weight, bias);
+
+        // No simulated fault here: those stand for wrong convolution kernels, and this route runs none.
+        internal override Tensor Run(Tensor input, Tensor weight, Tensor? bias, long outChannels, ConvolutionGeometry geometry) =>
+            UnfoldedConvolution.Apply(input, weight, bias, geometry);
     }
 
     /// <summary>

@@ -38,9 +38,10 @@ public sealed record KernelVerdict(string Subject, ProbeResult Direct, Convoluti
 /// How: the first time a process meets a convolution shape (<see cref="ConvolutionShape"/>), <see cref="ConvolutionProbe"/>
 /// compares libtorch's forward pass, input gradient and weight gradient with float64 on a small random problem. If they
 /// agree the call runs as it is; if not, the first route that agrees is chosen: zero-padded channels (the kernels of a
-/// shape that passed), then float64. Probe results are cached on disk per <see cref="MachineFingerprint"/>, so each
-/// shape costs its milliseconds once per machine. Every verdict used is recorded (<see cref="Record"/>) so results can
-/// say how they were computed.
+/// shape that passed), then float64. Shapes on which matrix products on the unfolded input are the faster way
+/// (<see cref="UnfoldedConvolution.Preferred"/>) take that route first, where it agrees. Probe results are cached on
+/// disk per <see cref="MachineFingerprint"/>, so each shape costs its milliseconds once per machine. Every verdict
+/// used is recorded (<see cref="Record"/>) so results can say how they were computed.
 /// </para>
 /// </summary>
 public static class KernelChecks
@@ -121,6 +122,12 @@ public static class KernelChecks
         var cache = _cache ??= new VerdictCache(CacheDirectory, MachineFingerprint.Current());
         ProbeResult Probe(ConvolutionRoute route) => cache.GetOrProbe(shape, route);
         var direct = Probe(ConvolutionRoute.Direct.Instance);
+        // Where matrix products on the unfolded input are the faster way (small bfloat16 maps), they run if they agree.
+        if (policy == KernelPolicy.Auto && UnfoldedConvolution.Preferred(shape))
+        {
+            var unfolded = Probe(ConvolutionRoute.Unfolded.Instance);
+            if (unfolded.Passed) return new(shape.ToString(), direct, ConvolutionRoute.Unfolded.Instance, unfolded);
+        }
         if (policy == KernelPolicy.Auto && direct.Passed) return new(shape.ToString(), direct, ConvolutionRoute.Direct.Instance, direct);
         if (policy != KernelPolicy.Float64)
             foreach (var padded in PaddingCandidates(shape, mustChange: policy == KernelPolicy.Reroute))
