@@ -45,7 +45,7 @@ public static unsafe class OpenMpThreads
         }
         catch (IOException) { return (0, 0); }
         if (path is null || !NativeLibrary.TryLoad(path, out var handle)) return (0, 0);
-        return NativeLibrary.TryGetExport(handle, "omp_set_num_threads", out var set) && NativeLibrary.TryGetExport(handle, "omp_get_max_threads", out var get)
-            ? (set, get) : (0, 0);
+        return NativeLibrary.TryGetExport(handle, "omp_set_num_threads", out var set)
+            && NativeLibrary.TryGetExport(handle, "omp_get_max_threads", out var get) ? (set, get) : (0, 0);
     }
 }
