@@ -126,10 +126,7 @@ public sealed class ActiveSet : IDisposable
             }
             else _noBounds = true;
         }
-        if (_lower is null) return Threat.Project(candidate, Inputs);
-        using var scope = NewDisposeScope();
-        var rounded = candidate.dtype == ScalarType.Float32 ? candidate : candidate.to_type(ScalarType.Float32);
-        return rounded.clamp(_lower.Value, _upper!.Value).MoveToOuterDisposeScope();
+        return _lower is null ? Threat.Project(candidate, Inputs) : LinfBounds.Project(candidate, _lower.Value, _upper!.Value);
     }
 
     void ForgetBounds()

@@ -155,17 +155,23 @@ public abstract class Attack : IAttack
     /// </summary>
     protected virtual bool Refills => false;
 
-    ExampleRecord[] Records(AttackLedger ledger, Tensor logits, Tensor labels)
+    ExampleRecord[] Records(AttackLedger ledger, Tensor logits, Tensor labels) =>
+        Records(logits, labels, ledger.Steps.cpu().data<long>().ToArray(), Name);
+
+    /// <summary>
+    /// One record per row from the float32 logits at its kept input and the step of the iterate that fooled it (0: the
+    /// clean input, recorded as fooled by "clean"; otherwise by <paramref name="attack"/>).
+    /// </summary>
+    internal static ExampleRecord[] Records(Tensor logits, Tensor labels, long[] steps, string attack)
     {
         var fooled = AttackObjectives.Misclassified(logits, labels).cpu().data<bool>().ToArray();
         var margin = AttackObjectives.Margin(logits, labels).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
         var loss = nn.functional.cross_entropy(logits.to_type(ScalarType.Float32), labels, reduction: nn.Reduction.None)
             .to_type(ScalarType.Float64).cpu().data<double>().ToArray();
-        var steps = ledger.Steps.cpu().data<long>().ToArray();
         var records = new ExampleRecord[fooled.Length];
         for (int i = 0; i < records.Length; i++)
             records[i] = new ExampleRecord(fooled[i], fooled[i] ? (int)steps[i] : -1, loss[i], margin[i],
-                fooled[i] ? (steps[i] == 0 ? "clean" : Name) : null);
+                fooled[i] ? (steps[i] == 0 ? "clean" : attack) : null);
         return records;
     }
 

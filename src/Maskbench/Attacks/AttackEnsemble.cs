@@ -71,14 +71,9 @@ public sealed class AttackEnsemble(string name, IReadOnlyList<IAttack> members) 
         // A member's record is the float32 model's verdict at the input it returned, which is the input kept here; rows
         // no member attacked (excluded) keep their clean input, judged by the clean logits.
         var labels = y.to_type(ScalarType.Int64).to(cleanLogits.device);
-        var cleanFooled = AttackObjectives.Misclassified(cleanLogits, labels).cpu().data<bool>().ToArray();
-        var cleanMargin = AttackObjectives.Margin(cleanLogits, labels).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
-        var cleanLoss = nn.functional.cross_entropy(cleanLogits.to_type(ScalarType.Float32), labels, reduction: nn.Reduction.None)
-            .to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+        var clean = Attack.Records(cleanLogits, labels, new long[n], Name);
         var final = new ExampleRecord[n];
-        for (int i = 0; i < n; i++)
-            final[i] = records[i] ?? new ExampleRecord(cleanFooled[i], cleanFooled[i] ? 0 : -1, cleanLoss[i], cleanMargin[i],
-                cleanFooled[i] ? "clean" : null);
+        for (int i = 0; i < n; i++) final[i] = records[i] ?? clean[i];
         return new AttackResult
         {
             Attack = Name,

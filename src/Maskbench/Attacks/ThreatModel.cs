@@ -173,11 +173,14 @@ public sealed class LinfBounds(Tensor lower, Tensor upper) : IDisposable
     public Tensor Upper { get; } = upper;
 
     /// <summary><see cref="ThreatModel.Project"/> of <paramref name="candidate"/> (float32 or float64), as float32.</summary>
-    public Tensor Project(Tensor candidate)
+    public Tensor Project(Tensor candidate) => Project(candidate, Lower, Upper);
+
+    /// <summary>The same with bounds held elsewhere (a search's per-row state): <paramref name="candidate"/> between them, as float32.</summary>
+    public static Tensor Project(Tensor candidate, Tensor lower, Tensor upper)
     {
         using var scope = NewDisposeScope();
         var rounded = candidate.dtype == ScalarType.Float32 ? candidate : candidate.to_type(ScalarType.Float32);
-        return rounded.clamp(Lower, Upper).MoveToOuterDisposeScope();
+        return rounded.clamp(lower, upper).MoveToOuterDisposeScope();
     }
 
     public void Dispose()
