@@ -16,7 +16,11 @@ public sealed class TrainSmallBenchmark : IBenchmark
     {
         var result = new BenchmarkResult();
         var peaks = MatmulPeaks.Measure();
-        int natural = context.Quick ? 1 : 4, pgd = context.Quick ? 1 : 2;
+        // Steps of small models take milliseconds, and on a shared machine whole seconds run slow: each side's fastest
+        // step counts, of about the same time's worth of steps in every setting (width 1/4 at batch 128: 12 natural and 5
+        // PGD-3 steps per round; four times as many at width 1/8, twice at batch 64), which is stable where the fastest
+        // of four steps was not; three interleaved rounds.
+        static int Steps(int atLargest, double width, int batch) => (int)Math.Round(atLargest * (0.25 / width) * (0.25 / width) * (128.0 / batch));
         var widths = context.Quick ? new[] { 0.125 } : [0.125, 0.25];
         var batches = context.Quick ? new[] { 64 } : [64, 128];
         string? note = null;
@@ -24,7 +28,8 @@ public sealed class TrainSmallBenchmark : IBenchmark
             foreach (int batch in batches)
             {
                 var setting = new TrainSetting(11, width, batch, 3);
-                var figures = TrainComparison.Measure(setting, natural, pgd, rounds: 2, [Precision.Fp32, Precision.Bf16], context, out note);
+                int natural = context.Quick ? 1 : Steps(12, width, batch), pgd = context.Quick ? 1 : Steps(5, width, batch);
+                var figures = TrainComparison.Measure(setting, natural, pgd, rounds: 3, [Precision.Fp32, Precision.Bf16], context, out note);
                 TrainComparison.Report(result, $"x{width} b{batch} ", setting, figures, peaks, null);
                 if (figures.Theirs.Count == 0) break;
             }

@@ -16,7 +16,7 @@ public static class CheckedConvolution
     {
         // Float64 is the reference the checks compare with: libtorch computes it without oneDNN.
         if (input.dtype == ScalarType.Float64) return ConvolutionRoute.Convolve(input, weight, bias, geometry);
-        var verdict = KernelChecks.For(ConvolutionShape.Of(input, weight, bias, geometry));
+        var verdict = KernelChecks.For(ConvolutionShape.Of(input, weight, bias, geometry), is_grad_enabled() && weight.requires_grad);
         KernelChecks.NoteUse(verdict);
         var route = verdict.Route;
         if (route is ConvolutionRoute.Direct) return route.Run(input, weight, bias, weight.shape[0], geometry);

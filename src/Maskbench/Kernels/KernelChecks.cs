@@ -53,7 +53,7 @@ public static class KernelChecks
     public const string CacheVariable = "MASKBENCH_KERNEL_CACHE";
 
     static readonly object Gate = new();
-    static readonly ConcurrentDictionary<(ConvolutionShape, KernelPolicy, SimulatedKernelFault), KernelVerdict> Decided = new();
+    static readonly ConcurrentDictionary<(ConvolutionShape, bool WeightGradient, KernelPolicy, SimulatedKernelFault), KernelVerdict> Decided = new();
     // The records open in this logical flow of control (a thread, and the tasks it starts): a computation's verdicts reach
     // the records of the computation that opened them, never those of another running beside it in the same process.
     static readonly AsyncLocal<System.Collections.Immutable.ImmutableList<KernelRecord>?> Recorders = new();
@@ -86,16 +86,21 @@ public static class KernelChecks
 
     public static string Name(KernelPolicy policy) => policy.ToString().ToLowerInvariant();
 
-    /// <summary>The verdict for <paramref name="shape"/> under the current policy: from memory, the disk cache, or a probe.</summary>
-    public static KernelVerdict For(ConvolutionShape shape)
+    /// <summary>
+    /// The verdict for <paramref name="shape"/> under the current policy: from memory, the disk cache, or a probe.
+    /// <paramref name="weightGradient"/>: whether the call computes the weight's gradient (training), which decides where
+    /// the <c>unfolded</c> route is the faster (<see cref="UnfoldedConvolution.Preferred"/>); every route is probed on all
+    /// three results either way.
+    /// </summary>
+    public static KernelVerdict For(ConvolutionShape shape, bool weightGradient = false)
     {
         if (TrustUnchecked) return Unchecked;
-        var key = (shape, Policy, Fault);
+        var key = (shape, weightGradient, Policy, Fault);
         if (Decided.TryGetValue(key, out var verdict)) return verdict;
         lock (Gate)
         {
             if (Decided.TryGetValue(key, out verdict)) return verdict;
-            verdict = Decide(shape, key.Policy);
+            verdict = Decide(shape, key.Policy, weightGradient);
             Decided[key] = verdict;
             return verdict;
         }
@@ -117,13 +122,13 @@ public static class KernelChecks
         }
     }
 
-    static KernelVerdict Decide(ConvolutionShape shape, KernelPolicy policy)
+    static KernelVerdict Decide(ConvolutionShape shape, KernelPolicy policy, bool weightGradient)
     {
         var cache = _cache ??= new VerdictCache(CacheDirectory, MachineFingerprint.Current());
         ProbeResult Probe(ConvolutionRoute route) => cache.GetOrProbe(shape, route);
         var direct = Probe(ConvolutionRoute.Direct.Instance);
-        // Where matrix products on the unfolded input are the faster way (small bfloat16 maps), they run if they agree.
-        if (policy == KernelPolicy.Auto && UnfoldedConvolution.Preferred(shape))
+        // Where matrix products on the unfolded input are the faster way (small maps, many channels), they run if they agree.
+        if (policy == KernelPolicy.Auto && UnfoldedConvolution.Preferred(shape, weightGradient))
         {
             var unfolded = Probe(ConvolutionRoute.Unfolded.Instance);
             if (unfolded.Passed) return new(shape.ToString(), direct, ConvolutionRoute.Unfolded.Instance, unfolded);

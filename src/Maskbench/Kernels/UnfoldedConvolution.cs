@@ -24,24 +24,38 @@ namespace Maskbench.Kernels;
 public static class UnfoldedConvolution
 {
     /// <summary>
-    /// Whether this formulation is the faster one for <paramref name="shape"/> (groups 1): output maps of at most 16
-    /// pixels in bfloat16, at most 4 in float32. Measured on VGG-19's layers at batch 128, one thread, forward / input
-    /// gradient / weight gradient in ms, libtorch's own against unfolded: bfloat16 512→512 at 4×4 26 / 27 / 81 against
-    /// 21 / 24 / 19, at 2×2 24 / 25 / 64 against 6 / 6 / 5; float32 at 2×2 72 / 78 / 69 against 24 / 23 / 21, at 4×4
-    /// even. At 8×8 and larger libtorch's own is the faster (the unfolded rows grow with the map, the products do not
-    /// gain); so it is with fewer than 256 channels in or out or batches under 16, where the products are small and the
-    /// route's own work (a managed autograd node, the unfolding) weighs more: VGG-11 at width 1/8 (64 channels on its
-    /// 4×4 and 2×2 maps), batch 64, took 0.035 s per bfloat16 step with the route against 0.023 s without.
+    /// Whether this formulation is the faster one for <paramref name="shape"/> (groups 1, batch 16 or more), given whether
+    /// the call computes the weight's gradient (training) or at most the input's (attacks, evaluation). oneDNN's bfloat16
+    /// weight-gradient kernel is the slow part on small maps, so where a weight gradient is computed the route pays from
+    /// 128 channels on; for the forward pass and input gradient alone only from 256 (2×2 maps) or 512 (4×4).
+    /// <list type="bullet">
+    /// <item>bfloat16 with the weight gradient: 2×2 maps (≤ 4 pixels) from 128 channels in and out; 4×4 maps (≤ 16
+    /// pixels) from 256 in and out, or from 64 in and 128 out at batches of 64 or more.</item>
+    /// <item>bfloat16, input gradient at most: ≤ 4 pixels from 256 channels in and out, ≤ 16 pixels from 512.</item>
+    /// <item>float32: ≤ 4 pixels from 256 channels in and out, either way.</item>
+    /// </list>
+    /// Measured at 2 threads, batch 64 and 128, forward and backward in µs, libtorch's own against unfolded. With the
+    /// weight gradient, bfloat16: 128→128 at 2×2 4,400 against 2,300 (batch 128), 2,500 against 1,500 (batch 64), 790
+    /// against 670 (batch 16); 128→128 at 4×4 8,600 against 6,500; 64→128 at 4×4 4,800 against 3,600; 128→256 at 4×4
+    /// (batch 64) 8,000 against 4,100; but 64→64 at 4×4, batch 64, 1,400 against 1,500, and at batch 16 and 32 the 4×4
+    /// maps even. Input gradient only, bfloat16: 512→512 at 2×2 34,000 against 10,000, at 4×4 23,000 against 21,000;
+    /// 256→256 at 2×2 7,500 against 3,100; but 128→128 at 2×2 750 against 1,050 and 256→256 at 4×4 3,800 against 7,600.
+    /// VGG-19's 512→512 layers at batch 128, one thread, forward / input gradient / weight gradient in ms: bfloat16 at
+    /// 4×4 26 / 27 / 81 against 21 / 24 / 19, at 2×2 24 / 25 / 64 against 6 / 6 / 5; float32 at 2×2 72 / 78 / 69
+    /// against 24 / 23 / 21, at 4×4 even. At 8×8 and larger libtorch's own is the faster.
     /// </summary>
-    public static bool Preferred(ConvolutionShape shape)
+    public static bool Preferred(ConvolutionShape shape, bool weightGradient)
     {
-        if (shape.Geometry.Groups != 1 || shape.InChannels < 256 || shape.OutChannels < 256 || shape.Batch < 16) return false;
+        if (shape.Geometry.Groups != 1 || shape.Batch < 16) return false;
         var g = shape.Geometry;
         long pixels = g.OutputSize(shape.Height, shape.KernelHeight, true) * g.OutputSize(shape.Width, shape.KernelWidth, false);
+        int narrower = Math.Min(shape.InChannels, shape.OutChannels);
         return shape.ScalarType switch
         {
-            ScalarType.BFloat16 => pixels <= 16,
-            ScalarType.Float32 => pixels <= 4,
+            ScalarType.BFloat16 when weightGradient => pixels <= 4 ? narrower >= 128
+                : pixels <= 16 && (narrower >= 256 || (shape.InChannels >= 64 && shape.OutChannels >= 128 && shape.Batch >= 64)),
+            ScalarType.BFloat16 => pixels <= 4 ? narrower >= 256 : pixels <= 16 && narrower >= 512,
+            ScalarType.Float32 => pixels <= 4 && narrower >= 256,
             _ => false,
         };
     }

@@ -104,20 +104,57 @@ public class UnfoldedConvolutionTests
     [Fact]
     public void Chosen_where_preferred_and_agreeing_never_under_reroute_or_for_other_shapes()
     {
-        static ConvolutionShape Shape(string dtype, int side, int channels = 256, int batch = 16) => new(dtype, TensorLayout.ChannelsLast,
-            TensorLayout.Contiguous, batch, channels, channels, side, side, 3, 3, ConvolutionGeometry.Same(1, 1), true, get_num_threads());
+        static ConvolutionShape Shape(string dtype, int side, int channels = 256, int batch = 16, int? inChannels = null) => new(dtype,
+            TensorLayout.ChannelsLast, TensorLayout.Contiguous, batch, inChannels ?? channels, channels, side, side, 3, 3,
+            ConvolutionGeometry.Same(1, 1), true, get_num_threads());
         using (var state = new KernelState(freshCache: true))
         {
-            Assert.IsType<ConvolutionRoute.Unfolded>(KernelChecks.For(Shape("bfloat16", 4)).Route);
+            // With the weight's gradient (training): from 128 channels on 2x2 maps, from 256 (or 64 in and 128 out at batch 64) on 4x4.
+            Assert.IsType<ConvolutionRoute.Unfolded>(KernelChecks.For(Shape("bfloat16", 4), weightGradient: true).Route);
+            Assert.IsType<ConvolutionRoute.Unfolded>(KernelChecks.For(Shape("bfloat16", 2, channels: 128), weightGradient: true).Route);
+            Assert.IsType<ConvolutionRoute.Unfolded>(KernelChecks.For(Shape("bfloat16", 4, channels: 128, batch: 64, inChannels: 64),
+                weightGradient: true).Route);
+            Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("bfloat16", 4, channels: 128, inChannels: 64), weightGradient: true).Route);
+            Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("bfloat16", 2, channels: 64, batch: 64), weightGradient: true).Route);
+            Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("bfloat16", 8), weightGradient: true).Route);
+            // Input gradient at most (attacks): from 256 channels on 2x2 maps, from 512 on 4x4.
             Assert.IsType<ConvolutionRoute.Unfolded>(KernelChecks.For(Shape("bfloat16", 2)).Route);
-            Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("bfloat16", 8)).Route);
-            Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("float32", 4)).Route);
+            Assert.IsType<ConvolutionRoute.Unfolded>(KernelChecks.For(Shape("bfloat16", 4, channels: 512)).Route);
+            Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("bfloat16", 4)).Route);
+            Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("bfloat16", 2, channels: 128)).Route);
+            // float32: 2x2 maps from 256 channels, either way.
+            Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("float32", 4), weightGradient: true).Route);
             Assert.IsType<ConvolutionRoute.Unfolded>(KernelChecks.For(Shape("float32", 2)).Route);
-            Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("bfloat16", 4, channels: 64)).Route);
-            Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("bfloat16", 4, batch: 2)).Route);
+            Assert.IsType<ConvolutionRoute.Unfolded>(KernelChecks.For(Shape("float32", 2), weightGradient: true).Route);
+            Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("float32", 2, channels: 128), weightGradient: true).Route);
+            Assert.IsType<ConvolutionRoute.Direct>(KernelChecks.For(Shape("bfloat16", 2, batch: 2), weightGradient: true).Route);
         }
         using (var state = new KernelState(KernelPolicy.Reroute, freshCache: true))
-            Assert.IsType<ConvolutionRoute.PaddedChannels>(KernelChecks.For(Shape("bfloat16", 4)).Route);
+            Assert.IsType<ConvolutionRoute.PaddedChannels>(KernelChecks.For(Shape("bfloat16", 2)).Route);
         Assert.Equal(ConvolutionRoute.Unfolded.Instance, ConvolutionRoute.Parse("unfolded"));
+    }
+
+    [Fact]
+    public void A_checked_convolution_takes_the_unfolded_route_for_training_and_libtorchs_own_for_an_attack_on_the_same_shape()
+    {
+        // bfloat16 128 -> 128 on a 2x2 map, batch 16: a training pass (weight requires grad) computes the weight's gradient,
+        // an attack's pass on frozen weights, or any pass under no_grad, at most the input's.
+        using var state = new KernelState(freshCache: true);
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(5);
+        var x = ChannelsLast(randn([16, 128, 2, 2], generator: generator)).to_type(ScalarType.BFloat16);
+        var w = (randn([128, 128, 3, 3], generator: generator) * 0.05).to_type(ScalarType.BFloat16);
+        var b = zeros(128, ScalarType.BFloat16);
+        var g = ConvolutionGeometry.Same(1, 1);
+        string RouteOf(Tensor weight, bool gradients)
+        {
+            using var record = KernelChecks.Record();
+            using (var mode = gradients ? enable_grad() : no_grad())
+                CheckedConvolution.Apply(x.detach().requires_grad_(true), weight, b, g);
+            return Assert.Single(record.Verdicts).Route.Name;
+        }
+        Assert.Equal("unfolded", RouteOf(w.detach().requires_grad_(true), gradients: true));
+        Assert.Equal("direct", RouteOf(w.detach(), gradients: true));
+        Assert.Equal("direct", RouteOf(w.detach().requires_grad_(true), gradients: false));
     }
 }
