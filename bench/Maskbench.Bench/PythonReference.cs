@@ -44,4 +44,79 @@ public static class PythonReference
         try { return line is null ? null : JsonNode.Parse(line); }
         catch (System.Text.Json.JsonException) { note = $"{scriptFileName} printed no JSON on its last line"; return null; }
     }
+
+    /// <summary>
+    /// Starts a reference script that answers requests line by line (<see cref="PythonSession"/>); null, with the
+    /// reason in <paramref name="note"/>, when the interpreter, the script or a module is missing.
+    /// </summary>
+    public static PythonSession? Start(string scriptFileName, IEnumerable<string> args, out string? note)
+    {
+        note = null;
+        string script = ScriptPath(scriptFileName);
+        if (!File.Exists(script)) { note = $"reference script {script} is missing"; return null; }
+        if (!File.Exists(Interpreter)) { note = $"{Interpreter} is not installed (apt-get install python3-torch python3-numpy)"; return null; }
+        var psi = new ProcessStartInfo(Interpreter)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(script);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var session = new PythonSession(scriptFileName, Process.Start(psi)!);
+        string? hello = session.Request(null, out note);
+        try { session.Hello = hello is null ? null : JsonNode.Parse(hello); }
+        catch (System.Text.Json.JsonException) { note = $"{scriptFileName} printed no JSON on its first line"; }
+        if (session.Hello is null) { session.Dispose(); return null; }
+        return session;
+    }
+}
+
+/// <summary>A running reference script that reads one request per stdin line and answers with one stdout line.</summary>
+public sealed class PythonSession : IDisposable
+{
+    readonly string _script;
+    readonly Process _process;
+    readonly Task<string> _stderr;
+
+    internal PythonSession(string script, Process process)
+    {
+        _script = script;
+        _process = process;
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    /// <summary>The script's first line (a JSON object).</summary>
+    public JsonNode? Hello { get; internal set; }
+
+    /// <summary>Sends <paramref name="request"/> (none: only reads) and returns the answer line; null, with the reason in <paramref name="note"/>, if the script ended.</summary>
+    public string? Request(string? request, out string? note)
+    {
+        note = null;
+        if (request is not null)
+        {
+            _process.StandardInput.WriteLine(request);
+            _process.StandardInput.Flush();
+        }
+        string? answer = _process.StandardOutput.ReadLine();
+        if (answer is not null) return answer;
+        _process.WaitForExit(10_000);
+        string last = (_process.HasExited ? _stderr.Result : "").Trim().Split('\n').LastOrDefault()?.Trim() ?? "";
+        note = last.Contains("No module named") ? $"{_script}: {last} (apt-get install python3-torch python3-numpy python3-opencv)"
+            : $"{_script} ended{(_process.HasExited ? $" with exit code {_process.ExitCode}" : "")}: {last}";
+        return null;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.StandardInput.Close();
+                if (!_process.WaitForExit(10_000)) _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException) { }
+        catch (IOException) { }
+        _process.Dispose();
+    }
 }

@@ -16,7 +16,7 @@ namespace Maskbench.Bench.Entries;
 /// <see cref="TrainingStep"/> (the trainer's own code: SGD update, and for PGD the training adversary), against a
 /// PyTorch eager loop doing the same work with the same threads (reference/train_reference.py) in float32 and in its
 /// fastest CPU mode (bfloat16 autocast, channels-last). Data is a fixed random batch, so only the training step is
-/// timed; each side's fastest step over two interleaved rounds counts.
+/// timed; the two sides take turns step by step and each side's fastest step counts.
 /// </summary>
 public sealed class TrainBenchmark : IBenchmark
 {
@@ -26,12 +26,11 @@ public sealed class TrainBenchmark : IBenchmark
     public BenchmarkResult Run(BenchmarkContext context)
     {
         var setting = new TrainSetting(19, 1.0, 128, 7);
-        int naturalIterations = context.Quick ? 1 : 3;
-        int pgdIterations = context.Quick ? 1 : 2;
+        int naturalIterations = context.Quick ? 1 : 6;
+        int pgdIterations = context.Quick ? 1 : 4;
         var result = new BenchmarkResult();
         var peaks = MatmulPeaks.Measure();
-        var figures = TrainComparison.Measure(setting, naturalIterations, pgdIterations, rounds: 2, [Precision.Fp32, Precision.Bf16], context,
-            out var note);
+        var figures = TrainComparison.Measure(setting, naturalIterations, pgdIterations, [Precision.Fp32, Precision.Bf16], context, out var note);
         TrainComparison.Report(result, "", setting, figures, peaks, note);
         return result;
     }
@@ -46,46 +45,70 @@ sealed record TrainSetting(int Depth, double Width, int Batch, int PgdSteps)
 /// <summary>Ours and PyTorch's images/s for natural and PGD-K training steps, per precision.</summary>
 sealed record TrainFigures(Dictionary<(Precision, bool Pgd), double> Ours, Dictionary<(Precision, bool Pgd), double> Theirs, string? TorchVersion);
 
-/// <summary>The measurement shared by `train` and `train-small`: interleaved rounds of the reference and ours.</summary>
+/// <summary>
+/// The measurement shared by `train` and `train-small`. The reference runs as a process beside ours that takes one
+/// step per request, and the two sides take turns step by step (who goes first alternating, a 30 ms pause between
+/// them), so that both meet the machine in the same state: on a shared host whole seconds run at half speed, which
+/// separate runs of each side turned into swings of ±30 % in the ratio. Each side's fastest step counts.
+/// </summary>
 static class TrainComparison
 {
     const int Size = 32, Classes = 10;
 
-    public static TrainFigures Measure(TrainSetting setting, int naturalIterations, int pgdIterations, int rounds, Precision[] precisions,
+    // A pause between the two sides' steps: after a parallel region OpenMP's worker threads spin for milliseconds
+    // before they sleep, and spinning beside the other side's step would slow it.
+    const int Gap = 30;
+
+    public static TrainFigures Measure(TrainSetting setting, int naturalIterations, int pgdIterations, Precision[] precisions,
         BenchmarkContext context, out string? note)
     {
         var ours = new Dictionary<(Precision, bool), double>();
         var theirs = new Dictionary<(Precision, bool), double>();
-        string? torchVersion = null;
-        note = null;
-        string modes = string.Join(",", precisions.Select(Label));
-        for (int round = 0; round < rounds; round++)
-        {
-            var reference = PythonReference.Run("train_reference.py",
-                [setting.Batch.ToString(), Size.ToString(), Classes.ToString(), naturalIterations.ToString(), pgdIterations.ToString(),
-                    get_num_threads().ToString(),
-                 setting.Depth.ToString(), setting.Width.ToString(CultureInfo.InvariantCulture), setting.PgdSteps.ToString(), modes], out note);
-            if (reference is not null)
+        using var reference = PythonReference.Start("train_reference.py",
+            [setting.Batch.ToString(), Size.ToString(), Classes.ToString(), get_num_threads().ToString(), setting.Depth.ToString(),
+             setting.Width.ToString(CultureInfo.InvariantCulture), setting.PgdSteps.ToString()], out note);
+        string? torchVersion = reference?.Hello?["torch"]?.ToString();
+        foreach (var precision in precisions)
+            foreach (bool pgd in new[] { false, true })
             {
-                torchVersion = reference["torch"]?.ToString();
-                foreach (var precision in precisions)
+                int iterations = pgd ? pgdIterations : naturalIterations;
+                if (iterations <= 0) continue;
+                using var task = context.Progress.Start(
+                    $"train {setting.Label} {(pgd ? "pgd" : "natural")} {Label(precision)}, ours and PyTorch's in turn", iterations + 1, "steps");
+                using var step = new OurStep(setting, pgd ? TrainingMode.Pgd : TrainingMode.Natural, precision);
+                string request = $"{Label(precision)} {(pgd ? "pgd" : "natural")}";
+                double fastestOurs = double.MaxValue, fastestTheirs = double.MaxValue;
+                bool referenceAlive = reference is not null;
+                for (int i = 0; i <= iterations; i++)   // the first step of each side warms up
                 {
-                    string prefix = precision == Precision.Fp32 ? "" : Label(precision) + "_";
-                    Keep(theirs, (precision, false), reference[prefix + "natural"]!.GetValue<double>());
-                    Keep(theirs, (precision, true), reference[prefix + "pgd"]!.GetValue<double>());
+                    double? theirStep = null;
+                    if (i % 2 == 0 && referenceAlive) theirStep = TheirStep(reference!, request, ref note, ref referenceAlive);
+                    Thread.Sleep(Gap);
+                    double ourStep = step.Run();
+                    Thread.Sleep(Gap);
+                    if (i % 2 == 1 && referenceAlive) theirStep = TheirStep(reference!, request, ref note, ref referenceAlive);
+                    if (i > 0)
+                    {
+                        fastestOurs = Math.Min(fastestOurs, ourStep);
+                        if (theirStep is { } t) fastestTheirs = Math.Min(fastestTheirs, t);
+                    }
+                    task.Advance();
                 }
+                ours[(precision, pgd)] = setting.Batch / fastestOurs;
+                if (referenceAlive && fastestTheirs < double.MaxValue) theirs[(precision, pgd)] = setting.Batch / fastestTheirs;
             }
-            foreach (var precision in precisions)
-            {
-                Keep(ours, (precision, false), MeasureOurs(setting, TrainingMode.Natural, precision, naturalIterations, context));
-                Keep(ours, (precision, true), MeasureOurs(setting, TrainingMode.Pgd, precision, pgdIterations, context));
-            }
-        }
         return new TrainFigures(ours, theirs, torchVersion);
     }
 
-    static void Keep(Dictionary<(Precision, bool), double> figures, (Precision, bool) key, double value) =>
-        figures[key] = Math.Max(figures.GetValueOrDefault(key), value);
+    static double? TheirStep(PythonSession reference, string request, ref string? note, ref bool alive)
+    {
+        string? answer = reference.Request(request, out var ended);
+        if (answer is not null && double.TryParse(answer, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds)) return seconds;
+        note = ended ?? $"train_reference.py answered '{answer}' to '{request}'";
+        alive = false;
+        return null;
+    }
+
 
     public static string Label(Precision precision) => precision == Precision.Bf16 ? "bf16" : "fp32";
 
@@ -107,36 +130,46 @@ static class TrainComparison
         if (figures.Theirs.Count == 0) result.Notes.Add(note ?? "no reference");
     }
 
-    /// <summary>Images per second of the fastest of <paramref name="iterations"/> timed steps after a warm-up step.</summary>
-    static double MeasureOurs(TrainSetting setting, TrainingMode mode, Precision precision, int iterations, BenchmarkContext context)
+    /// <summary>One of our training steps of a setting, timed: the trainer's own <see cref="TrainingStep"/> on a fixed batch.</summary>
+    sealed class OurStep : IDisposable
     {
-        if (iterations <= 0) return 0;
-        using var outer = NewDisposeScope();
-        manual_seed(0);
-        int batch = setting.Batch;
-        var options = new TrainingOptions { Mode = mode, Epochs = 1, BatchSize = batch, Steps = setting.PgdSteps, StepSize = 2.0 / 255,
-            Precision = precision };
-        using var model = ModelFactory.Create("vgg" + setting.Depth, Classes, Size, width: setting.Width);
-        using var optimizer = new SgdMomentum(model.named_parameters(), options.Momentum, options.WeightDecay);
-        var step = new TrainingStep(model, optimizer, options);
-        var images = rand(batch, 3, Size, Size);
-        var masks = ones(batch, 1, Size, Size);
-        var labels = randint(0, Classes, [batch], dtype: ScalarType.Int64);
-        using var data = new TensorBatch(images, masks, labels, Enumerable.Range(0, batch).ToArray());
-        model.train();
-        using var task = context.Progress.Start($"train {setting.Label} {mode.ToString().ToLowerInvariant()} {Label(precision)}", iterations + 1,
-            "steps");
-        int iteration = 0;
-        double fastest = double.MaxValue;
-        for (int i = 0; i <= iterations; i++)   // the first step warms up
+        readonly DisposeScope _scope = NewDisposeScope();
+        readonly ImageClassifier _model;
+        readonly SgdMomentum _optimizer;
+        readonly TrainingStep _step;
+        readonly TensorBatch _data;
+        int _iteration;
+
+        public OurStep(TrainSetting setting, TrainingMode mode, Precision precision)
+        {
+            manual_seed(0);
+            int batch = setting.Batch;
+            var options = new TrainingOptions { Mode = mode, Epochs = 1, BatchSize = batch, Steps = setting.PgdSteps, StepSize = 2.0 / 255,
+                Precision = precision };
+            _model = ModelFactory.Create("vgg" + setting.Depth, Classes, Size, width: setting.Width);
+            _optimizer = new SgdMomentum(_model.named_parameters(), options.Momentum, options.WeightDecay);
+            _step = new TrainingStep(_model, _optimizer, options);
+            _data = new TensorBatch(rand(batch, 3, Size, Size), ones(batch, 1, Size, Size), randint(0, Classes, [batch], dtype: ScalarType.Int64),
+                Enumerable.Range(0, batch).ToArray());
+            _model.train();
+        }
+
+        /// <summary>Runs one step; its wall time in seconds.</summary>
+        public double Run()
         {
             using var zone = Runtime.NoCollectionZone.Enter();
             using var scope = NewDisposeScope();
             var watch = Stopwatch.StartNew();
-            step.Run(data, 0, ref iteration, iterations + 1);
-            if (i > 0) fastest = Math.Min(fastest, watch.Elapsed.TotalSeconds);
-            task.Advance();
+            _step.Run(_data, 0, ref _iteration, iterationsPerEpoch: 1_000_000);
+            return watch.Elapsed.TotalSeconds;
         }
-        return batch / fastest;
+
+        public void Dispose()
+        {
+            _data.Dispose();
+            _optimizer.Dispose();
+            _model.Dispose();
+            _scope.Dispose();
+        }
     }
 }

@@ -9,7 +9,10 @@ namespace Maskbench.Kernels;
 /// </summary>
 public abstract record ConvolutionRoute
 {
-    /// <summary>Stable name, as recorded in results: <c>direct</c>, <c>unfolded</c>, <c>padded:CINxCOUT</c>, <c>float64</c>.</summary>
+    /// <summary>
+    /// Stable name, as recorded in results: <c>direct</c>, <c>unfolded</c>, <c>unfolded-weight</c>, <c>padded:CINxCOUT</c>,
+    /// <c>float64</c>.
+    /// </summary>
     public abstract string Name { get; }
 
     public sealed override string ToString() => Name;
@@ -27,13 +30,14 @@ public abstract record ConvolutionRoute
         if (name == Direct.Instance.Name) return Direct.Instance;
         if (name == Float64.Instance.Name) return Float64.Instance;
         if (name == Unfolded.Instance.Name) return Unfolded.Instance;
+        if (name == UnfoldedWeight.Instance.Name) return UnfoldedWeight.Instance;
         if (name.StartsWith("padded:", StringComparison.Ordinal))
         {
             var parts = name["padded:".Length..].Split('x');
             if (parts.Length == 2 && int.TryParse(parts[0], out int cin) && int.TryParse(parts[1], out int cout) && cin > 0 && cout > 0)
                 return new PaddedChannels(cin, cout);
         }
-        throw new MaskbenchException($"unknown convolution route '{name}'; expected direct, unfolded, padded:CINxCOUT or float64");
+        throw new MaskbenchException($"unknown convolution route '{name}'; expected direct, unfolded, unfolded-weight, padded:CINxCOUT or float64");
     }
 
     /// <summary>libtorch's own conv2d (oneDNN on x86 CPUs for float32 and bfloat16).</summary>
@@ -51,7 +55,7 @@ public abstract record ConvolutionRoute
     /// <summary>
     /// The convolution as matrix products on the unfolded input (<see cref="UnfoldedConvolution"/>), which libtorch runs
     /// with its matrix-product kernels instead of oneDNN's convolutions: chosen, where it agrees with float64, for the
-    /// shapes on which it is the faster (<see cref="UnfoldedConvolution.Preferred"/>).
+    /// shapes on which it is the faster (<see cref="UnfoldedConvolution.FasterRoute"/>).
     /// </summary>
     public sealed record Unfolded : ConvolutionRoute
     {
@@ -63,6 +67,24 @@ public abstract record ConvolutionRoute
         // No simulated fault here: those stand for wrong convolution kernels, and this route runs none.
         internal override Tensor Run(Tensor input, Tensor weight, Tensor? bias, long outChannels, ConvolutionGeometry geometry) =>
             UnfoldedConvolution.Apply(input, weight, bias, geometry);
+    }
+
+    /// <summary>
+    /// libtorch's own conv2d for the output and the input gradient, the weight and bias gradients as matrix products on the
+    /// unfolded input (<see cref="UnfoldedConvolution.ApplyWithUnfoldedWeightGradient"/>): chosen, where it agrees with
+    /// float64, for training passes on the shapes where only oneDNN's weight-gradient kernel is slow
+    /// (<see cref="UnfoldedConvolution.FasterRoute"/>).
+    /// </summary>
+    public sealed record UnfoldedWeight : ConvolutionRoute
+    {
+        public static readonly UnfoldedWeight Instance = new();
+        public override string Name => "unfolded-weight";
+
+        internal override (Tensor Weight, Tensor? Bias) PrepareWeights(Tensor weight, Tensor? bias) => (weight, bias);
+
+        // The output and input gradient come from libtorch's conv2d through Convolve, simulated faults included.
+        internal override Tensor Run(Tensor input, Tensor weight, Tensor? bias, long outChannels, ConvolutionGeometry geometry) =>
+            UnfoldedConvolution.ApplyWithUnfoldedWeightGradient(input, weight, bias, geometry);
     }
 
     /// <summary>

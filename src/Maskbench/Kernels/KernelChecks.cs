@@ -38,8 +38,9 @@ public sealed record KernelVerdict(string Subject, ProbeResult Direct, Convoluti
 /// How: the first time a process meets a convolution shape (<see cref="ConvolutionShape"/>), <see cref="ConvolutionProbe"/>
 /// compares libtorch's forward pass, input gradient and weight gradient with float64 on a small random problem. If they
 /// agree the call runs as it is; if not, the first route that agrees is chosen: zero-padded channels (the kernels of a
-/// shape that passed), then float64. Shapes on which matrix products on the unfolded input are the faster way
-/// (<see cref="UnfoldedConvolution.Preferred"/>) take that route first, where it agrees. Probe results are cached on
+/// shape that passed), then float64. Shapes on which matrix products on the unfolded input are the faster way, for all
+/// three results or for the weight gradient (<see cref="UnfoldedConvolution.FasterRoute"/>), take that route first,
+/// where it agrees. Probe results are cached on
 /// disk per <see cref="MachineFingerprint"/>, so each shape costs its milliseconds once per machine. Every verdict
 /// used is recorded (<see cref="Record"/>) so results can say how they were computed.
 /// </para>
@@ -89,7 +90,7 @@ public static class KernelChecks
     /// <summary>
     /// The verdict for <paramref name="shape"/> under the current policy: from memory, the disk cache, or a probe.
     /// <paramref name="weightGradient"/>: whether the call computes the weight's gradient (training), which decides where
-    /// the <c>unfolded</c> route is the faster (<see cref="UnfoldedConvolution.Preferred"/>); every route is probed on all
+    /// the unfolded routes are the faster (<see cref="UnfoldedConvolution.FasterRoute"/>); every route is probed on all
     /// three results either way.
     /// </summary>
     public static KernelVerdict For(ConvolutionShape shape, bool weightGradient = false)
@@ -128,10 +129,10 @@ public static class KernelChecks
         ProbeResult Probe(ConvolutionRoute route) => cache.GetOrProbe(shape, route);
         var direct = Probe(ConvolutionRoute.Direct.Instance);
         // Where matrix products on the unfolded input are the faster way (small maps, many channels), they run if they agree.
-        if (policy == KernelPolicy.Auto && UnfoldedConvolution.Preferred(shape, weightGradient))
+        if (policy == KernelPolicy.Auto && UnfoldedConvolution.FasterRoute(shape, weightGradient) is { } faster)
         {
-            var unfolded = Probe(ConvolutionRoute.Unfolded.Instance);
-            if (unfolded.Passed) return new(shape.ToString(), direct, ConvolutionRoute.Unfolded.Instance, unfolded);
+            var result = Probe(faster);
+            if (result.Passed) return new(shape.ToString(), direct, faster, result);
         }
         if (policy == KernelPolicy.Auto && direct.Passed) return new(shape.ToString(), direct, ConvolutionRoute.Direct.Instance, direct);
         if (policy != KernelPolicy.Float64)

@@ -24,40 +24,44 @@ namespace Maskbench.Kernels;
 public static class UnfoldedConvolution
 {
     /// <summary>
-    /// Whether this formulation is the faster one for <paramref name="shape"/> (groups 1, batch 16 or more), given whether
-    /// the call computes the weight's gradient (training) or at most the input's (attacks, evaluation). oneDNN's bfloat16
-    /// weight-gradient kernel is the slow part on small maps, so where a weight gradient is computed the route pays from
-    /// 128 channels on; for the forward pass and input gradient alone only from 256 (2×2 maps) or 512 (4×4).
+    /// The route that is faster than libtorch's own kernels for <paramref name="shape"/> (groups 1, batch 16 or more), or
+    /// null, given whether the call computes the weight's gradient (training) or at most the input's (attacks, evaluation):
     /// <list type="bullet">
-    /// <item>bfloat16 with the weight gradient: 2×2 maps (≤ 4 pixels) from 128 channels in and out; 4×4 maps (≤ 16
-    /// pixels) from 256 in and out, or from 64 in and 128 out at batches of 64 or more.</item>
-    /// <item>bfloat16, input gradient at most: ≤ 4 pixels from 256 channels in and out, ≤ 16 pixels from 512.</item>
-    /// <item>float32: ≤ 4 pixels from 256 channels in and out, either way.</item>
+    /// <item><c>unfolded</c> (all three results as matrix products) where oneDNN's forward and input-gradient kernels are
+    /// slow too, with or without the weight gradient: bfloat16 on 2×2 maps (≤ 4 output pixels) from 256 channels in and
+    /// out, on 4×4 maps (≤ 16 pixels) from 512; float32 on 2×2 maps from 256.</item>
+    /// <item><c>unfolded-weight</c> (libtorch's own output and input gradient, the weight gradient as a matrix product)
+    /// where only oneDNN's bfloat16 weight-gradient kernel is slow, in training: 2×2 maps from 128 channels in and out;
+    /// 4×4 maps from 256, or from 64 in and 128 out at batches of 64 or more.</item>
     /// </list>
-    /// Measured at 2 threads, batch 64 and 128, forward and backward in µs, libtorch's own against unfolded. With the
-    /// weight gradient, bfloat16: 128→128 at 2×2 4,400 against 2,300 (batch 128), 2,500 against 1,500 (batch 64), 790
-    /// against 670 (batch 16); 128→128 at 4×4 8,600 against 6,500; 64→128 at 4×4 4,800 against 3,600; 128→256 at 4×4
-    /// (batch 64) 8,000 against 4,100; but 64→64 at 4×4, batch 64, 1,400 against 1,500, and at batch 16 and 32 the 4×4
-    /// maps even. Input gradient only, bfloat16: 512→512 at 2×2 34,000 against 10,000, at 4×4 23,000 against 21,000;
-    /// 256→256 at 2×2 7,500 against 3,100; but 128→128 at 2×2 750 against 1,050 and 256→256 at 4×4 3,800 against 7,600.
-    /// VGG-19's 512→512 layers at batch 128, one thread, forward / input gradient / weight gradient in ms: bfloat16 at
-    /// 4×4 26 / 27 / 81 against 21 / 24 / 19, at 2×2 24 / 25 / 64 against 6 / 6 / 5; float32 at 2×2 72 / 78 / 69
-    /// against 24 / 23 / 21, at 4×4 even. At 8×8 and larger libtorch's own is the faster.
+    /// Measured at 2 threads, forward and backward in µs, libtorch's own against unfolded. Input gradient only, bfloat16:
+    /// 512→512 at 2×2 34,000 against 10,000, at 4×4 23,000 against 21,000; 256→256 at 2×2 7,500 against 3,100; but 128→128
+    /// at 2×2 750 against 1,050 and 256→256 at 4×4 3,800 against 7,600. With the weight gradient, bfloat16: 128→128 at 2×2
+    /// 4,400 against 2,300 (batch 128), 2,500 against 1,500 (batch 64), 790 against 670 (batch 16); 128→128 at 4×4 8,600
+    /// against 6,500; 64→128 at 4×4 4,800 against 3,600; 128→256 at 4×4 (batch 64) 8,000 against 4,100; but 64→64 at 4×4,
+    /// batch 64, 1,400 against 1,500. On those training shapes libtorch's own output and input gradient beside the unfolded
+    /// weight gradient were faster still: a VGG-11 (width 1/4) bfloat16 training step at batch 64 took 16.1–17.8 ms against
+    /// 16.9–19.1 ms with all three unfolded (fastest of 100 alternating steps, three runs). VGG-19's 512→512 layers at
+    /// batch 128, one thread, forward / input gradient / weight gradient in ms: bfloat16 at 4×4 26 / 27 / 81 against
+    /// 21 / 24 / 19, at 2×2 24 / 25 / 64 against 6 / 6 / 5; float32 at 2×2 72 / 78 / 69 against 24 / 23 / 21, at 4×4
+    /// even. At 8×8 and larger libtorch's own is the faster.
     /// </summary>
-    public static bool Preferred(ConvolutionShape shape, bool weightGradient)
+    public static ConvolutionRoute? FasterRoute(ConvolutionShape shape, bool weightGradient)
     {
-        if (shape.Geometry.Groups != 1 || shape.Batch < 16) return false;
+        if (shape.Geometry.Groups != 1 || shape.Batch < 16) return null;
         var g = shape.Geometry;
         long pixels = g.OutputSize(shape.Height, shape.KernelHeight, true) * g.OutputSize(shape.Width, shape.KernelWidth, false);
         int narrower = Math.Min(shape.InChannels, shape.OutChannels);
-        return shape.ScalarType switch
+        bool allThree = shape.ScalarType switch
         {
-            ScalarType.BFloat16 when weightGradient => pixels <= 4 ? narrower >= 128
-                : pixels <= 16 && (narrower >= 256 || (shape.InChannels >= 64 && shape.OutChannels >= 128 && shape.Batch >= 64)),
             ScalarType.BFloat16 => pixels <= 4 ? narrower >= 256 : pixels <= 16 && narrower >= 512,
             ScalarType.Float32 => pixels <= 4 && narrower >= 256,
             _ => false,
         };
+        if (allThree) return ConvolutionRoute.Unfolded.Instance;
+        bool weightOnly = weightGradient && shape.ScalarType == ScalarType.BFloat16 && (pixels <= 4 ? narrower >= 128
+            : pixels <= 16 && (narrower >= 256 || (shape.InChannels >= 64 && shape.OutChannels >= 128 && shape.Batch >= 64)));
+        return weightOnly ? ConvolutionRoute.UnfoldedWeight.Instance : null;
     }
 
     /// <summary>conv2d(<paramref name="input"/>, <paramref name="weight"/>, <paramref name="bias"/>), differentiable in all three.</summary>
@@ -70,38 +74,88 @@ public static class UnfoldedConvolution
     }
 
     /// <summary>
-    /// The windows of <paramref name="input"/> as rows (N·Ho·Wo × KH·KW·C, channels-last order), written tap by tap
-    /// (one strided copy per kernel position, each moving whole channel vectors) into the padded map's windows.
+    /// The windows of <paramref name="input"/> as rows (N·Ho·Wo × KH·KW·C, channels-last order): the zero-padded map in
+    /// channels-last order (no copy for a channels-last input without padding) viewed as its windows by strides, then
+    /// copied once into rows. A few library calls whatever the kernel size, since on the small maps this route serves the
+    /// fixed cost of each call outweighs the copying.
     /// </summary>
     static Tensor Unfold(Tensor input, long kh, long kw, long ho, long wo, ConvolutionGeometry g)
     {
-        long n = input.shape[0], c = input.shape[1], h = input.shape[2], w = input.shape[3];
+        long n = input.shape[0], c = input.shape[1];
         var nhwc = input.permute(0, 2, 3, 1);
-        var rows = empty([n, ho, wo, kh, kw, c], input.dtype);
-        for (long i = 0; i < kh; i++)
-            for (long j = 0; j < kw; j++)
-            {
-                // Output pixel (a, b) reads input pixel (a·stride + i·dilation − pad, …); pixels outside the map read zero.
-                var tap = rows.select(4, j).select(3, i);
-                long aFirst = FirstInside(i * g.DilationH - g.PadH, g.StrideH), aEnd = EndInside(i * g.DilationH - g.PadH, g.StrideH, h, ho);
-                long bFirst = FirstInside(j * g.DilationW - g.PadW, g.StrideW), bEnd = EndInside(j * g.DilationW - g.PadW, g.StrideW, w, wo);
-                if (aFirst > 0 || aEnd < ho || bFirst > 0 || bEnd < wo) tap.zero_();
-                if (aFirst >= aEnd || bFirst >= bEnd) continue;
-                long top = aFirst * g.StrideH + i * g.DilationH - g.PadH, left = bFirst * g.StrideW + j * g.DilationW - g.PadW;
-                var source = nhwc.slice(1, top, top + (aEnd - aFirst - 1) * g.StrideH + 1, g.StrideH)
-                    .slice(2, left, left + (bEnd - bFirst - 1) * g.StrideW + 1, g.StrideW);
-                tap.slice(1, aFirst, aEnd, 1).slice(2, bFirst, bEnd, 1).copy_(source);
-            }
-        return rows.view(n * ho * wo, kh * kw * c);
+        var padded = (g.PadH == 0 && g.PadW == 0 ? nhwc : nn.functional.pad(nhwc, [0, 0, g.PadW, g.PadW, g.PadH, g.PadH])).contiguous();
+        long hp = padded.shape[1], wp = padded.shape[2];
+        // Row a, column b, tap (i, j) of the windows reads padded pixel (a·stride + i·dilation, b·stride + j·dilation).
+        // Strides of size-1 dimensions may be anything in a contiguous tensor, but those dimensions are only read at 0.
+        long row = wp * c, pixel = c;
+        var windows = padded.as_strided([n, ho, wo, kh, kw, c],
+            [hp * row, row * g.StrideH, pixel * g.StrideW, row * g.DilationH, pixel * g.DilationW, 1], padded.storage_offset());
+        return windows.reshape(n * ho * wo, kh * kw * c);
     }
-
-    // The output rows a (0 ≤ a < outputs) whose input row a·stride + offset lies in [0, size): a in [FirstInside, EndInside).
-    static long FirstInside(long offset, long stride) => offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-    static long EndInside(long offset, long stride, long size, long outputs) =>
-        Math.Min(outputs, size - offset <= 0 ? 0 : (size - offset - 1) / stride + 1);
 
     /// <summary>The weight as a matrix O × KH·KW·C (channels-last order, that of the unfolded rows).</summary>
     static Tensor Matrix(Tensor weight) => weight.permute(0, 2, 3, 1).reshape(weight.shape[0], -1);
+
+    /// <summary>
+    /// conv2d(<paramref name="input"/>, <paramref name="weight"/>, <paramref name="bias"/>) by libtorch's own kernels for
+    /// the output and the input gradient, with the weight and bias gradients from matrix products on the unfolded input
+    /// (∂W = ∂Yᵀ·X, ∂b = column sums of ∂Y): for training on shapes where only oneDNN's weight-gradient kernel is the
+    /// slow one. The output and input gradient are libtorch's own, bit for bit.
+    /// </summary>
+    public static Tensor ApplyWithUnfoldedWeightGradient(Tensor input, Tensor weight, Tensor? bias, ConvolutionGeometry geometry)
+    {
+        if (geometry.Groups != 1) throw new ArgumentException("the unfolded convolution has no groups", nameof(geometry));
+        if (input.dtype != weight.dtype || (bias is not null && bias.dtype != input.dtype))
+            throw new ArgumentException($"input, weight and bias must share a dtype (got {input.dtype}, {weight.dtype}, {bias?.dtype})");
+        using var scope = NewDisposeScope();
+        var output = ConvolutionRoute.Convolve(input, weight.detach(), bias?.detach(), geometry);
+        bool weights = is_grad_enabled() && (weight.requires_grad || bias?.requires_grad == true);
+        return (weights ? WeightGradient.apply(output, input.detach(), weight, bias!, geometry) : output).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The identity on a convolution's output (computed outside, with the weights detached), whose backward pass passes
+    /// the output's gradient on and adds the weight's and bias's by matrix products.
+    /// </summary>
+    sealed class WeightGradient : autograd.SingleTensorFunction<WeightGradient>
+    {
+        public override string Name => "UnfoldedWeightGradient";
+
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            var (output, input, weight, bias) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], vars[3] as Tensor);
+            var g = (ConvolutionGeometry)vars[4];
+            bool needWeight = weight.requires_grad, needBias = bias?.requires_grad == true;
+            ctx.save_for_backward([needWeight ? input : null!]);
+            ctx.save_data("kernel", new long[] { weight.shape[2], weight.shape[3] });
+            ctx.save_data("needs", (needWeight, needBias));
+            ctx.save_data("geometry", g);
+            // A tensor of its own over the same values (no copy): returning the input itself would make it a view that
+            // callers may not modify in place (ReLU). Nothing saves the convolution's output, so writing it is safe.
+            return output.detach();
+        }
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+        {
+            using var scope = NewDisposeScope();
+            var saved = ctx.get_saved_variables();
+            var k = (long[])ctx.get_data("kernel");
+            var (needWeight, needBias) = ((bool, bool))ctx.get_data("needs");
+            var g = (ConvolutionGeometry)ctx.get_data("geometry");
+            long n = gradOutput.shape[0], o = gradOutput.shape[1], ho = gradOutput.shape[2], wo = gradOutput.shape[3];
+            var upstream = gradOutput.permute(0, 2, 3, 1).reshape(n * ho * wo, o);
+            Tensor? dWeight = null, dBias = null;
+            if (needWeight)
+            {
+                var input = saved[0];
+                dWeight = upstream.t().mm(Unfold(input, k[0], k[1], ho, wo, g)).view(o, k[0], k[1], input.shape[1]).permute(0, 3, 1, 2);
+            }
+            if (needBias) dBias = gradOutput.dtype == ScalarType.Float64 ? upstream.sum([0L])
+                : upstream.sum([0L], type: ScalarType.Float32).to_type(gradOutput.dtype);
+            List<Tensor> result = [gradOutput, null!, dWeight?.MoveToOuterDisposeScope()!, dBias?.MoveToOuterDisposeScope()!, null!];
+            return result;
+        }
+    }
 
     sealed class Function : autograd.SingleTensorFunction<Function>
     {
