@@ -87,7 +87,10 @@ public sealed class PythonSession : IDisposable
     /// <summary>The script's first line (a JSON object).</summary>
     public JsonNode? Hello { get; internal set; }
 
-    /// <summary>Sends <paramref name="request"/> (none: only reads) and returns the answer line; null, with the reason in <paramref name="note"/>, if the script ended.</summary>
+    /// <summary>
+    /// Sends <paramref name="request"/> (none: only reads) and returns the answer line; null, with the reason in
+    /// <paramref name="note"/>, if the script ended.
+    /// </summary>
     public string? Request(string? request, out string? note)
     {
         note = null;

@@ -16,7 +16,8 @@ namespace Maskbench.Bench.Entries;
 /// <see cref="TrainingStep"/> (the trainer's own code: SGD update, and for PGD the training adversary), against a
 /// PyTorch eager loop doing the same work with the same threads (reference/train_reference.py) in float32 and in its
 /// fastest CPU mode (bfloat16 autocast, channels-last). Data is a fixed random batch, so only the training step is
-/// timed; the two sides take turns step by step and each side's fastest step counts.
+/// timed; the two sides take turns step by step (steps of seconds need no warm-up after the pause) and each side's fastest
+/// step counts.
 /// </summary>
 public sealed class TrainBenchmark : IBenchmark
 {
@@ -30,7 +31,8 @@ public sealed class TrainBenchmark : IBenchmark
         int pgdIterations = context.Quick ? 1 : 4;
         var result = new BenchmarkResult();
         var peaks = MatmulPeaks.Measure();
-        var figures = TrainComparison.Measure(setting, naturalIterations, pgdIterations, [Precision.Fp32, Precision.Bf16], context, out var note);
+        var figures = TrainComparison.Measure(setting, naturalIterations, pgdIterations, burst: 1, [Precision.Fp32, Precision.Bf16], context,
+            out var note);
         TrainComparison.Report(result, "", setting, figures, peaks, note);
         return result;
     }
@@ -46,20 +48,22 @@ sealed record TrainSetting(int Depth, double Width, int Batch, int PgdSteps)
 sealed record TrainFigures(Dictionary<(Precision, bool Pgd), double> Ours, Dictionary<(Precision, bool Pgd), double> Theirs, string? TorchVersion);
 
 /// <summary>
-/// The measurement shared by `train` and `train-small`. The reference runs as a process beside ours that takes one
-/// step per request, and the two sides take turns step by step (who goes first alternating, a 30 ms pause between
-/// them), so that both meet the machine in the same state: on a shared host whole seconds run at half speed, which
-/// separate runs of each side turned into swings of ±30 % in the ratio. Each side's fastest step counts.
+/// The measurement shared by `train` and `train-small`. The reference runs as a process beside ours that runs steps on
+/// request, and the two sides take turns (who goes first alternating, a 30 ms pause between turns), so that both meet
+/// the machine in the same state: on a shared host whole seconds run at half speed, which separate runs of each side
+/// turned into swings of ±30 % in the ratio. A turn is a burst of steps back to back, as in training; where a burst
+/// has more than one step its first is not timed (it wakes the thread pool after the pause). Each side's fastest
+/// timed step counts.
 /// </summary>
 static class TrainComparison
 {
     const int Size = 32, Classes = 10;
 
-    // A pause between the two sides' steps: after a parallel region OpenMP's worker threads spin for milliseconds
-    // before they sleep, and spinning beside the other side's step would slow it.
+    // The pause between turns: after a parallel region OpenMP's worker threads spin for milliseconds before they sleep,
+    // and spinning beside the other side's steps would slow them.
     const int Gap = 30;
 
-    public static TrainFigures Measure(TrainSetting setting, int naturalIterations, int pgdIterations, Precision[] precisions,
+    public static TrainFigures Measure(TrainSetting setting, int naturalTurns, int pgdTurns, int burst, Precision[] precisions,
         BenchmarkContext context, out string? note)
     {
         var ours = new Dictionary<(Precision, bool), double>();
@@ -71,26 +75,27 @@ static class TrainComparison
         foreach (var precision in precisions)
             foreach (bool pgd in new[] { false, true })
             {
-                int iterations = pgd ? pgdIterations : naturalIterations;
-                if (iterations <= 0) continue;
+                int turns = pgd ? pgdTurns : naturalTurns;
+                if (turns <= 0) continue;
                 using var task = context.Progress.Start(
-                    $"train {setting.Label} {(pgd ? "pgd" : "natural")} {Label(precision)}, ours and PyTorch's in turn", iterations + 1, "steps");
+                    $"train {setting.Label} {(pgd ? "pgd" : "natural")} {Label(precision)}, ours and PyTorch's in turn", turns + 1, "turns");
                 using var step = new OurStep(setting, pgd ? TrainingMode.Pgd : TrainingMode.Natural, precision);
-                string request = $"{Label(precision)} {(pgd ? "pgd" : "natural")}";
+                string request = $"{Label(precision)} {(pgd ? "pgd" : "natural")} {burst}";
                 double fastestOurs = double.MaxValue, fastestTheirs = double.MaxValue;
                 bool referenceAlive = reference is not null;
-                for (int i = 0; i <= iterations; i++)   // the first step of each side warms up
+                for (int i = 0; i <= turns; i++)   // the first turn of each side warms up
                 {
-                    double? theirStep = null;
-                    if (i % 2 == 0 && referenceAlive) theirStep = TheirStep(reference!, request, ref note, ref referenceAlive);
+                    double[]? theirTurn = null;
+                    if (i % 2 == 0 && referenceAlive) theirTurn = TheirTurn(reference!, request, burst, ref note, ref referenceAlive);
                     Thread.Sleep(Gap);
-                    double ourStep = step.Run();
+                    var ourTurn = new double[burst];
+                    for (int k = 0; k < burst; k++) ourTurn[k] = step.Run();
                     Thread.Sleep(Gap);
-                    if (i % 2 == 1 && referenceAlive) theirStep = TheirStep(reference!, request, ref note, ref referenceAlive);
+                    if (i % 2 == 1 && referenceAlive) theirTurn = TheirTurn(reference!, request, burst, ref note, ref referenceAlive);
                     if (i > 0)
                     {
-                        fastestOurs = Math.Min(fastestOurs, ourStep);
-                        if (theirStep is { } t) fastestTheirs = Math.Min(fastestTheirs, t);
+                        fastestOurs = Math.Min(fastestOurs, Timed(ourTurn));
+                        if (theirTurn is not null) fastestTheirs = Math.Min(fastestTheirs, Timed(theirTurn));
                     }
                     task.Advance();
                 }
@@ -100,15 +105,19 @@ static class TrainComparison
         return new TrainFigures(ours, theirs, torchVersion);
     }
 
-    static double? TheirStep(PythonSession reference, string request, ref string? note, ref bool alive)
+    /// <summary>The fastest timed step of a burst: all but the first, where there are more.</summary>
+    static double Timed(double[] burst) => burst.Length == 1 ? burst[0] : burst.Skip(1).Min();
+
+    static double[]? TheirTurn(PythonSession reference, string request, int burst, ref string? note, ref bool alive)
     {
         string? answer = reference.Request(request, out var ended);
-        if (answer is not null && double.TryParse(answer, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds)) return seconds;
+        var times = answer?.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double s) ? s : double.NaN).ToArray();
+        if (times is not null && times.Length == burst && times.All(double.IsFinite)) return times;
         note = ended ?? $"train_reference.py answered '{answer}' to '{request}'";
         alive = false;
         return null;
     }
-
 
     public static string Label(Precision precision) => precision == Precision.Bf16 ? "bf16" : "fp32";
 

@@ -5,8 +5,9 @@ its own steps and both sides meet the same machine.
 
 Usage: train_reference.py BATCH SIZE CLASSES THREADS DEPTH WIDTH PGD_STEPS
 Prints one JSON line ({"torch": version, "threads": n}), then reads requests from stdin, one per line:
-"fp32 natural", "fp32 pgd", "bf16 natural" or "bf16 pgd"; each runs one training step of that kind and prints its
-wall time in seconds on a line of its own. End of input (or "quit") ends the process.
+"MODE KIND COUNT" with MODE fp32 or bf16 and KIND natural or pgd; each runs COUNT training steps of that kind back
+to back and prints their wall times in seconds on one line, separated by spaces. End of input (or "quit") ends the
+process.
 Natural: forward, cross-entropy, backward, SGD (momentum 0.9, weight decay 5e-4). PGD-K (Madry et al. 2018): random
 start in the 8/255 ball, K signed-gradient steps of 2/255 (input gradients only, model in eval mode as Maskbench's
 attack does), then the same training step on the result. One model per precision, built on its first request.
@@ -82,9 +83,9 @@ for line in sys.stdin:
     request = line.split()
     if not request or request[0] == "quit":
         break
-    mode, kind = request
-    if mode not in ("fp32", "bf16") or kind not in ("natural", "pgd"):
+    if len(request) != 3 or request[0] not in ("fp32", "bf16") or request[1] not in ("natural", "pgd") or not request[2].isdigit():
         sys.exit(f"unknown request: {line.strip()}")
+    mode, kind, count = request[0], request[1], int(request[2])
     if mode not in trainers:
         trainers[mode] = Trainer(mode)
-    print(repr(trainers[mode].step(kind)), flush=True)
+    print(" ".join(repr(trainers[mode].step(kind)) for _ in range(count)), flush=True)

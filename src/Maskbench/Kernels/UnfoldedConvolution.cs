@@ -67,11 +67,20 @@ public static class UnfoldedConvolution
     /// <summary>conv2d(<paramref name="input"/>, <paramref name="weight"/>, <paramref name="bias"/>), differentiable in all three.</summary>
     public static Tensor Apply(Tensor input, Tensor weight, Tensor? bias, ConvolutionGeometry geometry)
     {
+        CheckArguments(input, weight, bias, geometry);
+        return Function.apply(input, weight, bias!, geometry);
+    }
+
+    static void CheckArguments(Tensor input, Tensor weight, Tensor? bias, ConvolutionGeometry geometry)
+    {
         if (geometry.Groups != 1) throw new ArgumentException("the unfolded convolution has no groups", nameof(geometry));
         if (input.dtype != weight.dtype || (bias is not null && bias.dtype != input.dtype))
             throw new ArgumentException($"input, weight and bias must share a dtype (got {input.dtype}, {weight.dtype}, {bias?.dtype})");
-        return Function.apply(input, weight, bias!, geometry);
     }
+
+    /// <summary>The bias gradient: column sums of the output gradient's rows, in float32 (float64 for float64), rounded once.</summary>
+    static Tensor BiasGradient(Tensor upstream) => upstream.dtype == ScalarType.Float64 ? upstream.sum([0L])
+        : upstream.sum([0L], type: ScalarType.Float32).to_type(upstream.dtype);
 
     /// <summary>
     /// The windows of <paramref name="input"/> as rows (N·Ho·Wo × KH·KW·C, channels-last order): the zero-padded map in
@@ -104,9 +113,7 @@ public static class UnfoldedConvolution
     /// </summary>
     public static Tensor ApplyWithUnfoldedWeightGradient(Tensor input, Tensor weight, Tensor? bias, ConvolutionGeometry geometry)
     {
-        if (geometry.Groups != 1) throw new ArgumentException("the unfolded convolution has no groups", nameof(geometry));
-        if (input.dtype != weight.dtype || (bias is not null && bias.dtype != input.dtype))
-            throw new ArgumentException($"input, weight and bias must share a dtype (got {input.dtype}, {weight.dtype}, {bias?.dtype})");
+        CheckArguments(input, weight, bias, geometry);
         using var scope = NewDisposeScope();
         var output = ConvolutionRoute.Convolve(input, weight.detach(), bias?.detach(), geometry);
         bool weights = is_grad_enabled() && (weight.requires_grad || bias?.requires_grad == true);
@@ -150,8 +157,7 @@ public static class UnfoldedConvolution
                 var input = saved[0];
                 dWeight = upstream.t().mm(Unfold(input, k[0], k[1], ho, wo, g)).view(o, k[0], k[1], input.shape[1]).permute(0, 3, 1, 2);
             }
-            if (needBias) dBias = gradOutput.dtype == ScalarType.Float64 ? upstream.sum([0L])
-                : upstream.sum([0L], type: ScalarType.Float32).to_type(gradOutput.dtype);
+            if (needBias) dBias = BiasGradient(upstream);
             List<Tensor> result = [gradOutput, null!, dWeight?.MoveToOuterDisposeScope()!, dBias?.MoveToOuterDisposeScope()!, null!];
             return result;
         }
@@ -197,8 +203,7 @@ public static class UnfoldedConvolution
             var upstream = gradOutput.permute(0, 2, 3, 1).reshape(n * ho * wo, o);
             Tensor? dInput = null, dWeight = null, dBias = null;
             if (needWeight) dWeight = upstream.t().mm(saved[0]).view(o, kh, kw, c).permute(0, 3, 1, 2);
-            if (needBias) dBias = gradOutput.dtype == ScalarType.Float64 ? upstream.sum([0L])
-                : upstream.sum([0L], type: ScalarType.Float32).to_type(gradOutput.dtype);
+            if (needBias) dBias = BiasGradient(upstream);
             if (needInput) dInput = Fold(upstream.mm(saved[1]).view(n, ho, wo, kh, kw, c), gradOutput.dtype, h, w, g);
             List<Tensor> result = [dInput?.MoveToOuterDisposeScope()!, dWeight?.MoveToOuterDisposeScope()!, dBias?.MoveToOuterDisposeScope()!, null!];
             return result;
