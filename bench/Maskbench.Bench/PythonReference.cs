@@ -35,14 +35,20 @@ public static class PythonReference
         string stderr = stderrTask.Result;
         if (p.ExitCode != 0)
         {
-            string last = stderr.Trim().Split('\n').LastOrDefault() ?? "";
-            note = last.Contains("No module named") ? $"{scriptFileName}: {last.Trim()} (apt-get install python3-torch python3-numpy python3-opencv)"
-                : $"{scriptFileName} failed with exit code {p.ExitCode}: {last.Trim()}";
+            note = Failure(scriptFileName, $"failed with exit code {p.ExitCode}", stderr);
             return null;
         }
         string? line = stdout.Trim().Split('\n').LastOrDefault();
         try { return line is null ? null : JsonNode.Parse(line); }
         catch (System.Text.Json.JsonException) { note = $"{scriptFileName} printed no JSON on its last line"; return null; }
+    }
+
+    /// <summary>Why a script ended: a missing module says what to install; otherwise its last line of stderr.</summary>
+    internal static string Failure(string scriptFileName, string how, string stderr)
+    {
+        string last = stderr.Trim().Split('\n').LastOrDefault()?.Trim() ?? "";
+        return last.Contains("No module named") ? $"{scriptFileName}: {last} (apt-get install python3-torch python3-numpy python3-opencv)"
+            : $"{scriptFileName} {how}: {last}";
     }
 
     /// <summary>
@@ -87,25 +93,41 @@ public sealed class PythonSession : IDisposable
     /// <summary>The script's first line (a JSON object).</summary>
     public JsonNode? Hello { get; internal set; }
 
+    /// <summary>Why the script ended, once it has (null while it runs); every request after that answers null.</summary>
+    public string? Ended { get; private set; }
+
     /// <summary>
     /// Sends <paramref name="request"/> (none: only reads) and returns the answer line; null, with the reason in
     /// <paramref name="note"/>, if the script ended.
     /// </summary>
     public string? Request(string? request, out string? note)
     {
-        note = null;
-        if (request is not null)
+        note = Ended;
+        if (Ended is not null) return null;
+        string? answer = null;
+        try
         {
-            _process.StandardInput.WriteLine(request);
-            _process.StandardInput.Flush();
+            if (request is not null)
+            {
+                _process.StandardInput.WriteLine(request);
+                _process.StandardInput.Flush();
+            }
+            answer = _process.StandardOutput.ReadLine();
         }
-        string? answer = _process.StandardOutput.ReadLine();
+        catch (IOException) { }   // the script closed its end of the pipe: it ended
         if (answer is not null) return answer;
         _process.WaitForExit(10_000);
-        string last = (_process.HasExited ? _stderr.Result : "").Trim().Split('\n').LastOrDefault()?.Trim() ?? "";
-        note = last.Contains("No module named") ? $"{_script}: {last} (apt-get install python3-torch python3-numpy python3-opencv)"
-            : $"{_script} ended{(_process.HasExited ? $" with exit code {_process.ExitCode}" : "")}: {last}";
+        note = Ended = PythonReference.Failure(_script, _process.HasExited ? $"ended with exit code {_process.ExitCode}" : "stopped answering",
+            _process.HasExited ? _stderr.Result : "");
         return null;
+    }
+
+    /// <summary>Stops the script (an answer it should not have given); later requests answer null with <paramref name="why"/>.</summary>
+    public void End(string why)
+    {
+        Ended ??= why;
+        try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); }
+        catch (InvalidOperationException) { }
     }
 
     public void Dispose()

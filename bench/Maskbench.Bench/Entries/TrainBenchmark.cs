@@ -82,16 +82,15 @@ static class TrainComparison
                 using var step = new OurStep(setting, pgd ? TrainingMode.Pgd : TrainingMode.Natural, precision);
                 string request = $"{Label(precision)} {(pgd ? "pgd" : "natural")} {burst}";
                 double fastestOurs = double.MaxValue, fastestTheirs = double.MaxValue;
-                bool referenceAlive = reference is not null;
                 for (int i = 0; i <= turns; i++)   // the first turn of each side warms up
                 {
                     double[]? theirTurn = null;
-                    if (i % 2 == 0 && referenceAlive) theirTurn = TheirTurn(reference!, request, burst, ref note, ref referenceAlive);
-                    Thread.Sleep(Gap);
+                    if (i % 2 == 0) theirTurn = TheirTurn(reference, request, burst, ref note);
+                    if (reference?.Ended is null) Thread.Sleep(Gap);
                     var ourTurn = new double[burst];
                     for (int k = 0; k < burst; k++) ourTurn[k] = step.Run();
-                    Thread.Sleep(Gap);
-                    if (i % 2 == 1 && referenceAlive) theirTurn = TheirTurn(reference!, request, burst, ref note, ref referenceAlive);
+                    if (reference?.Ended is null) Thread.Sleep(Gap);
+                    if (i % 2 == 1) theirTurn = TheirTurn(reference, request, burst, ref note);
                     if (i > 0)
                     {
                         fastestOurs = Math.Min(fastestOurs, Timed(ourTurn));
@@ -100,7 +99,8 @@ static class TrainComparison
                     task.Advance();
                 }
                 ours[(precision, pgd)] = setting.Batch / fastestOurs;
-                if (referenceAlive && fastestTheirs < double.MaxValue) theirs[(precision, pgd)] = setting.Batch / fastestTheirs;
+                // A reference that ended part way gives no figure for this cell (nor for the later ones).
+                if (reference?.Ended is null && fastestTheirs < double.MaxValue) theirs[(precision, pgd)] = setting.Batch / fastestTheirs;
             }
         return new TrainFigures(ours, theirs, torchVersion);
     }
@@ -108,14 +108,16 @@ static class TrainComparison
     /// <summary>The fastest timed step of a burst: all but the first, where there are more.</summary>
     static double Timed(double[] burst) => burst.Length == 1 ? burst[0] : burst.Skip(1).Min();
 
-    static double[]? TheirTurn(PythonSession reference, string request, int burst, ref string? note, ref bool alive)
+    /// <summary>The reference's step times for one turn; null once it has ended (the reason then in <paramref name="note"/>).</summary>
+    static double[]? TheirTurn(PythonSession? reference, string request, int burst, ref string? note)
     {
+        if (reference is null || reference.Ended is not null) return null;
         string? answer = reference.Request(request, out var ended);
         var times = answer?.Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Select(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double s) ? s : double.NaN).ToArray();
         if (times is not null && times.Length == burst && times.All(double.IsFinite)) return times;
         note = ended ?? $"train_reference.py answered '{answer}' to '{request}'";
-        alive = false;
+        reference.End(note);
         return null;
     }
 

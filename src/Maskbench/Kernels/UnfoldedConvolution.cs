@@ -78,6 +78,14 @@ public static class UnfoldedConvolution
             throw new ArgumentException($"input, weight and bias must share a dtype (got {input.dtype}, {weight.dtype}, {bias?.dtype})");
     }
 
+    /// <summary>The output gradient as rows (N·Ho·Wo × O), one per output pixel, in the unfolded rows' order.</summary>
+    static Tensor GradientRows(Tensor gradOutput) =>
+        gradOutput.permute(0, 2, 3, 1).reshape(gradOutput.shape[0] * gradOutput.shape[2] * gradOutput.shape[3], gradOutput.shape[1]);
+
+    /// <summary>The weight gradient ∂Yᵀ·X from the output gradient's rows and the unfolded input, as an O × C × KH × KW view.</summary>
+    static Tensor WeightGradientOf(Tensor upstream, Tensor rows, long kh, long kw, long c) =>
+        upstream.t().mm(rows).view(upstream.shape[1], kh, kw, c).permute(0, 3, 1, 2);
+
     /// <summary>The bias gradient: column sums of the output gradient's rows, in float32 (float64 for float64), rounded once.</summary>
     static Tensor BiasGradient(Tensor upstream) => upstream.dtype == ScalarType.Float64 ? upstream.sum([0L])
         : upstream.sum([0L], type: ScalarType.Float32).to_type(upstream.dtype);
@@ -149,14 +157,10 @@ public static class UnfoldedConvolution
             var k = (long[])ctx.get_data("kernel");
             var (needWeight, needBias) = ((bool, bool))ctx.get_data("needs");
             var g = (ConvolutionGeometry)ctx.get_data("geometry");
-            long n = gradOutput.shape[0], o = gradOutput.shape[1], ho = gradOutput.shape[2], wo = gradOutput.shape[3];
-            var upstream = gradOutput.permute(0, 2, 3, 1).reshape(n * ho * wo, o);
+            long ho = gradOutput.shape[2], wo = gradOutput.shape[3];
+            var upstream = GradientRows(gradOutput);
             Tensor? dWeight = null, dBias = null;
-            if (needWeight)
-            {
-                var input = saved[0];
-                dWeight = upstream.t().mm(Unfold(input, k[0], k[1], ho, wo, g)).view(o, k[0], k[1], input.shape[1]).permute(0, 3, 1, 2);
-            }
+            if (needWeight) dWeight = WeightGradientOf(upstream, Unfold(saved[0], k[0], k[1], ho, wo, g), k[0], k[1], saved[0].shape[1]);
             if (needBias) dBias = BiasGradient(upstream);
             List<Tensor> result = [gradOutput, null!, dWeight?.MoveToOuterDisposeScope()!, dBias?.MoveToOuterDisposeScope()!, null!];
             return result;
@@ -199,10 +203,9 @@ public static class UnfoldedConvolution
             var (needInput, needWeight, needBias) = ((bool, bool, bool))ctx.get_data("needs");
             var g = (ConvolutionGeometry)ctx.get_data("geometry");
             long n = s[0], c = s[1], h = s[2], w = s[3], kh = s[4], kw = s[5], ho = s[6], wo = s[7];
-            long o = gradOutput.shape[1];
-            var upstream = gradOutput.permute(0, 2, 3, 1).reshape(n * ho * wo, o);
+            var upstream = GradientRows(gradOutput);
             Tensor? dInput = null, dWeight = null, dBias = null;
-            if (needWeight) dWeight = upstream.t().mm(saved[0]).view(o, kh, kw, c).permute(0, 3, 1, 2);
+            if (needWeight) dWeight = WeightGradientOf(upstream, saved[0], kh, kw, c);
             if (needBias) dBias = BiasGradient(upstream);
             if (needInput) dInput = Fold(upstream.mm(saved[1]).view(n, ho, wo, kh, kw, c), gradOutput.dtype, h, w, g);
             List<Tensor> result = [dInput?.MoveToOuterDisposeScope()!, dWeight?.MoveToOuterDisposeScope()!, dBias?.MoveToOuterDisposeScope()!, null!];

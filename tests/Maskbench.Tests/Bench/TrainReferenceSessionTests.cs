@@ -40,5 +40,9 @@ public class TrainReferenceSessionTests
         using var session = Start();
         Assert.Null(session.Request("fp16 natural 1", out var note));
         Assert.Contains("unknown request: fp16 natural 1", note);
+        // The script has ended: a later request answers at once with the same reason, writing to no closed pipe.
+        Assert.Null(session.Request("fp32 natural 1", out var again));
+        Assert.Equal(note, again);
+        Assert.Equal(note, session.Ended);
     }
 }
